@@ -1,0 +1,38 @@
+# iotrace top-level build. `make` builds everything, `make demo` traces the sample program, `make test` runs
+# every test. The JDK (25+) is located by scripts/find-jdk.sh; build tools are installed by scripts/setup.sh.
+
+JAVA_HOME := $(shell scripts/find-jdk.sh)
+export JAVA_HOME
+JAVA      := $(JAVA_HOME)/bin/java
+MVN       := mvn -B -q -Diotrace.home=$(CURDIR)
+LAUNCHER  := native-shim/build/iotrace-collector
+
+.PHONY: all setup native java launcher test-programs test demo clean
+all: setup native java launcher test-programs
+
+setup:
+	@scripts/setup.sh
+
+native: setup
+	$(MAKE) -C native-shim JAVA=$(JAVA)
+
+test-programs: setup
+	$(MAKE) -C test-programs
+
+java: setup
+	$(MVN) -DskipTests package
+
+# The collector JVM that the shim spawns: a script beside libiotrace_shared.so, with the JDK and classpath fixed.
+launcher: java native
+	@scripts/make-launcher.sh "$(JAVA)" "$(CURDIR)" > $(LAUNCHER).tmp && chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
+
+test: all
+	$(MVN) verify
+
+demo: all
+	@scripts/demo.sh
+
+clean:
+	$(MAKE) -C native-shim clean
+	$(MAKE) -C test-programs clean
+	$(MVN) clean

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the build tools iotrace needs when they are missing (Debian packages), then checks for JDK 25.
+set -e
+missing=""
+command -v gcc  >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+command -v make >/dev/null 2>&1 || missing="$missing make"
+command -v mvn  >/dev/null 2>&1 || missing="$missing maven"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "iotrace setup: installing$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "iotrace setup: missing$missing; install them (Debian: apt-get install$missing)" >&2
+    exit 1
+  fi
+fi
+"$(dirname "$0")/find-jdk.sh" >/dev/null
