@@ -1,0 +1,593 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.format.TraceFormat;
+import io.iotrace.fnres.HandleTable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The collector's engine, one thread: finds rings (and, in recover mode, spill files), drains them into their
+ * {@link ProcessTrace}s, keeps the consumer heartbeat fresh, follows spill files, and retires incarnations whose
+ * producer is dead. A malformed ring or spill file is logged and skipped; it never stops the collector.
+ */
+public final class Collector implements AutoCloseable
+{
+    /** How rings of live producers are treated. */
+    public enum Mode
+    {
+        /** The session's collector: drain live rings, retire dead ones. */
+        COLLECT,
+        /** After the fact: process dead rings and all spill files, skip rings of live producers. */
+        RECOVER
+    }
+
+    /** Records read from one source per duty cycle at most. */
+    public static final int READ_LIMIT = 4096;
+    /** Heartbeat refresh interval (the producer's timeout is seconds; the contract is at least every 100 ms). */
+    public static final long HEARTBEAT_INTERVAL_MS = 50;
+    /** Producer liveness check interval per ring. */
+    public static final long LIVENESS_INTERVAL_MS = 100;
+    /** How long a ring file may stay incomplete while its pid is gone before it is skipped. */
+    public static final long NOT_READY_GRACE_MS = 2000;
+
+    private final class Tracked
+    {
+        final String key;
+        final int pid;
+        final int incarnation;
+        final Path ringPath;
+        final RingSource ring;
+        final ProcessTrace trace;
+        SpillSource spill;
+        boolean spillBroken;
+        boolean broken;
+        boolean dead;
+        String deathReason;
+        long lastSpillProbeMs;
+
+        Tracked(final String key, final int pid, final int incarnation, final Path ringPath, final RingSource ring,
+            final ProcessTrace trace)
+        {
+            this.key = key;
+            this.pid = pid;
+            this.incarnation = incarnation;
+            this.ringPath = ringPath;
+            this.ring = ring;
+            this.trace = trace;
+        }
+    }
+
+    private final Mode mode;
+    private final Path runtimeDir;
+    private final SessionContext context;
+    private final CollectorLog log;
+    private final Map<String, Tracked> tracked = new LinkedHashMap<>();
+    private final Set<Path> ignored = new HashSet<>();
+    private final Set<String> done = new HashSet<>();
+    private final Map<Path, Long> notReadySince = new HashMap<>();
+    private final Map<Integer, Integer> maxIncarnation = new HashMap<>();
+    private long lastHeartbeatMs;
+    private long lastLivenessMs;
+    private long retiredRings;
+    private long retiredSpills;
+    private long skippedAlive;
+    private long records;
+
+    /**
+     * @param mode       collect or recover.
+     * @param runtimeDir R (may not exist in recover mode).
+     * @param context    the session's shared state.
+     */
+    public Collector(final Mode mode, final Path runtimeDir, final SessionContext context)
+    {
+        this.mode = mode;
+        this.runtimeDir = runtimeDir;
+        this.context = context;
+        this.log = context.log();
+    }
+
+    /**
+     * @return true when no incarnation is being collected and no ring file is waiting for its header.
+     */
+    public boolean isEmpty()
+    {
+        return tracked.isEmpty() && notReadySince.isEmpty();
+    }
+
+    /** @return incarnations being collected. */
+    public int size()
+    {
+        return tracked.size();
+    }
+
+    /** @return records handled by retired and live incarnations so far. */
+    public long records()
+    {
+        long total = records;
+        for (final Tracked t : tracked.values())
+        {
+            total += t.trace.records();
+        }
+        return total;
+    }
+
+    /** @return rings retired (drained and deleted or finished). */
+    public long retiredRings()
+    {
+        return retiredRings;
+    }
+
+    /** @return spill-only incarnations retired (recover). */
+    public long retiredSpills()
+    {
+        return retiredSpills;
+    }
+
+    /** @return rings skipped in recover mode because their producer is alive. */
+    public long skippedAlive()
+    {
+        return skippedAlive;
+    }
+
+    /**
+     * Look for new rings (and in recover mode spill files) and start collecting them.
+     *
+     * @param nowMs epoch ms.
+     */
+    public void scan(final long nowMs)
+    {
+        final List<SessionScanner.Entry> rings = SessionScanner.rings(runtimeDir);
+        maxIncarnation.clear();
+        final Set<Path> present = new HashSet<>();
+        for (final SessionScanner.Entry entry : rings)
+        {
+            maxIncarnation.merge(entry.pid(), entry.incarnation(), Math::max);
+            present.add(entry.path());
+        }
+        notReadySince.keySet().retainAll(present);
+        for (final SessionScanner.Entry entry : rings)
+        {
+            if (tracked.containsKey(entry.key()) || ignored.contains(entry.path()))
+            {
+                continue;
+            }
+            addRing(entry, nowMs);
+        }
+        if (Mode.RECOVER == mode)
+        {
+            for (final SessionScanner.Entry entry : SessionScanner.spills(context.outputDir()))
+            {
+                if (!tracked.containsKey(entry.key()) && !done.contains(entry.key()) &&
+                    !ignored.contains(entry.path()))
+                {
+                    addSpillOnly(entry);
+                }
+            }
+        }
+    }
+
+    private void addRing(final SessionScanner.Entry entry, final long nowMs)
+    {
+        final RingSource ring;
+        try
+        {
+            ring = RingSource.map(entry.path());
+        }
+        catch (final RingSource.NotReadyException ex)
+        {
+            final long since = notReadySince.computeIfAbsent(entry.path(), p -> nowMs);
+            if (Mode.RECOVER == mode || !Files.exists(entry.path()) ||
+                (nowMs - since > NOT_READY_GRACE_MS && !ProducerLiveness.isRunning(entry.pid())))
+            {
+                log.log("ring " + entry.path() + " skipped: " + ex.getMessage());
+                ignored.add(entry.path());
+                notReadySince.remove(entry.path());
+            }
+            return;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            if (Files.exists(entry.path()))
+            {
+                log.log("ring " + entry.path() + " skipped: not a valid ring file", ex);
+            }
+            ignored.add(entry.path());
+            return;
+        }
+        notReadySince.remove(entry.path());
+        final IncarnationInfo info = ring.info();
+        if (info.pid() != entry.pid() || info.incarnation() != entry.incarnation())
+        {
+            log.log("ring " + entry.path() + " skipped: its header says pid " + info.pid() + " incarnation " +
+                info.incarnation());
+            ring.close();
+            ignored.add(entry.path());
+            return;
+        }
+        String recoverReason = null;
+        if (Mode.RECOVER == mode)
+        {
+            recoverReason = deathReason(entry.pid(), entry.incarnation(), entry.path(), ring);
+            if (null == recoverReason)
+            {
+                log.log("ring " + entry.path() + " skipped: its producer (pid " + entry.pid() + ") is alive");
+                skippedAlive++;
+                ring.close();
+                ignored.add(entry.path());
+                return;
+            }
+        }
+        final ProcessTrace trace;
+        try
+        {
+            trace = ProcessTrace.open(context, info);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("ring " + entry.path() + " skipped: cannot open its JSON file", ex);
+            ring.close();
+            ignored.add(entry.path());
+            return;
+        }
+        if (TraceFormat.ORIGIN_FORK != info.origin())
+        {
+            trace.startEmpty();
+        }
+        ring.heartbeat(nowMs);
+        final Tracked t = new Tracked(entry.key(), entry.pid(), entry.incarnation(), entry.path(), ring, trace);
+        if (null != recoverReason)
+        {
+            t.dead = true;
+            t.deathReason = recoverReason;
+        }
+        tracked.put(entry.key(), t);
+    }
+
+    private void addSpillOnly(final SessionScanner.Entry entry)
+    {
+        final SpillSource spill;
+        try
+        {
+            spill = SpillSource.open(entry.path());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("spill file " + entry.path() + " skipped", ex);
+            ignored.add(entry.path());
+            return;
+        }
+        if (null == spill)
+        {
+            log.log("spill file " + entry.path() + " skipped: incomplete header");
+            ignored.add(entry.path());
+            return;
+        }
+        final ProcessTrace trace;
+        try
+        {
+            trace = ProcessTrace.open(context, spill.info());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("spill file " + entry.path() + " skipped: cannot open its JSON file", ex);
+            spill.close();
+            ignored.add(entry.path());
+            return;
+        }
+        if (TraceFormat.ORIGIN_FORK != spill.info().origin())
+        {
+            trace.startEmpty();
+        }
+        final Tracked t = new Tracked(entry.key(), entry.pid(), entry.incarnation(), null, null, trace);
+        t.spill = spill;
+        t.dead = true;
+        t.deathReason = "spill file only";
+        tracked.put(entry.key(), t);
+    }
+
+    /**
+     * One duty cycle: drain every ring (and spill file being followed), check producers, retire the dead.
+     *
+     * @param nowMs epoch ms.
+     * @return records handled (0 when idle).
+     */
+    public int doWork(final long nowMs)
+    {
+        if (tracked.isEmpty())
+        {
+            return 0;
+        }
+        int work = 0;
+        final boolean checkLiveness = nowMs - lastLivenessMs >= LIVENESS_INTERVAL_MS;
+        if (checkLiveness)
+        {
+            lastLivenessMs = nowMs;
+        }
+        final List<Tracked> current = new ArrayList<>(tracked.values());
+        for (final Tracked t : current)
+        {
+            if (!t.trace.isStarted() && !tryStart(t))
+            {
+                continue;
+            }
+            work += drain(t, nowMs);
+            if (checkLiveness && !t.dead && Mode.COLLECT == mode)
+            {
+                final String reason = deathReason(t.pid, t.incarnation, t.ringPath, t.ring);
+                if (null != reason)
+                {
+                    t.dead = true;
+                    t.deathReason = reason;
+                }
+            }
+            if (t.dead)
+            {
+                work += retire(t);
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Refresh the consumer heartbeat of every ring when due.
+     *
+     * @param nowMs epoch ms.
+     */
+    public void heartbeat(final long nowMs)
+    {
+        if (nowMs - lastHeartbeatMs >= HEARTBEAT_INTERVAL_MS)
+        {
+            lastHeartbeatMs = nowMs;
+            for (final Tracked t : tracked.values())
+            {
+                if (null != t.ring)
+                {
+                    t.ring.heartbeat(nowMs);
+                }
+            }
+        }
+    }
+
+    /** Push buffered output of every incarnation and the warnings to their files. */
+    public void flush()
+    {
+        for (final Tracked t : tracked.values())
+        {
+            t.trace.flush();
+        }
+        context.warnings().flush();
+    }
+
+    private boolean tryStart(final Tracked t)
+    {
+        final IncarnationInfo info = t.trace.info();
+        final HandleTable snapshot = context.forkSnapshots().take(info.ppid(), info.pid());
+        if (null != snapshot)
+        {
+            t.trace.start(snapshot);
+            return true;
+        }
+        for (final Tracked other : tracked.values())
+        {
+            if (other != t && other.pid == info.ppid() && !other.trace.isFinished())
+            {
+                final long parentStart = other.trace.info().startTimeNs();
+                if (0 == parentStart || 0 == info.startTimeNs() || parentStart <= info.startTimeNs())
+                {
+                    return false; // the parent's fork record may still come
+                }
+            }
+        }
+        t.trace.startEmpty();
+        t.trace.warn("fork", null, "fork child of pid " + info.ppid() + ": the parent's handles at the fork are " +
+            "not known (no fork record of this child in its trace); resolution starts empty");
+        return true;
+    }
+
+    private String deathReason(final int pid, final int incarnation, final Path ringPath, final RingSource ring)
+    {
+        final Integer newest = maxIncarnation.get(pid);
+        if (null != newest && newest > incarnation)
+        {
+            return "superseded by incarnation " + newest;
+        }
+        if (null == ring)
+        {
+            return "no ring";
+        }
+        final ProducerLiveness.Status status = ProducerLiveness.status(pid, ring.info().procStartTicks());
+        if (ProducerLiveness.Status.ALIVE != status)
+        {
+            return "producer " + status.name().toLowerCase();
+        }
+        if (TraceFormat.STATE_EXEC_PENDING == ring.state() && !ProducerLiveness.mapsFile(pid, ringPath))
+        {
+            return "exec completed";
+        }
+        return null;
+    }
+
+    private int drain(final Tracked t, final long nowMs)
+    {
+        int n = 0;
+        if (null != t.ring && !t.broken)
+        {
+            try
+            {
+                n = t.ring.read(t.trace, READ_LIMIT);
+            }
+            catch (final RuntimeException ex)
+            {
+                log.log("ring " + t.ringPath + " skipped: cannot read it", ex);
+                t.broken = true;
+                t.dead = true;
+                t.deathReason = "broken";
+                return 0;
+            }
+        }
+        if (n < READ_LIMIT && (null == t.ring || t.dead || t.ring.isSpilling()))
+        {
+            n += readSpill(t, READ_LIMIT - n, nowMs);
+        }
+        return n;
+    }
+
+    private int readSpill(final Tracked t, final int limit, final long nowMs)
+    {
+        if (t.spillBroken)
+        {
+            return 0;
+        }
+        if (null == t.spill)
+        {
+            if (!t.dead && nowMs - t.lastSpillProbeMs < HEARTBEAT_INTERVAL_MS)
+            {
+                return 0;
+            }
+            t.lastSpillProbeMs = nowMs;
+            final Path path = SessionScanner.spillFile(context.outputDir(), t.pid, t.incarnation);
+            if (!Files.exists(path))
+            {
+                return 0;
+            }
+            try
+            {
+                t.spill = SpillSource.open(path);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                log.log("spill file " + path + " skipped", ex);
+                t.spillBroken = true;
+                return 0;
+            }
+            if (null == t.spill)
+            {
+                return 0;
+            }
+        }
+        try
+        {
+            return t.spill.read(t.trace, limit);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("spill file " + t.spill.path() + ": rest skipped", ex);
+            t.spillBroken = true;
+            return 0;
+        }
+    }
+
+    private int retire(final Tracked t)
+    {
+        int n = 0;
+        if (!t.trace.isStarted() && !tryStart(t))
+        {
+            return 0;
+        }
+        long lost = 0;
+        if (null != t.ring)
+        {
+            if (!t.broken)
+            {
+                try
+                {
+                    int read;
+                    do
+                    {
+                        while ((read = t.ring.read(t.trace, READ_LIMIT)) > 0)
+                        {
+                            n += read;
+                        }
+                    }
+                    while (t.ring.unblock());
+                }
+                catch (final RuntimeException ex)
+                {
+                    log.log("ring " + t.ringPath + ": rest skipped, cannot read it", ex);
+                    t.broken = true;
+                }
+            }
+            lost = t.ring.lostEvents();
+        }
+        int read;
+        while ((read = readSpill(t, READ_LIMIT, 0)) > 0)
+        {
+            n += read;
+        }
+        if (null != t.spill && t.spill.truncatedBytes() > 0)
+        {
+            log.log("spill file " + t.spill.path() + " ends with a truncated record (" + t.spill.truncatedBytes() +
+                " bytes): ignored");
+        }
+        t.trace.finish(lost);
+        records += t.trace.records();
+        tracked.remove(t.key);
+        done.add(t.key);
+        if (null != t.ring)
+        {
+            t.ring.close();
+            if (t.broken)
+            {
+                ignored.add(t.ringPath);
+            }
+            else
+            {
+                delete(t.ringPath);
+            }
+            retiredRings++;
+        }
+        else
+        {
+            retiredSpills++;
+        }
+        if (null != t.spill)
+        {
+            t.spill.close();
+            if (!t.spillBroken)
+            {
+                delete(t.spill.path());
+            }
+        }
+        return Math.max(n, 1);
+    }
+
+    private void delete(final Path path)
+    {
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            log.log("cannot delete " + path, ex);
+        }
+    }
+
+    /** Unmap every ring and close every JSON file without finishing (rings stay for a later collector). */
+    public void close()
+    {
+        for (final Tracked t : tracked.values())
+        {
+            t.trace.abandon();
+            if (null != t.ring)
+            {
+                t.ring.close();
+            }
+            if (null != t.spill)
+            {
+                t.spill.close();
+            }
+        }
+        tracked.clear();
+        context.warnings().flush();
+    }
+}

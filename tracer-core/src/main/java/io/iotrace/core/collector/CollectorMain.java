@@ -1,0 +1,275 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.format.FunctionTable;
+import io.iotrace.core.format.TraceFormat;
+import io.iotrace.core.nativeio.NativeIo;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The session collector, spawned by the first traced process of a session:
+ * {@code CollectorMain --session-dir R --output-dir O --lock-fd N}, or {@code CollectorMain recover O}.
+ * <p>
+ * Holds the session's collector lock (the inherited descriptor N, flock'ed by the spawning process) for its whole
+ * life; exits when no ring has been left for IOTRACE_COLLECTOR_LINGER_MS, releasing the lock and scanning once
+ * more so that a process that registered its ring just before probing the lock is not stranded.
+ */
+public final class CollectorMain
+{
+    /** Exit code: done. */
+    public static final int EXIT_OK = 0;
+    /** Exit code: failed. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit code: wrong arguments. */
+    public static final int EXIT_WRONG_ARGUMENTS = 2;
+
+    /** Rescan interval of the runtime dir. */
+    public static final long SCAN_INTERVAL_MS = 50;
+    /** Output flush interval while busy. */
+    public static final long FLUSH_INTERVAL_MS = 100;
+
+    private static final String USAGE =
+        "usage: iotrace-collector --session-dir R --output-dir O [--lock-fd N]\n" +
+        "       iotrace-collector recover O";
+
+    private volatile boolean running = true;
+
+    private CollectorMain()
+    {
+    }
+
+    /**
+     * @param args command line.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(run(args));
+    }
+
+    /**
+     * @param args command line.
+     * @return exit code.
+     */
+    public static int run(final String[] args)
+    {
+        if (args.length >= 1 && "recover".equals(args[0]))
+        {
+            if (2 != args.length)
+            {
+                System.err.println(USAGE);
+                return EXIT_WRONG_ARGUMENTS;
+            }
+            return Recover.run(Path.of(args[1]), System.out, System.err);
+        }
+        Path sessionDir = null;
+        Path outputDir = null;
+        int lockFd = -1;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            if (i + 1 >= args.length)
+            {
+                System.err.println("iotrace-collector: option " + arg + " needs a value\n" + USAGE);
+                return EXIT_WRONG_ARGUMENTS;
+            }
+            switch (arg)
+            {
+                case "--session-dir" -> sessionDir = Path.of(args[++i]);
+                case "--output-dir" -> outputDir = Path.of(args[++i]);
+                case "--lock-fd" ->
+                {
+                    try
+                    {
+                        lockFd = Integer.parseInt(args[++i]);
+                    }
+                    catch (final NumberFormatException ex)
+                    {
+                        System.err.println("iotrace-collector: bad --lock-fd " + args[i]);
+                        return EXIT_WRONG_ARGUMENTS;
+                    }
+                }
+                default ->
+                {
+                    System.err.println("iotrace-collector: unknown option " + arg + "\n" + USAGE);
+                    return EXIT_WRONG_ARGUMENTS;
+                }
+            }
+        }
+        if (null == sessionDir || null == outputDir)
+        {
+            System.err.println(USAGE);
+            return EXIT_WRONG_ARGUMENTS;
+        }
+        return new CollectorMain().collect(sessionDir.toAbsolutePath(), outputDir.toAbsolutePath().normalize(),
+            lockFd);
+    }
+
+    private int collect(final Path runtimeDir, final Path outputDir, final int inheritedLockFd)
+    {
+        try
+        {
+            OutputFiles.createPrivateDirectory(outputDir);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("iotrace-collector: cannot create " + outputDir + ": " + ex);
+            return EXIT_FAILED;
+        }
+        final CollectorLog log = new CollectorLog(outputDir.resolve(TraceFormat.LOG_FILE), null);
+        int lockFd = inheritedLockFd;
+        if (lockFd < 0)
+        {
+            lockFd = tryLock(runtimeDir);
+            if (lockFd < 0)
+            {
+                log.log("another collector owns session " + runtimeDir + ": exiting");
+                log.close();
+                return EXIT_OK;
+            }
+        }
+        log.log("collector started: pid " + ProcessHandle.current().pid() + ", session " + runtimeDir +
+            ", output " + outputDir);
+
+        final long lingerMs = lingerMs();
+        final SessionContext context = new SessionContext(outputDir, FunctionTable.load(), log);
+        final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+        final Thread mainThread = Thread.currentThread();
+        final Thread hook = new Thread(() ->
+        {
+            running = false;
+            try
+            {
+                mainThread.join(2000);
+            }
+            catch (final InterruptedException ignore)
+            {
+                // exiting anyway
+            }
+        }, "iotrace-collector-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        final IdleStrategy idle = new BackoffIdleStrategy(
+            10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(2));
+        long lastScanMs = 0;
+        long lastFlushMs = 0;
+        long lastNonEmptyMs = System.currentTimeMillis();
+        String exitReason = "signal";
+        try
+        {
+            while (running)
+            {
+                final long nowMs = System.currentTimeMillis();
+                int work = 0;
+                try
+                {
+                    if (nowMs - lastScanMs >= SCAN_INTERVAL_MS)
+                    {
+                        lastScanMs = nowMs;
+                        collector.scan(nowMs);
+                    }
+                    work = collector.doWork(nowMs);
+                    collector.heartbeat(nowMs);
+                    if (0 == work || nowMs - lastFlushMs >= FLUSH_INTERVAL_MS)
+                    {
+                        lastFlushMs = nowMs;
+                        collector.flush();
+                    }
+                }
+                catch (final RuntimeException ex)
+                {
+                    log.log("internal error, continuing", ex);
+                    idle.idle(0);
+                }
+
+                if (!collector.isEmpty())
+                {
+                    lastNonEmptyMs = nowMs;
+                }
+                else if (nowMs - lastNonEmptyMs >= lingerMs)
+                {
+                    NativeIo.close(lockFd);
+                    lockFd = -1;
+                    collector.scan(System.currentTimeMillis());
+                    if (collector.isEmpty())
+                    {
+                        exitReason = "no ring left for " + lingerMs + " ms";
+                        break;
+                    }
+                    lockFd = tryLock(runtimeDir);
+                    if (lockFd < 0)
+                    {
+                        exitReason = "another collector took over the session";
+                        break;
+                    }
+                    lastNonEmptyMs = nowMs;
+                }
+                idle.idle(work);
+            }
+        }
+        finally
+        {
+            collector.close();
+            context.close();
+            if (lockFd >= 0)
+            {
+                NativeIo.close(lockFd);
+            }
+            log.log("collector exiting (" + exitReason + "): " + collector.records() + " records, " +
+                collector.retiredRings() + " rings retired, " + context.warnings().count() + " warnings");
+            log.close();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException ignore)
+            {
+                // shutting down
+            }
+        }
+        return EXIT_OK;
+    }
+
+    /**
+     * Take the session's collector lock without blocking.
+     *
+     * @param runtimeDir R.
+     * @return the locked descriptor, or -1 when another process holds the lock (or it cannot be opened).
+     */
+    static int tryLock(final Path runtimeDir)
+    {
+        final NativeIo.Result open = NativeIo.open(runtimeDir.resolve(TraceFormat.LOCK_FILE).toString(),
+            NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_CLOEXEC | NativeIo.O_NOFOLLOW, 0600);
+        if (open.failed())
+        {
+            return -1;
+        }
+        final NativeIo.Result lock = NativeIo.flock(open.result(), NativeIo.LOCK_EX | NativeIo.LOCK_NB);
+        if (lock.failed())
+        {
+            NativeIo.close(open.result());
+            return -1;
+        }
+        return open.result();
+    }
+
+    static long lingerMs()
+    {
+        final String value = System.getenv(TraceFormat.LINGER_ENV);
+        if (null != value && !value.isBlank())
+        {
+            try
+            {
+                return Math.max(0, Long.parseLong(value.trim()));
+            }
+            catch (final NumberFormatException ignore)
+            {
+                // default
+            }
+        }
+        return TraceFormat.LINGER_MS_DEFAULT;
+    }
+}

@@ -1,0 +1,78 @@
+package io.iotrace.core.collector;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Opening output files safely: created 0600 (directories 0700), symbolic links never followed, existing regular
+ * files appended to.
+ */
+public final class OutputFiles
+{
+    private static final int BUFFER_LENGTH = 64 * 1024;
+
+    private OutputFiles()
+    {
+    }
+
+    /**
+     * Create a directory (and its parents) with mode 0700 if missing.
+     *
+     * @param dir the directory.
+     * @throws IOException when it cannot be created or is not a directory.
+     */
+    public static void createPrivateDirectory(final Path dir) throws IOException
+    {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))
+        {
+            return;
+        }
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE)));
+    }
+
+    /**
+     * Open a file for appending: created 0600 when missing (CREATE_NEW), appended to when it is an existing
+     * regular file; a symbolic link is refused.
+     *
+     * @param file the file.
+     * @return a buffered stream.
+     * @throws IOException when it cannot be opened (or is a link or not a regular file).
+     */
+    public static OutputStream openAppendable(final Path file) throws IOException
+    {
+        SeekableByteChannel channel;
+        try
+        {
+            channel = Files.newByteChannel(
+                file,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(
+                    EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
+            {
+                throw new IOException("not a regular file (or a symbolic link): " + file);
+            }
+            channel = Files.newByteChannel(
+                file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS));
+        }
+        return new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_LENGTH);
+    }
+}

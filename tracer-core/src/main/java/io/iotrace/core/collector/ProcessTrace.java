@@ -1,0 +1,634 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.decode.DecodedEvent;
+import io.iotrace.core.decode.Errno;
+import io.iotrace.core.decode.Flags;
+import io.iotrace.core.decode.MalformedEventException;
+import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.json.JsonRecordWriter;
+import io.iotrace.fnres.HandleTable;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.MessageHandler;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_DESCRIPTOR;
+import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_MEMORY;
+import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_NONE;
+import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_STREAM;
+import static io.iotrace.core.json.JsonRecordWriter.NOT_A_FILE;
+import static io.iotrace.core.json.JsonRecordWriter.UNRESOLVED;
+
+/**
+ * The state of one process incarnation: its handle table, its JSON output and the execve records still in
+ * flight. Records (from the ring, then the spill file) are decoded, resolved to file names according to the
+ * table's effect column, and written as JSON lines. Single-threaded.
+ */
+public final class ProcessTrace implements MessageHandler
+{
+    /** Warnings written per incarnation at most; further ones are only counted. */
+    public static final int MAX_WARNINGS = 1000;
+
+    private final SessionContext context;
+    private final IncarnationInfo info;
+    private final OutputStream out;
+    private final JsonRecordWriter writer;
+    private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
+    private final IntHashSet unknownIdsWarned = new IntHashSet();
+    private HandleTable handles;
+    private int warnings;
+    private long suppressedWarnings;
+    private long records;
+    private long malformed;
+    private boolean outputFailed;
+    private boolean dirty;
+    private boolean finished;
+
+    // resolution result of the current record
+    private String tracedFilename;
+    private int fileType;
+    private long handle;
+    private long length;
+
+    /**
+     * @param context the session's shared state.
+     * @param info    the incarnation.
+     * @param out     where its JSON lines go (closed by {@link #finish()}).
+     */
+    public ProcessTrace(final SessionContext context, final IncarnationInfo info, final OutputStream out)
+    {
+        this.context = context;
+        this.info = info;
+        this.out = out;
+        this.writer = new JsonRecordWriter(out, info.hostname(), info.pid(), info.ppid(), info.incarnation());
+    }
+
+    /**
+     * Open the JSON file of an incarnation in the output dir.
+     *
+     * @param context the session's shared state.
+     * @param info    the incarnation.
+     * @return the trace (its handle table not yet started).
+     * @throws IOException when the output file cannot be opened.
+     */
+    public static ProcessTrace open(final SessionContext context, final IncarnationInfo info) throws IOException
+    {
+        return new ProcessTrace(context, info, OutputFiles.openAppendable(
+            context.outputDir().resolve(info.jsonFileName())));
+    }
+
+    /** @return the incarnation. */
+    public IncarnationInfo info()
+    {
+        return info;
+    }
+
+    /** @return true once a handle table is set (fork children wait for their parent's snapshot). */
+    public boolean isStarted()
+    {
+        return null != handles;
+    }
+
+    /** @return the handle table (null before {@link #start}). */
+    public HandleTable handles()
+    {
+        return handles;
+    }
+
+    /** @return records handled. */
+    public long records()
+    {
+        return records;
+    }
+
+    /**
+     * Start resolving with a handle table.
+     *
+     * @param table the incarnation's initial handles.
+     */
+    public void start(final HandleTable table)
+    {
+        this.handles = table;
+    }
+
+    /** Start with an empty table at the header's cwd. */
+    public void startEmpty()
+    {
+        start(new HandleTable(info.initialCwd()));
+    }
+
+    /** {@inheritDoc} */
+    public void onMessage(final int typeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        onRecord(typeId, buffer, index, length);
+    }
+
+    /**
+     * Handle one record. Never throws for bad record content: that becomes a warning.
+     *
+     * @param typeId function id.
+     * @param buffer holding the payload.
+     * @param index  of the payload.
+     * @param length of the payload.
+     */
+    public void onRecord(final int typeId, final org.agrona.DirectBuffer buffer, final int index, final int length)
+    {
+        final DecodedEvent event = context.event;
+        try
+        {
+            if (!context.decoder.decode(typeId, buffer, index, length, event) && unknownIdsWarned.add(typeId))
+            {
+                warn(event.function().name(), typeId, "function id " + typeId +
+                    " is not in functions.tbl: written as " + event.function().name());
+            }
+        }
+        catch (final MalformedEventException ex)
+        {
+            malformed++;
+            warn(null, typeId, "malformed record skipped: " + ex.getMessage());
+            return;
+        }
+        records++;
+        onEvent(event);
+    }
+
+    /**
+     * Handle one decoded event: execve records in flight wait for their completion.
+     *
+     * @param event the event (its buffer must stay valid during the call).
+     */
+    public void onEvent(final DecodedEvent event)
+    {
+        if (!inFlight.isEmpty())
+        {
+            final DecodedEvent pending = inFlight.remove(event.tid());
+            if (null != pending &&
+                !(!event.isInFlight() && event.typeId() == pending.typeId() &&
+                event.timeStart() == pending.timeStart()))
+            {
+                process(pending, true);
+            }
+        }
+        if (event.isInFlight())
+        {
+            inFlight.put(event.tid(), event.detach());
+        }
+        else
+        {
+            process(event, false);
+        }
+    }
+
+    private void process(final DecodedEvent event, final boolean forceOk)
+    {
+        if (null == handles)
+        {
+            startEmpty();
+        }
+        resolve(event, forceOk);
+        if (outputFailed)
+        {
+            return;
+        }
+        try
+        {
+            writer.write(event, tracedFilename, fileType, handle, length, forceOk);
+            dirty = true;
+        }
+        catch (final UncheckedIOException ex)
+        {
+            outputFailed = true;
+            context.log.log("cannot write the trace of " + info.key() + ", its further records are dropped", ex);
+        }
+    }
+
+    private void resolve(final DecodedEvent e, final boolean forceOk)
+    {
+        final FunctionInfo f = e.function();
+        final HandleTable table = handles;
+        final boolean ok = forceOk || !e.isFailed();
+        final long ts = e.timeStart();
+        final long te = e.timeEnd();
+        String name = null;
+        fileType = FILE_TYPE_NONE;
+        handle = 0;
+        length = 0;
+        Object unresolvedHandle = null;
+
+        switch (f.effect())
+        {
+            case OPEN:
+            {
+                final int dirfd = f.dirfdSlot() >= 0 ? (int)e.slot(f.dirfdSlot()) : HandleTable.AT_FDCWD;
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(dirfd, e.string(f.pathString()), ts);
+                }
+                if (ok)
+                {
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = (int)e.result();
+                    table.fdOpened((int)e.result(), name, te);
+                }
+                unresolvedHandle = dirfd;
+                break;
+            }
+            case CLOSE:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = ok || Errno.EBADF != e.errno() ? table.fdClosed(fd, ts, te) : table.fdName(fd, ts);
+                unresolvedHandle = fd;
+                break;
+            }
+            case DUP:
+            case DUP2:
+            {
+                final int oldFd = fd(e, Math.max(f.oldfdSlot(), f.fdSlot()));
+                name = table.fdName(oldFd, ts);
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = oldFd;
+                if (ok)
+                {
+                    final int newFd = (int)e.result();
+                    handle = newFd;
+                    if (newFd != oldFd)
+                    {
+                        table.fdDuplicated(oldFd, newFd, te);
+                    }
+                }
+                unresolvedHandle = oldFd;
+                break;
+            }
+            case FCNTL:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = table.fdName(fd, ts);
+                if (ok && f.cmdSlot() >= 0 && Flags.isFcntlDup(e.slot(f.cmdSlot())) && e.result() >= 0)
+                {
+                    table.fdDuplicated(fd, (int)e.result(), te);
+                }
+                unresolvedHandle = fd;
+                break;
+            }
+            case FOPEN:
+            {
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()));
+                }
+                if (ok)
+                {
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    if (null != name && fd >= 0)
+                    {
+                        table.fdOpened(fd, name, te);
+                    }
+                    table.streamOpened(e.result(), fd, te);
+                }
+                unresolvedHandle = "cwd";
+                break;
+            }
+            case FDOPEN:
+            {
+                final int fd = fd(e, f.fdSlot());
+                name = table.fdName(fd, ts);
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                if (ok)
+                {
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    table.streamOpened(e.result(), fd, te);
+                }
+                unresolvedHandle = fd;
+                break;
+            }
+            case FCLOSE:
+            {
+                final long stream = e.slot(f.streamSlot());
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_STREAM;
+                handle = stream;
+                name = table.streamClosed(stream, ts, te);
+                if (fd >= 0)
+                {
+                    final String fdName = table.fdClosed(fd, ts, te);
+                    if (null == name)
+                    {
+                        name = fdName;
+                    }
+                }
+                unresolvedHandle = hex(stream);
+                break;
+            }
+            case USE:
+            {
+                if (f.streamSlot() >= 0)
+                {
+                    final long stream = e.slot(f.streamSlot());
+                    fileType = FILE_TYPE_STREAM;
+                    handle = stream;
+                    name = table.streamName(stream, ts);
+                    if (null == name)
+                    {
+                        int fd = f.fdSlot() >= 0 ? (int)e.slot(f.fdSlot()) : -1;
+                        if (fd < 0 && f.fdSlot() < 0 && ok && e.result() >= 0 &&
+                            io.iotrace.core.format.ResultKind.VALUE == f.resultKind())
+                        {
+                            fd = (int)e.result();
+                        }
+                        if (fd < 0)
+                        {
+                            fd = table.streamFd(stream);
+                        }
+                        if (fd >= 0)
+                        {
+                            name = table.fdName(fd, ts);
+                        }
+                    }
+                    unresolvedHandle = hex(stream);
+                }
+                else
+                {
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = fd;
+                    name = table.fdName(fd, ts);
+                    unresolvedHandle = fd;
+                }
+                break;
+            }
+            case MMAP:
+            {
+                final int fd = fd(e, f.fdSlot());
+                final long flags = f.mapFlagsSlot() >= 0 ? e.slot(f.mapFlagsSlot()) : 0;
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                if (fd < 0 || 0 != (flags & Flags.MAP_ANONYMOUS))
+                {
+                    name = NOT_A_FILE;
+                }
+                else
+                {
+                    name = table.fdName(fd, ts);
+                    if (ok && null != name && f.lengthSlot() >= 0)
+                    {
+                        table.mapped(e.result(), e.slot(f.lengthSlot()), name);
+                    }
+                    unresolvedHandle = fd;
+                }
+                break;
+            }
+            case MUNMAP:
+            {
+                final long address = f.addrSlot() >= 0 ? e.slot(f.addrSlot()) : 0;
+                final long mapLength = f.lengthSlot() >= 0 ? e.slot(f.lengthSlot()) : 0;
+                fileType = FILE_TYPE_MEMORY;
+                handle = address;
+                length = mapLength;
+                name = ok ? table.unmapped(address, mapLength) : table.mappingName(address);
+                if (null == name)
+                {
+                    name = NOT_A_FILE;
+                }
+                break;
+            }
+            case CHDIR:
+            {
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()));
+                }
+                if (ok && null != name)
+                {
+                    table.chdir(name);
+                }
+                unresolvedHandle = "cwd";
+                break;
+            }
+            case FCHDIR:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = table.fdName(fd, ts);
+                if (ok)
+                {
+                    table.fchdir(fd);
+                }
+                unresolvedHandle = fd;
+                break;
+            }
+            case FORK:
+            {
+                name = NOT_A_FILE;
+                if (ok && e.result() > 0)
+                {
+                    context.forkSnapshots.put(info.pid(), (int)e.result(), table.copyForFork());
+                }
+                break;
+            }
+            case EXEC:
+            {
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()));
+                }
+                unresolvedHandle = "cwd";
+                break;
+            }
+            case DISCOVERED:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                if (f.pathString() >= 0)
+                {
+                    final String path = e.string(f.pathString());
+                    name = path.startsWith("/") ? table.absolutePath(HandleTable.AT_FDCWD, path) : path;
+                    if (null == name || name.isEmpty())
+                    {
+                        name = path.isEmpty() ? null : path;
+                    }
+                }
+                if (null != name)
+                {
+                    table.fdOpened(fd, name, te);
+                }
+                if (f.howSlot() >= 0 && 0 != e.slot(f.howSlot()))
+                {
+                    warn(f.name(), fd, "open not observed: descriptor " + fd + " first used while already open (" +
+                        (null == name ? "name unknown" : name) + ")");
+                }
+                unresolvedHandle = fd;
+                break;
+            }
+            default:
+                name = NOT_A_FILE;
+                break;
+        }
+
+        if (null == name)
+        {
+            name = UNRESOLVED;
+            warn(f.name(), unresolvedHandle, "cannot resolve " + describe(unresolvedHandle) + " of " + f.name() +
+                " (tid " + e.tid() + ")");
+        }
+        tracedFilename = name;
+    }
+
+    private static int fd(final DecodedEvent e, final int slot)
+    {
+        return slot >= 0 ? (int)e.slot(slot) : -1;
+    }
+
+    private static String hex(final long value)
+    {
+        return "0x" + Long.toHexString(value);
+    }
+
+    private static String describe(final Object unresolvedHandle)
+    {
+        if (unresolvedHandle instanceof Integer fd)
+        {
+            return HandleTable.AT_FDCWD == fd ? "the working directory" : "descriptor " + fd;
+        }
+        if ("cwd".equals(unresolvedHandle))
+        {
+            return "the path";
+        }
+        return null == unresolvedHandle ? "the handle" : "stream " + unresolvedHandle;
+    }
+
+    /**
+     * Write a warning for this incarnation (at most {@link #MAX_WARNINGS}).
+     *
+     * @param functionName the function or null.
+     * @param handle       Number, String or null.
+     * @param message      what happened.
+     */
+    public void warn(final String functionName, final Object handle, final String message)
+    {
+        if (warnings >= MAX_WARNINGS)
+        {
+            suppressedWarnings++;
+            return;
+        }
+        warnings++;
+        context.warnings.warn(info.pid(), info.incarnation(), functionName, handle, message);
+    }
+
+    /** Push buffered JSON lines to the file. */
+    public void flush()
+    {
+        if (!dirty || outputFailed)
+        {
+            return;
+        }
+        dirty = false;
+        try
+        {
+            writer.flush();
+            out.flush();
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            outputFailed = true;
+            context.log.log("cannot write the trace of " + info.key(), ex);
+        }
+    }
+
+    /**
+     * The incarnation is over: write execve records still in flight as succeeded, report lost events, close the
+     * JSON file.
+     *
+     * @param lostEvents the header's lost_events counter.
+     */
+    public void finish(final long lostEvents)
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        if (!inFlight.isEmpty())
+        {
+            final DecodedEvent[] pending = inFlight.values().toArray(new DecodedEvent[0]);
+            inFlight.clear();
+            java.util.Arrays.sort(pending, java.util.Comparator.comparingLong(DecodedEvent::timeStart));
+            for (final DecodedEvent event : pending)
+            {
+                process(event, true);
+            }
+        }
+        if (lostEvents > 0)
+        {
+            warnings = Math.min(warnings, MAX_WARNINGS - 1);
+            warn(null, null, lostEvents + " events lost: they could be neither written to the ring nor spilled");
+        }
+        if (suppressedWarnings > 0)
+        {
+            context.warnings.warn(info.pid(), info.incarnation(), null, null,
+                suppressedWarnings + " further warnings of this incarnation suppressed");
+        }
+        if (malformed > 0)
+        {
+            context.log.log(info.key() + ": " + malformed + " malformed records skipped");
+        }
+        flush();
+        try
+        {
+            writer.close();
+            out.close();
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            context.log.log("cannot close the trace of " + info.key(), ex);
+        }
+    }
+
+    /**
+     * Stop without finishing (the collector is shutting down and leaves the ring for a later collector or
+     * recover): flush and close the JSON file; records in flight are not written.
+     */
+    public void abandon()
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        flush();
+        try
+        {
+            writer.close();
+            out.close();
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            context.log.log("cannot close the trace of " + info.key(), ex);
+        }
+    }
+
+    /** @return true once {@link #finish} ran. */
+    public boolean isFinished()
+    {
+        return finished;
+    }
+
+    /** @return the trace's key, pid-incarnation. */
+    public String key()
+    {
+        return info.key();
+    }
+}

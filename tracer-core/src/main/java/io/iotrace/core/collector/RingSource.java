@@ -1,0 +1,189 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.format.TraceFormat;
+import org.agrona.BitUtil;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A mapped ring file: its header and the agrona {@link ManyToOneRingBuffer} over the data area and trailer.
+ * The collector is the ring's only consumer.
+ */
+public final class RingSource implements AutoCloseable
+{
+    /** The file is not (yet) a complete ring file: the producer may still be writing its header. */
+    public static final class NotReadyException extends Exception
+    {
+        NotReadyException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    private final Path path;
+    private final Arena arena;
+    private final UnsafeBuffer header;
+    private final ManyToOneRingBuffer ring;
+    private final IncarnationInfo info;
+
+    private RingSource(
+        final Path path, final Arena arena, final UnsafeBuffer header, final ManyToOneRingBuffer ring)
+    {
+        this.path = path;
+        this.arena = arena;
+        this.header = header;
+        this.ring = ring;
+        this.info = IncarnationInfo.read(header);
+    }
+
+    /**
+     * Map a ring file.
+     *
+     * @param path the ring file.
+     * @return the mapped ring.
+     * @throws NotReadyException        when the header is not complete yet (retry later).
+     * @throws IllegalArgumentException when the file is not a valid ring file.
+     * @throws IOException              when it cannot be opened or mapped.
+     */
+    public static RingSource map(final Path path) throws NotReadyException, IOException
+    {
+        try (FileChannel channel = FileChannel.open(
+            path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
+        {
+            final long size = channel.size();
+            if (size < TraceFormat.RING_HEADER_LENGTH + TraceFormat.TRAILER_LENGTH)
+            {
+                throw new NotReadyException("ring file of " + size + " bytes");
+            }
+            final Arena arena = Arena.ofShared();
+            boolean ok = false;
+            try
+            {
+                final MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+                final UnsafeBuffer header = new UnsafeBuffer(segment.address(), TraceFormat.RING_HEADER_LENGTH);
+                if (0 == header.getIntVolatile(TraceFormat.HDR_STATE_OFFSET))
+                {
+                    throw new NotReadyException("ring header not published yet (state 0)");
+                }
+                final long magic = header.getLong(TraceFormat.HDR_MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                if (TraceFormat.RING_MAGIC != magic)
+                {
+                    throw new IllegalArgumentException("bad magic 0x" + Long.toHexString(magic));
+                }
+                final int version = header.getInt(TraceFormat.HDR_FORMAT_VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                if (TraceFormat.FORMAT_VERSION != version)
+                {
+                    throw new IllegalArgumentException("format version " + version + ", expected " +
+                        TraceFormat.FORMAT_VERSION);
+                }
+                final int headerLength =
+                    header.getInt(TraceFormat.HDR_HEADER_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                if (TraceFormat.RING_HEADER_LENGTH != headerLength)
+                {
+                    throw new IllegalArgumentException("header length " + headerLength);
+                }
+                final int capacity = header.getInt(TraceFormat.HDR_RING_CAPACITY_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                if (capacity <= 0 || !BitUtil.isPowerOfTwo(capacity) ||
+                    size < TraceFormat.ringFileLength(capacity))
+                {
+                    throw new IllegalArgumentException("ring capacity " + capacity + " does not fit a file of " +
+                        size + " bytes");
+                }
+                final UnsafeBuffer data = new UnsafeBuffer(
+                    segment.address() + TraceFormat.RING_HEADER_LENGTH, capacity + TraceFormat.TRAILER_LENGTH);
+                final RingSource source = new RingSource(path, arena, header, new ManyToOneRingBuffer(data));
+                ok = true;
+                return source;
+            }
+            finally
+            {
+                if (!ok)
+                {
+                    arena.close();
+                }
+            }
+        }
+    }
+
+    /** @return the ring file. */
+    public Path path()
+    {
+        return path;
+    }
+
+    /** @return the header's immutable fields. */
+    public IncarnationInfo info()
+    {
+        return info;
+    }
+
+    /** @return the header state (acquire). */
+    public int state()
+    {
+        return header.getIntAcquire(TraceFormat.HDR_STATE_OFFSET);
+    }
+
+    /** @return the header's lost_events counter. */
+    public long lostEvents()
+    {
+        return header.getLongVolatile(TraceFormat.HDR_LOST_EVENTS_OFFSET);
+    }
+
+    /** @return the header's spilled_events counter. */
+    public long spilledEvents()
+    {
+        return header.getLongVolatile(TraceFormat.HDR_SPILLED_EVENTS_OFFSET);
+    }
+
+    /** @return true once the producer has switched to its spill file. */
+    public boolean isSpilling()
+    {
+        return 0 != header.getIntVolatile(TraceFormat.HDR_SPILLING_OFFSET);
+    }
+
+    /**
+     * Read up to limit records.
+     *
+     * @param handler called per record.
+     * @param limit   most records to read.
+     * @return records read.
+     */
+    public int read(final MessageHandler handler, final int limit)
+    {
+        return ring.read(handler, limit);
+    }
+
+    /** @return true if records are waiting. */
+    public boolean hasRecords()
+    {
+        return ring.producerPosition() != ring.consumerPosition();
+    }
+
+    /** @param nowMs epoch milliseconds to publish as the consumer heartbeat. */
+    public void heartbeat(final long nowMs)
+    {
+        ring.consumerHeartbeatTime(nowMs);
+    }
+
+    /** @return true if a claimed but never committed record was turned into padding. */
+    public boolean unblock()
+    {
+        return ring.unblock();
+    }
+
+    /** Unmap the file. */
+    public void close()
+    {
+        arena.close();
+    }
+}

@@ -1,0 +1,65 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.decode.DecodedEvent;
+import io.iotrace.core.decode.EventDecoder;
+import io.iotrace.core.format.FunctionTable;
+
+import java.nio.file.Path;
+
+/**
+ * What all incarnations of a session share in one collector thread: the table, the decoder and its reusable
+ * event, the warnings and log files, fork snapshots. Single-threaded.
+ */
+public final class SessionContext implements AutoCloseable
+{
+    final Path outputDir;
+    final FunctionTable table;
+    final EventDecoder decoder;
+    final DecodedEvent event = new DecodedEvent();
+    final Warnings warnings;
+    final CollectorLog log;
+    final ForkSnapshots forkSnapshots = new ForkSnapshots();
+
+    /**
+     * @param outputDir output dir O (exists).
+     * @param table     the function table.
+     * @param log       the collector log.
+     */
+    public SessionContext(final Path outputDir, final FunctionTable table, final CollectorLog log)
+    {
+        this.outputDir = outputDir;
+        this.table = table;
+        this.decoder = new EventDecoder(table);
+        this.log = log;
+        this.warnings = new Warnings(outputDir.resolve(io.iotrace.core.format.TraceFormat.WARNINGS_FILE), log);
+    }
+
+    /** @return the warnings file writer. */
+    public Warnings warnings()
+    {
+        return warnings;
+    }
+
+    /** @return the log. */
+    public CollectorLog log()
+    {
+        return log;
+    }
+
+    /** @return pending fork snapshots. */
+    public ForkSnapshots forkSnapshots()
+    {
+        return forkSnapshots;
+    }
+
+    /** @return the output dir. */
+    public Path outputDir()
+    {
+        return outputDir;
+    }
+
+    public void close()
+    {
+        warnings.close();
+    }
+}

@@ -1,0 +1,2 @@
+/** Decoding ring events and their flag words. */
+package io.iotrace.core.decode;

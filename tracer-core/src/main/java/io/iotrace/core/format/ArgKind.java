@@ -1,0 +1,62 @@
+package io.iotrace.core.format;
+
+/**
+ * Kind of a record item of {@code functions.tbl}: scalar kinds take one 8-byte slot, string kinds are written after
+ * the slots.
+ */
+public enum ArgKind
+{
+    FD("fd", true),
+    INT("int", true),
+    SIZE("size", true),
+    OFFSET("offset", true),
+    POINTER("pointer", true),
+    OFLAGS("oflags", true),
+    MODE("mode", true),
+    WHENCE("whence", true),
+    PROT("prot", true),
+    MAPFLAGS("mapflags", true),
+    FCNTLCMD("fcntlcmd", true),
+    DUPFLAGS("dupflags", true),
+    STREAM("stream", true),
+    PATH("path", false),
+    STR("str", false),
+    ARGV("argv", false);
+
+    private final String tableName;
+    private final boolean scalar;
+
+    ArgKind(final String tableName, final boolean scalar)
+    {
+        this.tableName = tableName;
+        this.scalar = scalar;
+    }
+
+    /** @return the kind's name in the table. */
+    public String tableName()
+    {
+        return tableName;
+    }
+
+    /** @return true for kinds that take one 8-byte argument slot. */
+    public boolean isScalar()
+    {
+        return scalar;
+    }
+
+    /**
+     * @param name kind as written in the table.
+     * @return the kind, or null when unknown.
+     */
+    public static ArgKind byTableName(final String name)
+    {
+        for (final ArgKind kind : values())
+        {
+            if (kind.tableName.equals(name))
+            {
+                return kind;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+package io.iotrace.core.format;
+
+/** What a traced call does to the handles of its process (column 7 of {@code functions.tbl}). */
+public enum Effect
+{
+    NONE("-"),
+    OPEN("open"),
+    CLOSE("close"),
+    DUP("dup"),
+    DUP2("dup2"),
+    FCNTL("fcntl"),
+    FOPEN("fopen"),
+    FDOPEN("fdopen"),
+    FCLOSE("fclose"),
+    USE("use"),
+    MMAP("mmap"),
+    MUNMAP("munmap"),
+    CHDIR("chdir"),
+    FCHDIR("fchdir"),
+    FORK("fork"),
+    EXEC("exec"),
+    DISCOVERED("discovered");
+
+    private final String tableName;
+
+    Effect(final String tableName)
+    {
+        this.tableName = tableName;
+    }
+
+    /** @return the name in the table. */
+    public String tableName()
+    {
+        return tableName;
+    }
+
+    /**
+     * @param name as written in the table.
+     * @return the effect, or null when the word is not an effect (it may be a flag).
+     */
+    public static Effect byTableName(final String name)
+    {
+        for (final Effect effect : values())
+        {
+            if (effect.tableName.equals(name))
+            {
+                return effect;
+            }
+        }
+        return null;
+    }
+}

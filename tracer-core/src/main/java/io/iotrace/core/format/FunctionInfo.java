@@ -1,0 +1,293 @@
+package io.iotrace.core.format;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One row of {@code functions.tbl}, with the slots the collector needs for handle resolution looked up once.
+ */
+public final class FunctionInfo
+{
+    /** Flag word: read the variadic mode only with O_CREAT/O_TMPFILE. */
+    public static final String FLAG_VARIADIC_MODE = "variadic_mode";
+    /** Flag word: always read the variadic argument. */
+    public static final String FLAG_VARIADIC_ARG = "variadic_arg";
+    /** Flag word: an IN_FLIGHT event is published before the real call. */
+    public static final String FLAG_PUBLISH_BEFORE = "publish_before";
+    /** Flag word: emitted by the shim itself, no wrapper. */
+    public static final String FLAG_META = "meta";
+    /** Every flag word the table may use. */
+    public static final Set<String> FLAGS =
+        Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE, FLAG_META);
+
+    private final int id;
+    private final String name;
+    private final RecordItem[] items;
+    private final int scalarCount;
+    private final int stringCount;
+    private final ResultKind resultKind;
+    private final Effect effect;
+    private final Set<String> flags;
+    private final boolean known;
+
+    private final int fdSlot;
+    private final int dirfdSlot;
+    private final int oldfdSlot;
+    private final int newfdSlot;
+    private final int streamSlot;
+    private final int addrSlot;
+    private final int lengthSlot;
+    private final int sizeSlot;
+    private final int nmembSlot;
+    private final int cmdSlot;
+    private final int mapFlagsSlot;
+    private final int howSlot;
+    private final int pathString;
+
+    /**
+     * @param id         function id (the ring record type).
+     * @param name       JSON function_name.
+     * @param items      record items in table order.
+     * @param resultKind how the return value is read.
+     * @param effect     what the call does to handles.
+     * @param flags      flag words.
+     */
+    public FunctionInfo(
+        final int id,
+        final String name,
+        final List<RecordItem> items,
+        final ResultKind resultKind,
+        final Effect effect,
+        final Set<String> flags)
+    {
+        this(id, name, items, resultKind, effect, flags, true);
+    }
+
+    private FunctionInfo(
+        final int id,
+        final String name,
+        final List<RecordItem> items,
+        final ResultKind resultKind,
+        final Effect effect,
+        final Set<String> flags,
+        final boolean known)
+    {
+        this.id = id;
+        this.name = name;
+        this.items = items.toArray(new RecordItem[0]);
+        this.resultKind = resultKind;
+        this.effect = effect;
+        this.flags = Set.copyOf(flags);
+        this.known = known;
+
+        int scalars = 0;
+        int strings = 0;
+        for (final RecordItem item : this.items)
+        {
+            if (item.kind().isScalar())
+            {
+                scalars++;
+            }
+            else
+            {
+                strings++;
+            }
+        }
+        scalarCount = scalars;
+        stringCount = strings;
+
+        fdSlot = slot("fd", ArgKind.FD);
+        dirfdSlot = slot("dirfd", ArgKind.FD);
+        oldfdSlot = slot("oldfd", ArgKind.FD);
+        newfdSlot = slot("newfd", ArgKind.FD);
+        streamSlot = slotOfKind(ArgKind.STREAM);
+        addrSlot = slot("addr", ArgKind.POINTER);
+        lengthSlot = slot("length", ArgKind.SIZE);
+        sizeSlot = slot("size", ArgKind.SIZE);
+        nmembSlot = slot("nmemb", ArgKind.SIZE);
+        cmdSlot = slotOfKind(ArgKind.FCNTLCMD);
+        mapFlagsSlot = slotOfKind(ArgKind.MAPFLAGS);
+        howSlot = slot("how", ArgKind.INT);
+        int path = -1;
+        for (final RecordItem item : this.items)
+        {
+            if (ArgKind.PATH == item.kind())
+            {
+                path = item.position();
+                break;
+            }
+        }
+        pathString = path;
+    }
+
+    /**
+     * The stand-in for an id that is not in the table: function_name "unknown_&lt;id&gt;", no items.
+     *
+     * @param id the unknown function id.
+     * @return a row that decodes only the fixed part of the event.
+     */
+    public static FunctionInfo unknown(final int id)
+    {
+        return new FunctionInfo(id, "unknown_" + id, List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
+    }
+
+    private int slot(final String itemName, final ArgKind kind)
+    {
+        for (final RecordItem item : items)
+        {
+            if (kind == item.kind() && itemName.equals(item.name()))
+            {
+                return item.position();
+            }
+        }
+        return -1;
+    }
+
+    private int slotOfKind(final ArgKind kind)
+    {
+        for (final RecordItem item : items)
+        {
+            if (kind == item.kind())
+            {
+                return item.position();
+            }
+        }
+        return -1;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    /** @return false for the stand-in of an id missing from the table. */
+    public boolean isKnown()
+    {
+        return known;
+    }
+
+    /** @return the record items in table order (do not modify). */
+    public RecordItem[] items()
+    {
+        return items;
+    }
+
+    public int scalarCount()
+    {
+        return scalarCount;
+    }
+
+    public int stringCount()
+    {
+        return stringCount;
+    }
+
+    public ResultKind resultKind()
+    {
+        return resultKind;
+    }
+
+    public Effect effect()
+    {
+        return effect;
+    }
+
+    public Set<String> flags()
+    {
+        return flags;
+    }
+
+    /** @param flag a flag word. @return true if the row has it. */
+    public boolean hasFlag(final String flag)
+    {
+        return flags.contains(flag);
+    }
+
+    /** @return slot of the item {@code fd:fd}, or -1. */
+    public int fdSlot()
+    {
+        return fdSlot;
+    }
+
+    /** @return slot of the item {@code dirfd:fd}, or -1. */
+    public int dirfdSlot()
+    {
+        return dirfdSlot;
+    }
+
+    /** @return slot of the item {@code oldfd:fd}, or -1. */
+    public int oldfdSlot()
+    {
+        return oldfdSlot;
+    }
+
+    /** @return slot of the item {@code newfd:fd}, or -1. */
+    public int newfdSlot()
+    {
+        return newfdSlot;
+    }
+
+    /** @return slot of the first stream item, or -1. */
+    public int streamSlot()
+    {
+        return streamSlot;
+    }
+
+    /** @return slot of the item {@code addr:pointer}, or -1. */
+    public int addrSlot()
+    {
+        return addrSlot;
+    }
+
+    /** @return slot of the item {@code length:size}, or -1. */
+    public int lengthSlot()
+    {
+        return lengthSlot;
+    }
+
+    /** @return slot of the item {@code size:size}, or -1. */
+    public int sizeSlot()
+    {
+        return sizeSlot;
+    }
+
+    /** @return slot of the item {@code nmemb:size}, or -1. */
+    public int nmembSlot()
+    {
+        return nmembSlot;
+    }
+
+    /** @return slot of the fcntlcmd item, or -1. */
+    public int cmdSlot()
+    {
+        return cmdSlot;
+    }
+
+    /** @return slot of the mapflags item, or -1. */
+    public int mapFlagsSlot()
+    {
+        return mapFlagsSlot;
+    }
+
+    /** @return slot of the item {@code how:int} (fd_discovered), or -1. */
+    public int howSlot()
+    {
+        return howSlot;
+    }
+
+    /** @return string order of the first path item, or -1. */
+    public int pathString()
+    {
+        return pathString;
+    }
+
+    public String toString()
+    {
+        return "FunctionInfo{id=" + id + ", name=" + name + ", effect=" + effect + ", result=" + resultKind + "}";
+    }
+}

@@ -1,0 +1,47 @@
+package io.iotrace.core.format;
+
+/** How the return value of a traced call is read (column 6 of {@code functions.tbl}). */
+public enum ResultKind
+{
+    FD("fd"),
+    READ_BYTES("read_bytes"),
+    WRITTEN_BYTES("written_bytes"),
+    STATUS("status"),
+    NEW_OFFSET("new_offset"),
+    MMAP_ADDRESS("mmap_address"),
+    STREAM("stream"),
+    STREAM_STATUS("stream_status"),
+    READ_ITEMS("read_items"),
+    WRITTEN_ITEMS("written_items"),
+    PID("pid"),
+    VALUE("value");
+
+    private final String tableName;
+
+    ResultKind(final String tableName)
+    {
+        this.tableName = tableName;
+    }
+
+    /** @return the name in the table. */
+    public String tableName()
+    {
+        return tableName;
+    }
+
+    /**
+     * @param name as written in the table.
+     * @return the kind, or null when unknown.
+     */
+    public static ResultKind byTableName(final String name)
+    {
+        for (final ResultKind kind : values())
+        {
+            if (kind.tableName.equals(name))
+            {
+                return kind;
+            }
+        }
+        return null;
+    }
+}

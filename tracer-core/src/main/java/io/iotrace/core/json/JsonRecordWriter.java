@@ -1,0 +1,555 @@
+package io.iotrace.core.json;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.iotrace.core.decode.DecodedEvent;
+import io.iotrace.core.decode.Errno;
+import io.iotrace.core.decode.FlagSet;
+import io.iotrace.core.decode.Flags;
+import io.iotrace.core.format.ArgKind;
+import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.format.RecordItem;
+import io.iotrace.core.format.ResultKind;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Writes one JSON object per line for the events of one process incarnation, field order as libiotrace:
+ * traced_filename, hostname, pid, ppid, tid, incarnation, function_name, time_start, time_end, return_state,
+ * return_state_detail, file_type, function_data. Field names are pre-serialised and numbers, hex strings and flag
+ * names are written without allocating. Not thread safe.
+ */
+public final class JsonRecordWriter implements AutoCloseable
+{
+    /** No file_type object. */
+    public static final int FILE_TYPE_NONE = 0;
+    /** {@code "file_type":{"descriptor":handle}}. */
+    public static final int FILE_TYPE_DESCRIPTOR = 1;
+    /** {@code "file_type":{"stream":"0x..."}}. */
+    public static final int FILE_TYPE_STREAM = 2;
+    /** {@code "file_type":{"address":"0x...","length":n}}. */
+    public static final int FILE_TYPE_MEMORY = 3;
+
+    /** traced_filename of a handle that could not be resolved. */
+    public static final String UNRESOLVED = "<unresolved>";
+    /** traced_filename of a call without a file. */
+    public static final String NOT_A_FILE = "<not a file>";
+
+    private static final JsonFactory FACTORY = new com.fasterxml.jackson.core.JsonFactoryBuilder()
+        .rootValueSeparator((String)null)
+        .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+        .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+        .build();
+
+    static final SerializedString TRACED_FILENAME = new SerializedString("traced_filename");
+    static final SerializedString HOSTNAME = new SerializedString("hostname");
+    static final SerializedString PID = new SerializedString("pid");
+    static final SerializedString PPID = new SerializedString("ppid");
+    static final SerializedString TID = new SerializedString("tid");
+    static final SerializedString INCARNATION = new SerializedString("incarnation");
+    static final SerializedString FUNCTION_NAME = new SerializedString("function_name");
+    static final SerializedString TIME_START = new SerializedString("time_start");
+    static final SerializedString TIME_END = new SerializedString("time_end");
+    static final SerializedString RETURN_STATE = new SerializedString("return_state");
+    static final SerializedString RETURN_STATE_DETAIL = new SerializedString("return_state_detail");
+    static final SerializedString ERRNO_VALUE = new SerializedString("errno_value");
+    static final SerializedString ERRNO_TEXT = new SerializedString("errno_text");
+    static final SerializedString FILE_TYPE = new SerializedString("file_type");
+    static final SerializedString DESCRIPTOR = new SerializedString("descriptor");
+    static final SerializedString STREAM = new SerializedString("stream");
+    static final SerializedString ADDRESS = new SerializedString("address");
+    static final SerializedString LENGTH = new SerializedString("length");
+    static final SerializedString FUNCTION_DATA = new SerializedString("function_data");
+    static final SerializedString OK = new SerializedString("ok");
+    static final SerializedString ERROR = new SerializedString("error");
+    static final SerializedString EOF = new SerializedString("eof");
+    static final SerializedString MODE = new SerializedString("mode");
+    static final SerializedString CREATION = new SerializedString("creation");
+    static final SerializedString STATUS = new SerializedString("status");
+    static final SerializedString FILE_MODE = new SerializedString("file_mode");
+    static final SerializedString PROTECTION_FLAGS = new SerializedString("protection_flags");
+    static final SerializedString MAP_FLAGS = new SerializedString("map_flags");
+    static final SerializedString READ_BYTES = new SerializedString("read_bytes");
+    static final SerializedString WRITTEN_BYTES = new SerializedString("written_bytes");
+    static final SerializedString NEW_OFFSET = new SerializedString("new_offset_relative_to_beginning_of_file");
+    static final SerializedString FD = new SerializedString("fd");
+    static final SerializedString HOW = new SerializedString("how");
+    static final SerializedString HOW_START = new SerializedString("start");
+    static final SerializedString HOW_FIRST_USE = new SerializedString("first_use");
+
+    private static final SerializedString[] ACCESS_MODES = serialized(Flags.ACCESS_MODES);
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final JsonGenerator generator;
+    private final SerializedString hostname;
+    private final int pid;
+    private final int ppid;
+    private final int incarnation;
+    private final Int2ObjectHashMap<SerializedString[]> itemNames = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<SerializedString> functionNames = new Int2ObjectHashMap<>();
+    private final char[] hexBuffer = new char[18];
+    private boolean dataStarted;
+    private long records;
+
+    /**
+     * @param out         where the lines go (flushed and closed by the caller, not by {@link #close()}).
+     * @param hostname    of the traced process.
+     * @param pid         of the traced process.
+     * @param ppid        of the traced process when the incarnation started.
+     * @param incarnation number.
+     */
+    public JsonRecordWriter(
+        final OutputStream out, final String hostname, final int pid, final int ppid, final int incarnation)
+    {
+        try
+        {
+            this.generator = FACTORY.createGenerator(out, JsonEncoding.UTF8);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        this.hostname = new SerializedString(hostname);
+        this.pid = pid;
+        this.ppid = ppid;
+        this.incarnation = incarnation;
+    }
+
+    private static SerializedString[] serialized(final List<String> names)
+    {
+        final SerializedString[] result = new SerializedString[names.size()];
+        for (int i = 0; i < result.length; i++)
+        {
+            result[i] = new SerializedString(names.get(i));
+        }
+        return result;
+    }
+
+    /** @return records written so far. */
+    public long records()
+    {
+        return records;
+    }
+
+    /**
+     * Write one record as a line.
+     *
+     * @param event          the decoded event.
+     * @param tracedFilename absolute path, {@link #UNRESOLVED} or {@link #NOT_A_FILE}.
+     * @param fileType       one of FILE_TYPE_*.
+     * @param handle         fd, stream or address for file_type.
+     * @param length         mapping length for FILE_TYPE_MEMORY.
+     * @param forceOk        write return_state ok whatever the status (an in-flight execve whose process image
+     *                       was replaced).
+     * @throws UncheckedIOException when the output fails.
+     */
+    public void write(
+        final DecodedEvent event,
+        final String tracedFilename,
+        final int fileType,
+        final long handle,
+        final long length,
+        final boolean forceOk)
+    {
+        try
+        {
+            final JsonGenerator g = generator;
+            final FunctionInfo function = event.function();
+            g.writeStartObject();
+            g.writeFieldName(TRACED_FILENAME);
+            g.writeString(tracedFilename);
+            g.writeFieldName(HOSTNAME);
+            g.writeString(hostname);
+            g.writeFieldName(PID);
+            g.writeNumber(pid);
+            g.writeFieldName(PPID);
+            g.writeNumber(ppid);
+            g.writeFieldName(TID);
+            g.writeNumber(event.tid());
+            g.writeFieldName(INCARNATION);
+            g.writeNumber(incarnation);
+            g.writeFieldName(FUNCTION_NAME);
+            g.writeString(functionName(function));
+            g.writeFieldName(TIME_START);
+            g.writeNumber(event.timeStart());
+            g.writeFieldName(TIME_END);
+            g.writeNumber(event.timeEnd());
+            g.writeFieldName(RETURN_STATE);
+            final boolean failed = !forceOk && event.isFailed();
+            if (failed)
+            {
+                g.writeString(ERROR);
+                g.writeFieldName(RETURN_STATE_DETAIL);
+                g.writeStartObject();
+                g.writeFieldName(ERRNO_VALUE);
+                g.writeNumber(event.errno());
+                g.writeFieldName(ERRNO_TEXT);
+                g.writeString(Errno.text(event.errno()));
+                g.writeEndObject();
+            }
+            else
+            {
+                g.writeString(!forceOk && event.isEof() ? EOF : OK);
+            }
+
+            switch (fileType)
+            {
+                case FILE_TYPE_DESCRIPTOR:
+                    g.writeFieldName(FILE_TYPE);
+                    g.writeStartObject();
+                    g.writeFieldName(DESCRIPTOR);
+                    g.writeNumber((int)handle);
+                    g.writeEndObject();
+                    break;
+                case FILE_TYPE_STREAM:
+                    g.writeFieldName(FILE_TYPE);
+                    g.writeStartObject();
+                    g.writeFieldName(STREAM);
+                    writeHex(handle);
+                    g.writeEndObject();
+                    break;
+                case FILE_TYPE_MEMORY:
+                    g.writeFieldName(FILE_TYPE);
+                    g.writeStartObject();
+                    g.writeFieldName(ADDRESS);
+                    writeHex(handle);
+                    g.writeFieldName(LENGTH);
+                    writeUnsigned(length);
+                    g.writeEndObject();
+                    break;
+                default:
+                    break;
+            }
+
+            dataStarted = false;
+            if (function.isKnown())
+            {
+                writeFunctionData(event, function, failed);
+            }
+            if (dataStarted)
+            {
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeRaw('\n');
+            records++;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private SerializedString functionName(final FunctionInfo function)
+    {
+        SerializedString name = functionNames.get(function.id());
+        if (null == name)
+        {
+            name = new SerializedString(function.name());
+            functionNames.put(function.id(), name);
+        }
+        return name;
+    }
+
+    private SerializedString[] itemNames(final FunctionInfo function)
+    {
+        SerializedString[] names = itemNames.get(function.id());
+        if (null == names)
+        {
+            final RecordItem[] items = function.items();
+            names = new SerializedString[items.length];
+            for (int i = 0; i < items.length; i++)
+            {
+                names[i] = new SerializedString(items[i].name());
+            }
+            itemNames.put(function.id(), names);
+        }
+        return names;
+    }
+
+    private void beginData() throws IOException
+    {
+        if (!dataStarted)
+        {
+            generator.writeFieldName(FUNCTION_DATA);
+            generator.writeStartObject();
+            dataStarted = true;
+        }
+    }
+
+    private void writeFunctionData(final DecodedEvent event, final FunctionInfo function, final boolean failed)
+        throws IOException
+    {
+        final JsonGenerator g = generator;
+        if (io.iotrace.core.format.Effect.DISCOVERED == function.effect())
+        {
+            beginData();
+            if (function.fdSlot() >= 0)
+            {
+                g.writeFieldName(FD);
+                g.writeNumber((int)event.slot(function.fdSlot()));
+            }
+            g.writeFieldName(HOW);
+            g.writeString(function.howSlot() >= 0 && 0 != event.slot(function.howSlot()) ? HOW_FIRST_USE : HOW_START);
+            return;
+        }
+
+        final RecordItem[] items = function.items();
+        final SerializedString[] names = itemNames(function);
+        for (int i = 0; i < items.length; i++)
+        {
+            final RecordItem item = items[i];
+            final ArgKind kind = item.kind();
+            beginData();
+            if (kind.isScalar())
+            {
+                final long value = event.slot(item.position());
+                switch (kind)
+                {
+                    case FD:
+                        g.writeFieldName(names[i]);
+                        g.writeNumber((int)value);
+                        break;
+                    case INT:
+                    case OFFSET:
+                        g.writeFieldName(names[i]);
+                        g.writeNumber(value);
+                        break;
+                    case SIZE:
+                        g.writeFieldName(names[i]);
+                        writeUnsigned(value);
+                        break;
+                    case POINTER:
+                    case STREAM:
+                        g.writeFieldName(names[i]);
+                        writeHex(value);
+                        break;
+                    case OFLAGS:
+                        g.writeFieldName(MODE);
+                        g.writeString(ACCESS_MODES[(int)(value & Flags.O_ACCMODE)]);
+                        g.writeFieldName(CREATION);
+                        writeFlags(FlagNames.CREATION, value);
+                        g.writeFieldName(STATUS);
+                        writeFlags(FlagNames.STATUS, value);
+                        break;
+                    case MODE:
+                        g.writeFieldName(FILE_MODE);
+                        writeFlags(FlagNames.FILE_MODE, value);
+                        break;
+                    case WHENCE:
+                    {
+                        g.writeFieldName(names[i]);
+                        final String whence = Flags.whence(value);
+                        if (null != whence)
+                        {
+                            g.writeString(whence);
+                        }
+                        else
+                        {
+                            g.writeNumber(value);
+                        }
+                        break;
+                    }
+                    case PROT:
+                        g.writeFieldName(PROTECTION_FLAGS);
+                        writeFlags(FlagNames.PROTECTION, value);
+                        break;
+                    case MAPFLAGS:
+                        g.writeFieldName(MAP_FLAGS);
+                        writeFlags(FlagNames.MAP_FLAGS, value);
+                        break;
+                    case FCNTLCMD:
+                    {
+                        g.writeFieldName(names[i]);
+                        final String cmd = Flags.fcntlCommand(value);
+                        if (null != cmd)
+                        {
+                            g.writeString(cmd);
+                        }
+                        else
+                        {
+                            g.writeNumber(value);
+                        }
+                        break;
+                    }
+                    case DUPFLAGS:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.DUP_FLAGS, value);
+                        break;
+                    default:
+                        throw new IllegalStateException("unhandled scalar kind " + kind);
+                }
+            }
+            else if (ArgKind.ARGV == kind)
+            {
+                g.writeFieldName(names[i]);
+                g.writeStartArray();
+                for (final String s : event.argv(item.position()))
+                {
+                    g.writeString(s);
+                }
+                g.writeEndArray();
+            }
+            else
+            {
+                g.writeFieldName(names[i]);
+                g.writeString(event.string(item.position()));
+            }
+        }
+
+        if (failed)
+        {
+            return;
+        }
+        final ResultKind resultKind = function.resultKind();
+        switch (resultKind)
+        {
+            case READ_BYTES:
+                beginData();
+                g.writeFieldName(READ_BYTES);
+                g.writeNumber(event.result());
+                break;
+            case WRITTEN_BYTES:
+                beginData();
+                g.writeFieldName(WRITTEN_BYTES);
+                g.writeNumber(event.result());
+                break;
+            case READ_ITEMS:
+            case WRITTEN_ITEMS:
+            {
+                beginData();
+                g.writeFieldName(ResultKind.READ_ITEMS == resultKind ? READ_BYTES : WRITTEN_BYTES);
+                final long size = function.sizeSlot() >= 0 ? event.slot(function.sizeSlot()) : 1;
+                writeUnsigned(event.result() * size);
+                break;
+            }
+            case NEW_OFFSET:
+                beginData();
+                g.writeFieldName(NEW_OFFSET);
+                g.writeNumber(event.result());
+                break;
+            case PID:
+                beginData();
+                g.writeFieldName(PID);
+                g.writeNumber(event.result());
+                break;
+            case MMAP_ADDRESS:
+                beginData();
+                g.writeFieldName(ADDRESS);
+                writeHex(event.result());
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void writeFlags(final FlagNames names, final long value) throws IOException
+    {
+        final JsonGenerator g = generator;
+        final FlagSet set = names.set;
+        g.writeStartArray();
+        boolean any = false;
+        for (int i = 0, n = set.size(); i < n; i++)
+        {
+            if (set.isSet(i, value))
+            {
+                g.writeString(names.names[i]);
+                any = true;
+            }
+        }
+        if (!any && null != names.none)
+        {
+            g.writeString(names.none);
+        }
+        g.writeEndArray();
+    }
+
+    private void writeUnsigned(final long value) throws IOException
+    {
+        if (value >= 0)
+        {
+            generator.writeNumber(value);
+        }
+        else
+        {
+            generator.writeNumber(Long.toUnsignedString(value));
+        }
+    }
+
+    private void writeHex(final long value) throws IOException
+    {
+        final char[] buffer = hexBuffer;
+        int i = buffer.length;
+        long v = value;
+        do
+        {
+            buffer[--i] = HEX[(int)(v & 0xF)];
+            v >>>= 4;
+        }
+        while (0 != v);
+        buffer[--i] = 'x';
+        buffer[--i] = '0';
+        generator.writeString(buffer, i, buffer.length - i);
+    }
+
+    /**
+     * Flush the generator's buffer to the output stream (not the stream itself).
+     */
+    public void flush()
+    {
+        try
+        {
+            generator.flush();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Flush and close the generator (the output stream stays open). */
+    public void close()
+    {
+        try
+        {
+            generator.close();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** A flag set with its names pre-serialised. */
+    private static final class FlagNames
+    {
+        static final FlagNames CREATION = new FlagNames(Flags.CREATION);
+        static final FlagNames STATUS = new FlagNames(Flags.STATUS);
+        static final FlagNames FILE_MODE = new FlagNames(Flags.FILE_MODE);
+        static final FlagNames PROTECTION = new FlagNames(Flags.PROTECTION);
+        static final FlagNames MAP_FLAGS = new FlagNames(Flags.MAP_FLAGS);
+        static final FlagNames DUP_FLAGS = new FlagNames(Flags.DUP_FLAGS);
+
+        final FlagSet set;
+        final SerializedString[] names;
+        final SerializedString none;
+
+        FlagNames(final FlagSet set)
+        {
+            this.set = set;
+            names = new SerializedString[set.size()];
+            for (int i = 0; i < names.length; i++)
+            {
+                names[i] = new SerializedString(set.name(i));
+            }
+            none = null == set.noneName() ? null : new SerializedString(set.noneName());
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** JSON Lines output of decoded events. */
+package io.iotrace.core.json;
