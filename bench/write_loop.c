@@ -4,6 +4,7 @@
  * The file is truncated every 1024 writes so tmpfs does not grow to N*SIZE bytes.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,10 @@ int main(int argc, char **argv)
         if (write(fd, buf, size) != (ssize_t)size) { perror("write"); return 1; }
     }
     long long elapsed = now_ns() - start;
+    struct stat st;
+    /* only remove what this program created: never a device such as /dev/null */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
     close(fd);
-    unlink(path);
     printf("ns_per_call %.1f\n", (double)elapsed / iterations);
     return 0;
 }

@@ -9,7 +9,8 @@
  * ---------------------------------------------------------------------------------------------------------
  * 1. Files and directories of a trace session
  * ---------------------------------------------------------------------------------------------------------
- *  output dir  O = $IOTRACE_DIR, made absolute; default ./iotrace-YYYYmmdd-HHMMSS of the first process.
+ *  output dir  O = $IOTRACE_DIR, made absolute (lexically normalised); default ./iotrace-YYYYmmdd-HHMMSS-<pid>
+ *              (cwd, local time and pid of the process that created the session).
  *  session id  = 16 lower-case hex digits of FNV-1a-64 over the bytes of O (no trailing slash).
  *  runtime dir R = $IOTRACE_RUNTIME_DIR (default /dev/shm) + "/iotrace-<uid>/<session id>", mode 0700.
  *    R/session          text: O followed by '\n'; written (O_EXCL, then rename) by the process creating R.

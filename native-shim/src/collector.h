@@ -1,0 +1,17 @@
+/* The session's collector: probing R/collector.lock and spawning one, invisibly to the program. */
+#ifndef IOTRACE_COLLECTOR_H
+#define IOTRACE_COLLECTOR_H
+
+/* Where the launcher is (IOTRACE_COLLECTOR, else iotrace-collector beside this library); call once at init. */
+void iotrace_collector_locate(void);
+
+/* After the ring exists: if no collector holds the lock, spawn one handing it the locked fd. */
+void iotrace_collector_ensure(void);
+
+/* Back-off probe: 1 if some process holds R/collector.lock (result cached for 10 ms). */
+int iotrace_collector_lock_held(void);
+
+/* fork child: forget the cached probe */
+void iotrace_collector_forget(void);
+
+#endif /* IOTRACE_COLLECTOR_H */

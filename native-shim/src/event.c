@@ -1,0 +1,146 @@
+/*
+ * Event encoding (strings) and publishing: ring first; when the ring is full, back off while a collector is alive,
+ * otherwise switch this incarnation to its spill file for good (sticky, so each thread's order is kept).
+ */
+#include <string.h>
+
+#include "collector.h"
+#include "config.h"
+#include "iotrace_runtime.h"
+#include "ring.h"
+#include "session.h"
+#include "spill.h"
+
+#define BACKOFF_MIN_NS 1000LL
+#define BACKOFF_MAX_NS 1000000LL
+
+void iotrace_ev_strn(struct iotrace_event *ev, const char *s, size_t n)
+{
+    if (n > IOTRACE_MAX_STRING) {
+        n = IOTRACE_MAX_STRING;
+        ev->status |= IOTRACE_STATUS_TRUNCATED;
+    }
+    if (ev->len + 2 > ev->cap) /* cannot happen with generated buffer sizes: be safe anyway */
+        return;
+    size_t room = ev->cap - ev->len - 2;
+    if (n > room) {
+        n = room;
+        ev->status |= IOTRACE_STATUS_TRUNCATED;
+    }
+    uint16_t len16 = (uint16_t)n;
+    memcpy(ev->rec + ev->len, &len16, 2);
+    if (n > 0)
+        memcpy(ev->rec + ev->len + 2, s, n);
+    ev->len += 2 + (uint32_t)n;
+}
+
+void iotrace_ev_str(struct iotrace_event *ev, const char *s)
+{
+    if (s == NULL) {
+        iotrace_ev_strn(ev, "", 0);
+        return;
+    }
+    iotrace_ev_strn(ev, s, strnlen(s, IOTRACE_MAX_STRING + 1));
+}
+
+void iotrace_ev_argv(struct iotrace_event *ev, char *const *argv)
+{
+    if (ev->len + 2 > ev->cap)
+        return;
+    uint32_t count_at = ev->len;
+    uint16_t count = 0;
+    ev->len += 2;
+    if (argv != NULL) {
+        for (; argv[count] != NULL; count++) {
+            if (count == UINT16_MAX || ev->len + 2 > ev->cap) {
+                ev->status |= IOTRACE_STATUS_TRUNCATED; /* no room for more strings */
+                break;
+            }
+            iotrace_ev_str(ev, argv[count]);
+        }
+    }
+    memcpy(ev->rec + count_at, &count, 2);
+}
+
+void iotrace_ev_empty_strings(struct iotrace_event *ev, int count)
+{
+    for (int i = 0; i < count; i++)
+        iotrace_ev_strn(ev, "", 0);
+}
+
+static uint32_t *hdr_spilling(void)
+{
+    return iotrace_hdr(IOTRACE_HDR_SPILLING);
+}
+
+static void count_lost(void)
+{
+    __atomic_fetch_add((uint64_t *)iotrace_hdr(IOTRACE_HDR_LOST_EVENTS), 1, __ATOMIC_RELAXED);
+}
+
+/* a collector is alive: its heartbeat is fresh, or it holds the lock (a starting JVM has not beaten yet) */
+static int collector_alive(void)
+{
+    int64_t heartbeat = iotrace_ring_heartbeat(iotrace_cur.data, iotrace_cur.capacity);
+    if (heartbeat != 0 && iotrace_now_ms() - heartbeat < iotrace_cfg.heartbeat_timeout_ms)
+        return 1;
+    return iotrace_collector_lock_held();
+}
+
+static void spill(unsigned char *rec, uint32_t record_length, int32_t type)
+{
+    if (iotrace_spill_write(rec, record_length, type) != 0)
+        count_lost();
+}
+
+void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int64_t t1, uint64_t result,
+                        uint16_t status, int err)
+{
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) != IOTRACE_READY)
+        return;
+    unsigned char *p = IOTRACE_EV_PAYLOAD(ev);
+    int32_t tid = iotrace_tid();
+    status |= ev->status;
+    uint16_t errno16 = (status & IOTRACE_STATUS_FAILED) ? (uint16_t)err : 0;
+    memcpy(p + IOTRACE_EVENT_TIME_START, &t0, 8);
+    memcpy(p + IOTRACE_EVENT_TIME_END, &t1, 8);
+    memcpy(p + IOTRACE_EVENT_RESULT, &result, 8);
+    memcpy(p + IOTRACE_EVENT_TID, &tid, 4);
+    memcpy(p + IOTRACE_EVENT_ERRNO, &errno16, 2);
+    memcpy(p + IOTRACE_EVENT_STATUS, &status, 2);
+
+    uint32_t payload_length = ev->len - IOTRACE_RECORD_HEADER_LENGTH;
+    if (__atomic_load_n(hdr_spilling(), __ATOMIC_ACQUIRE) != 0) {
+        spill(ev->rec, ev->len, type);
+        return;
+    }
+    int64_t sleep_ns = BACKOFF_MIN_NS;
+    for (;;) {
+        int rc = iotrace_ring_write(iotrace_cur.data, iotrace_cur.capacity, &iotrace_cur.reserved, type, p,
+                                    payload_length);
+        if (rc == IOTRACE_RING_OK)
+            return;
+        if (rc == IOTRACE_RING_UNRESERVED) {
+            if (iotrace_ring_reserve_more() == 0)
+                continue;
+            /* out of memory for the ring (tmpfs full): the spill file is our only chance */
+            __atomic_store_n(hdr_spilling(), 1, __ATOMIC_RELEASE);
+            break;
+        }
+        if (rc == IOTRACE_RING_TOO_LONG) { /* cannot happen: records are at most capacity / 8 */
+            count_lost();
+            return;
+        }
+        if (__atomic_load_n(hdr_spilling(), __ATOMIC_ACQUIRE) != 0)
+            break;
+        if (!collector_alive()) {
+            if (__atomic_exchange_n(hdr_spilling(), 1, __ATOMIC_ACQ_REL) == 0)
+                iotrace_debugf("ring %d-%d full and no collector alive: spilling to %s/.iotrace-spill",
+                               iotrace_cur.pid, iotrace_cur.incarnation, iotrace_sess.out_dir);
+            break;
+        }
+        iotrace_sleep_ns(sleep_ns);
+        sleep_ns = sleep_ns * 2 < BACKOFF_MAX_NS ? sleep_ns * 2 : BACKOFF_MAX_NS;
+    }
+    spill(ev->rec, ev->len, type);
+}

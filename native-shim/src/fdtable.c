@@ -1,0 +1,83 @@
+/*
+ * The known-fd table: one bit per fd the collector has a name for. Lock-free (atomic OR/AND on 64-bit words).
+ * An fd the shim has never seen is named from /proc/self/fd before it is used (fd_discovered, how=1), so the
+ * collector can resolve every later event of it; fds open at start are named the same way with how=0.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iotrace_runtime.h"
+#include "spill.h"
+#include "sys.h"
+#include "util.h"
+
+_Static_assert(IOTRACE_FN_FD_DISCOVERED_SLOTS == 2 && IOTRACE_FN_FD_DISCOVERED_STRINGS == 1,
+               "fd_discovered row changed: update iotrace_fd_discover");
+
+uint64_t iotrace_fd_bits[IOTRACE_FD_MAX / 64];
+
+static void emit_discovered(int fd, int how, const char *path, size_t len)
+{
+    uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 2 * 8 + 2 + IOTRACE_MAX_STRING + 7) / 8];
+    struct iotrace_event ev;
+    iotrace_ev_init(&ev, buf, sizeof buf, IOTRACE_FN_FD_DISCOVERED_SLOTS);
+    iotrace_ev_slot(&ev, 0, (uint64_t)(int64_t)fd);
+    iotrace_ev_slot(&ev, 1, (uint64_t)(int64_t)how);
+    iotrace_ev_strn(&ev, path, len);
+    int64_t now = iotrace_now_ns();
+    iotrace_ev_publish(&ev, IOTRACE_FN_FD_DISCOVERED, now, now, 0, 0, 0);
+}
+
+void iotrace_fd_discover(int fd, int how)
+{
+    if (fd < 0 || fd >= IOTRACE_FD_MAX || fd == iotrace_spill_fd())
+        return;
+    int saved = errno;
+    char link[64];
+    char path[IOTRACE_MAX_STRING + 1];
+    iotrace_fmt(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = sys_readlink(link, path, sizeof path);
+    if (n >= 0) {
+        /* only the thread that sets the bit names the fd */
+        uint64_t bit = 1ULL << (fd & 63);
+        if ((__atomic_fetch_or(&iotrace_fd_bits[fd >> 6], bit, __ATOMIC_RELAXED) & bit) == 0)
+            emit_discovered(fd, how, path, (size_t)n); /* > 4096 bytes: cut, TRUNCATED */
+    }
+    /* not open (EBADF/ENOENT): nothing to name, the call will fail by itself */
+    errno = saved;
+}
+
+/* Names every fd open at start (how=0). Raw getdents64: no malloc, no opendir through our wrappers. */
+void iotrace_fd_scan(void)
+{
+    int dir = sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dir < 0)
+        return;
+    /* collect first, name afterwards: readlink of our own directory fd must not be reported */
+    static int fds[4096];
+    int count = 0;
+    char buf[4096] __attribute__((aligned(8)));
+    long n;
+    while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (void *)(buf + off);
+            off += d->reclen;
+            if (d->name[0] < '0' || d->name[0] > '9')
+                continue;
+            int fd = 0;
+            for (const char *p = d->name; *p >= '0' && *p <= '9'; p++)
+                fd = fd * 10 + (*p - '0');
+            if (fd != dir && count < (int)(sizeof fds / sizeof fds[0]))
+                fds[count++] = fd;
+        }
+    }
+    sys_close(dir);
+    for (int i = 0; i < count; i++)
+        iotrace_fd_discover(fds[i], 0);
+}
