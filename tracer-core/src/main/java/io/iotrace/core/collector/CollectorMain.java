@@ -3,11 +3,14 @@ package io.iotrace.core.collector;
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.nativeio.NativeIo;
+import io.iotrace.core.session.TraceSession;
+import io.iotrace.core.summary.TraceSummary;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +37,9 @@ public final class CollectorMain
 
     private static final String USAGE =
         "usage: iotrace-collector --session-dir R --output-dir O [--lock-fd N]\n" +
-        "       iotrace-collector recover O";
+        "       iotrace-collector recover O\n" +
+        "       iotrace-collector await O [timeout-seconds]\n" +
+        "       iotrace-collector summary O";
 
     private volatile boolean running = true;
 
@@ -64,6 +69,14 @@ public final class CollectorMain
                 return EXIT_WRONG_ARGUMENTS;
             }
             return Recover.run(Path.of(args[1]), System.out, System.err);
+        }
+        if (args.length >= 1 && "await".equals(args[0]))
+        {
+            return await(args);
+        }
+        if (args.length >= 1 && "summary".equals(args[0]))
+        {
+            return summary(args);
         }
         Path sessionDir = null;
         Path outputDir = null;
@@ -106,6 +119,55 @@ public final class CollectorMain
         }
         return new CollectorMain().collect(sessionDir.toAbsolutePath(), outputDir.toAbsolutePath().normalize(),
             lockFd);
+    }
+
+    private static int await(final String[] args)
+    {
+        if (args.length < 2 || args.length > 3)
+        {
+            System.err.println(USAGE);
+            return EXIT_WRONG_ARGUMENTS;
+        }
+        long seconds = 120;
+        try
+        {
+            seconds = args.length == 3 ? Long.parseLong(args[2]) : seconds;
+        }
+        catch (final NumberFormatException ex)
+        {
+            System.err.println("iotrace-collector: await: bad timeout '" + args[2] + "' (whole seconds)");
+            return EXIT_WRONG_ARGUMENTS;
+        }
+        final Path outputDir = Path.of(args[1]).toAbsolutePath().normalize();
+        if (TraceSession.isCollectorLockHeld(TraceSession.runtimeDirFor(outputDir)))
+        {
+            System.err.println("iotrace: waiting for the collector of " + outputDir + " to finish");
+        }
+        if (!TraceSession.awaitCollector(outputDir, Duration.ofSeconds(seconds)))
+        {
+            System.err.println("iotrace: the collector of " + outputDir + " is still running after " + seconds + " s");
+            return EXIT_FAILED;
+        }
+        return EXIT_OK;
+    }
+
+    private static int summary(final String[] args)
+    {
+        if (2 != args.length)
+        {
+            System.err.println(USAGE);
+            return EXIT_WRONG_ARGUMENTS;
+        }
+        try
+        {
+            TraceSummary.of(Path.of(args[1])).print(System.out, 10);
+            return EXIT_OK;
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("iotrace: cannot read trace " + args[1] + ": " + ex.getMessage());
+            return EXIT_FAILED;
+        }
     }
 
     private int collect(final Path runtimeDir, final Path outputDir, final int inheritedLockFd)
