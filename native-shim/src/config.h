@@ -6,7 +6,7 @@
 
 #include "util.h"
 
-#define IOTRACE_DEFAULT_RING_SIZE         4194304u
+#define IOTRACE_DEFAULT_RING_SIZE         33554432u /* 32 MiB: absorbs ~500k events while the collector JVM starts; pages are reserved as the ring fills */
 #define IOTRACE_MIN_RING_SIZE             65536u
 #define IOTRACE_MAX_RING_SIZE             (1u << 30) /* agrona positions are Java ints */
 #define IOTRACE_DEFAULT_HEARTBEAT_TIMEOUT 3000

@@ -31,12 +31,25 @@ public final class Recover
     public static int run(final Path outputDirArg, final PrintStream out, final PrintStream err)
     {
         final Path outputDir = Path.of(TraceSession.canonicalOutputDir(outputDirArg));
+        final Path runtimeDir = TraceSession.runtimeDirFor(outputDir);
         if (!Files.isDirectory(outputDir, LinkOption.NOFOLLOW_LINKS))
         {
-            err.println("iotrace recover: " + outputDir + " is not a directory");
-            return CollectorMain.EXIT_FAILED;
+            // with no collector ever started, only the rings exist: the output dir is made here
+            if (!Files.isDirectory(runtimeDir) || Files.exists(outputDir, LinkOption.NOFOLLOW_LINKS))
+            {
+                err.println("iotrace recover: " + outputDir + " is not a trace directory and has no session rings");
+                return CollectorMain.EXIT_FAILED;
+            }
+            try
+            {
+                OutputFiles.createPrivateDirectory(outputDir);
+            }
+            catch (final java.io.IOException ex)
+            {
+                err.println("iotrace recover: cannot create " + outputDir + ": " + ex.getMessage());
+                return CollectorMain.EXIT_FAILED;
+            }
         }
-        final Path runtimeDir = TraceSession.runtimeDirFor(outputDir);
         int lockFd = -1;
         if (Files.isDirectory(runtimeDir))
         {
