@@ -4,7 +4,7 @@
 JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 JAVA      := $(JAVA_HOME)/bin/java
-MVN       := mvn -B -q -Diotrace.home=$(CURDIR)
+MVN       := mvn -B -Diotrace.home=$(CURDIR)
 LAUNCHER  := native-shim/build/iotrace-collector
 
 .PHONY: all setup native java launcher test-programs test demo clean
@@ -20,12 +20,13 @@ test-programs: setup
 	$(MAKE) -C test-programs
 
 java: setup
-	$(MVN) -DskipTests package
+	$(MVN) -q -DskipTests package
 
 # The collector JVM that the shim spawns: a script beside libiotrace_shared.so, with the JDK and classpath fixed.
 launcher: java native
 	@scripts/make-launcher.sh "$(JAVA)" "$(CURDIR)" > $(LAUNCHER).tmp && chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
 
+# not quiet: Surefire's per-class and total "Tests run" lines are the test report
 test: all
 	$(MVN) verify
 
