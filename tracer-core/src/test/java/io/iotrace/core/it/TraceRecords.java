@@ -1,0 +1,146 @@
+package io.iotrace.core.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.iotrace.core.testing.JsonLines;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * All records of a trace directory, validated against the published schema, with the filters tests need.
+ * Record field names are used only here and in the tests' expectations.
+ */
+public final class TraceRecords
+{
+    private final List<JsonNode> records;
+    private final List<JsonNode> warnings;
+    private final List<Path> files;
+
+    private TraceRecords(final List<JsonNode> records, final List<JsonNode> warnings, final List<Path> files)
+    {
+        this.records = records;
+        this.warnings = warnings;
+        this.files = files;
+    }
+
+    /** Load and schema-check every process trace of a directory. */
+    public static TraceRecords load(final Path traceDir)
+    {
+        final List<JsonNode> records = new ArrayList<>();
+        final List<JsonNode> warnings = new ArrayList<>();
+        final List<Path> files = new ArrayList<>();
+        try (Stream<Path> list = Files.list(traceDir))
+        {
+            for (final Path file : list.sorted().toList())
+            {
+                final String name = file.getFileName().toString();
+                if (name.equals("iotrace-warnings.jsonl"))
+                {
+                    warnings.addAll(JsonLines.read(file));
+                }
+                else if (name.endsWith(".jsonl"))
+                {
+                    files.add(file);
+                    final List<JsonNode> lines = JsonLines.read(file);
+                    JsonLines.assertValid(lines);
+                    records.addAll(lines);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return new TraceRecords(records, warnings, files);
+    }
+
+    /** @return every record, in file order (per process: ring order). */
+    public List<JsonNode> all()
+    {
+        return records;
+    }
+
+    /** @return the process trace files. */
+    public List<Path> files()
+    {
+        return files;
+    }
+
+    /** @return the warnings. */
+    public List<JsonNode> warnings()
+    {
+        return warnings;
+    }
+
+    /** @return the I/O call records (fd_discovered left out). */
+    public List<JsonNode> calls()
+    {
+        return where(r -> !"fd_discovered".equals(r.get("function_name").asText()));
+    }
+
+    /** @return records of one function. */
+    public List<JsonNode> function(final String name)
+    {
+        return where(r -> name.equals(r.get("function_name").asText()));
+    }
+
+    /** @return records of one process. */
+    public TraceRecords pid(final long pid)
+    {
+        return new TraceRecords(where(r -> r.get("pid").asLong() == pid), warnings, files);
+    }
+
+    /** @return records matching a predicate. */
+    public List<JsonNode> where(final Predicate<JsonNode> predicate)
+    {
+        return records.stream().filter(predicate).toList();
+    }
+
+    /** @return function names of the call records, in order. */
+    public List<String> callNames()
+    {
+        return calls().stream().map(r -> r.get("function_name").asText()).toList();
+    }
+
+    /** @return the pids seen. */
+    public List<Long> pids()
+    {
+        return records.stream().map(r -> r.get("pid").asLong()).distinct().toList();
+    }
+
+    public static String filename(final JsonNode record)
+    {
+        return record.get("traced_filename").asText();
+    }
+
+    public static long data(final JsonNode record, final String field)
+    {
+        final JsonNode value = record.path("function_data").get(field);
+        if (null == value)
+        {
+            throw new AssertionError("no function_data." + field + " in " + record);
+        }
+        return value.asLong();
+    }
+
+    public static String state(final JsonNode record)
+    {
+        return record.get("return_state").asText();
+    }
+
+    public static int errno(final JsonNode record)
+    {
+        return record.path("return_state_detail").path("errno_value").asInt(0);
+    }
+
+    public static long descriptor(final JsonNode record)
+    {
+        return record.path("file_type").path("descriptor").asLong(Long.MIN_VALUE);
+    }
+}
