@@ -1,0 +1,69 @@
+package io.iotrace.core.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static io.iotrace.core.it.TraceRecords.data;
+import static io.iotrace.core.it.TraceRecords.filename;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Many threads into one ring, and rings far smaller than the burst: nothing lost, order kept per thread. */
+class ConcurrencyAndBackPressureTest
+{
+    @TempDir
+    Path work;
+
+    @Test
+    void shouldRecordExactlyEveryWriteOfEightThreadsInPerThreadOrder() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("threads", data.toString(), "8", "10000").run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final List<JsonNode> writes = run.records().function("write");
+        assertEquals(80_000, writes.size());
+
+        final Map<Long, List<JsonNode>> byThread = writes.stream()
+            .collect(Collectors.groupingBy(r -> r.get("tid").asLong()));
+        assertEquals(8, byThread.size());
+        for (final List<JsonNode> thread : byThread.values())
+        {
+            assertEquals(10_000, thread.size());
+            final String file = filename(thread.get(0));
+            assertTrue(file.startsWith(data.resolve("thread-").toString()), file);
+            long previousStart = 0;
+            for (int i = 0; i < thread.size(); i++)
+            {
+                final JsonNode write = thread.get(i);
+                assertEquals((i % 64) + 1, data(write, "written_bytes"), "write " + i + " of a thread in order");
+                assertEquals(file, filename(write));
+                assertTrue(write.get("time_start").asLong() >= previousStart);
+                previousStart = write.get("time_start").asLong();
+            }
+        }
+        assertEquals(8, byThread.values().stream().map(t -> filename(t.get(0))).distinct().count());
+    }
+
+    @Test
+    void shouldLoseNothingWhenABurstIsFarLargerThanTheRing() throws Exception
+    {
+        final TracedRun.Outcome run = TracedRun.program("burst", "200000")
+            .env("IOTRACE_RING_SIZE", "65536")
+            .run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final List<JsonNode> writes = run.records().function("write");
+        assertEquals(200_000, writes.size());
+        assertTrue(writes.stream().allMatch(w -> "/dev/null".equals(filename(w)) && 8 == data(w, "written_bytes")));
+        assertFalse(Files.exists(run.traceDir().resolve(".iotrace-spill")) &&
+            Files.list(run.traceDir().resolve(".iotrace-spill")).findAny().isPresent(),
+            "the live collector drained the ring: the producer waited instead of spilling");
+    }
+}
