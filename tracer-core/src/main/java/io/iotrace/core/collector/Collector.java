@@ -370,6 +370,11 @@ public final class Collector implements AutoCloseable
     private boolean tryStart(final Tracked t)
     {
         final IncarnationInfo info = t.trace.info();
+        if (null != t.trace.resumedHandles())
+        {
+            t.trace.start(t.trace.resumedHandles());
+            return true;
+        }
         final HandleTable snapshot = context.forkSnapshots().take(info.ppid(), info.pid());
         if (null != snapshot)
         {
@@ -423,7 +428,7 @@ public final class Collector implements AutoCloseable
         {
             try
             {
-                n = t.ring.read(t.trace, READ_LIMIT);
+                n = t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
             }
             catch (final RuntimeException ex)
             {
@@ -503,7 +508,7 @@ public final class Collector implements AutoCloseable
                     int read;
                     do
                     {
-                        while ((read = t.ring.read(t.trace, READ_LIMIT)) > 0)
+                        while ((read = t.ring.read(t.trace, t.trace::flush, READ_LIMIT)) > 0)
                         {
                             n += read;
                         }

@@ -15,6 +15,7 @@ import org.agrona.concurrent.MessageHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_DESCRIPTOR;
 import static io.iotrace.core.json.JsonRecordWriter.FILE_TYPE_MEMORY;
@@ -40,6 +41,7 @@ public final class ProcessTrace implements MessageHandler
     private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
     private final IntHashSet unknownIdsWarned = new IntHashSet();
     private HandleTable handles;
+    private HandleTable resumedHandles;
     private int warnings;
     private long suppressedWarnings;
     private long records;
@@ -77,8 +79,22 @@ public final class ProcessTrace implements MessageHandler
      */
     public static ProcessTrace open(final SessionContext context, final IncarnationInfo info) throws IOException
     {
-        return new ProcessTrace(context, info, OutputFiles.openAppendable(
-            context.outputDir().resolve(info.jsonFileName())));
+        final Path file = context.outputDir().resolve(info.jsonFileName());
+        final HandleTable resumed = TraceResume.prepare(file, context.table, info.initialCwd());
+        final ProcessTrace trace = new ProcessTrace(context, info, OutputFiles.openAppendable(file));
+        trace.resumedHandles = resumed;
+        if (null != resumed)
+        {
+            context.log.log("continuing " + file + " left by an earlier collector: " + resumed.size() +
+                " handles rebuilt from its records");
+        }
+        return trace;
+    }
+
+    /** @return the handle table rebuilt from a JSON file an earlier collector had begun, or null. */
+    public HandleTable resumedHandles()
+    {
+        return resumedHandles;
     }
 
     /** @return the incarnation. */
@@ -115,10 +131,10 @@ public final class ProcessTrace implements MessageHandler
         this.handles = table;
     }
 
-    /** Start with an empty table at the header's cwd. */
+    /** Start with the table rebuilt from an earlier collector's output, else an empty one at the header's cwd. */
     public void startEmpty()
     {
-        start(new HandleTable(info.initialCwd()));
+        start(null != resumedHandles ? resumedHandles : new HandleTable(info.initialCwd()));
     }
 
     /** {@inheritDoc} */

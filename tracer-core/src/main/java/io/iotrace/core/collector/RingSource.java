@@ -2,6 +2,8 @@ package io.iotrace.core.collector;
 
 import io.iotrace.core.format.TraceFormat;
 import org.agrona.BitUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -35,6 +37,12 @@ public final class RingSource implements AutoCloseable
     private final UnsafeBuffer header;
     private final ManyToOneRingBuffer ring;
     private final IncarnationInfo info;
+    private final int capacity;
+    private final ControlledMessageHandler committingHandler = this::onMessage;
+    private MessageHandler batchHandler;
+    private Runnable batchFlush;
+    private int batchLimit;
+    private int batchMessages;
 
     private RingSource(
         final Path path, final Arena arena, final UnsafeBuffer header, final ManyToOneRingBuffer ring)
@@ -44,6 +52,7 @@ public final class RingSource implements AutoCloseable
         this.header = header;
         this.ring = ring;
         this.info = IncarnationInfo.read(header);
+        this.capacity = ring.capacity();
     }
 
     /**
@@ -155,12 +164,44 @@ public final class RingSource implements AutoCloseable
      * Read up to limit records.
      *
      * @param handler called per record.
+     * @param flush   writes the handler's buffered output to the file; run before the consumer position moves.
      * @param limit   most records to read.
      * @return records read.
      */
-    public int read(final MessageHandler handler, final int limit)
+    public int read(final MessageHandler handler, final Runnable flush, final int limit)
     {
-        return ring.read(handler, limit);
+        batchHandler = handler;
+        batchFlush = flush;
+        batchLimit = limit;
+        batchMessages = 0;
+        return ring.controlledRead(committingHandler, limit);
+    }
+
+    /**
+     * Hands the record on; at the last record of the batch, flushes the output and commits. The consumer
+     * position thus never passes a record whose JSON is still only in this JVM: a collector killed at any moment
+     * leaves every unwritten record in the ring for the next collector or {@code recover}.
+     */
+    private ControlledMessageHandler.Action onMessage(
+        final int typeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        batchHandler.onMessage(typeId, buffer, index, length);
+        if (++batchMessages < batchLimit && nextRecordReady(buffer, index, length))
+        {
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        batchFlush.run();
+        return ControlledMessageHandler.Action.COMMIT;
+    }
+
+    /** True if agrona's read loop will go on to another message after this one without the head moving first. */
+    private boolean nextRecordReady(final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int next = index - TraceFormat.RECORD_HEADER_LENGTH +
+            BitUtil.align(length + TraceFormat.RECORD_HEADER_LENGTH, TraceFormat.RECORD_ALIGNMENT);
+        return next < capacity &&
+            ring.buffer().getIntVolatile(next) > 0 &&
+            TraceFormat.PADDING_TYPE_ID != buffer.getInt(next + 4);
     }
 
     /** @return true if records are waiting. */

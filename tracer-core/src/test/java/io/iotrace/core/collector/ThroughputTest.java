@@ -87,7 +87,7 @@ class ThroughputTest
             final RingSource source = RingSource.map(tmp.resolve("1-0.ring"));
             final long before = trace.records();
             final long start = System.nanoTime();
-            while (source.read(trace, Collector.READ_LIMIT) > 0)
+            while (source.read(trace, trace::flush, Collector.READ_LIMIT) > 0)
             {
                 // drain
             }

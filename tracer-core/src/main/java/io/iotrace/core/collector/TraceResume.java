@@ -1,0 +1,250 @@
+package io.iotrace.core.collector;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.iotrace.core.format.Effect;
+import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.format.FunctionTable;
+import io.iotrace.fnres.HandleTable;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+import static io.iotrace.core.json.JsonRecordWriter.NOT_A_FILE;
+import static io.iotrace.core.json.JsonRecordWriter.UNRESOLVED;
+
+/**
+ * Continues the JSON file of an incarnation that an earlier collector had started (it was killed, and the next
+ * collector or {@code recover} drains the rest of the ring and the spill file).
+ * <p>
+ * Two things make the continuation seamless: a line the dead collector left half written is cut off (its record
+ * was not committed in the ring, so it is read again), and the handle table is rebuilt by replaying the records
+ * already in the file, so later records on handles opened before the collector died still get their filenames.
+ */
+final class TraceResume
+{
+    private TraceResume()
+    {
+    }
+
+    /**
+     * @param file          the incarnation's JSON file.
+     * @param functions     the function table (effects by function name).
+     * @param initialCwd    the incarnation's cwd at start.
+     * @return the rebuilt table, or null when the file does not exist or is empty (a fresh start).
+     * @throws IOException when the file cannot be read or cut.
+     */
+    static HandleTable prepare(final Path file, final FunctionTable functions, final String initialCwd)
+        throws IOException
+    {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || 0 == Files.size(file))
+        {
+            return null;
+        }
+        cutPartialLastLine(file);
+        final HandleTable table = new HandleTable(initialCwd);
+        final JsonFactory factory = new JsonFactory();
+        final Map<String, String> fields = new HashMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
+        {
+            String line;
+            while (null != (line = reader.readLine()))
+            {
+                fields.clear();
+                if (flatten(factory, line, fields))
+                {
+                    replay(functions, table, fields);
+                }
+            }
+        }
+        return table;
+    }
+
+    private static void cutPartialLastLine(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS))
+        {
+            final long size = channel.size();
+            final java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            long end = size;
+            while (end > 0)
+            {
+                one.clear();
+                channel.read(one, end - 1);
+                if ('\n' == one.get(0))
+                {
+                    break;
+                }
+                end--;
+            }
+            if (end < size)
+            {
+                channel.truncate(end);
+            }
+        }
+    }
+
+    /** Flattens one record to "function_name", "file_type.descriptor", "function_data.fd", ... → value text. */
+    private static boolean flatten(final JsonFactory factory, final String line, final Map<String, String> fields)
+    {
+        try (JsonParser parser = factory.createParser(line))
+        {
+            if (JsonToken.START_OBJECT != parser.nextToken())
+            {
+                return false;
+            }
+            String prefix = "";
+            JsonToken token;
+            while (null != (token = parser.nextToken()))
+            {
+                if (JsonToken.FIELD_NAME != token)
+                {
+                    if (JsonToken.END_OBJECT == token && !prefix.isEmpty())
+                    {
+                        prefix = "";
+                    }
+                    continue;
+                }
+                final String name = parser.currentName();
+                final JsonToken value = parser.nextToken();
+                if (JsonToken.START_OBJECT == value)
+                {
+                    prefix = name + ".";
+                }
+                else if (JsonToken.START_ARRAY == value)
+                {
+                    parser.skipChildren();
+                }
+                else
+                {
+                    fields.put(prefix + name, parser.getText());
+                }
+            }
+            return fields.containsKey("function_name");
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private static void replay(final FunctionTable functions, final HandleTable table, final Map<String, String> r)
+    {
+        final String name = r.get("traced_filename");
+        final boolean named = null != name && !UNRESOLVED.equals(name) && !NOT_A_FILE.equals(name);
+        final boolean ok = !"error".equals(r.get("return_state"));
+        final int descriptor = intField(r, "file_type.descriptor");
+        final FunctionInfo function = functions.byName(r.get("function_name"));
+        final Effect effect = null == function ? Effect.USE : function.effect();
+        switch (effect)
+        {
+            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE ->
+            {
+                if (ok && named && descriptor >= 0 && (Effect.USE != effect || null == table.fdName(descriptor,
+                    Long.MAX_VALUE)))
+                {
+                    table.fdOpened(descriptor, name, 0);
+                }
+            }
+            case CLOSE ->
+            {
+                if (ok && descriptor >= 0)
+                {
+                    table.fdClosed(descriptor, Long.MAX_VALUE, Long.MAX_VALUE);
+                }
+            }
+            case FOPEN, FDOPEN ->
+            {
+                final int fd = intField(r, "function_data.fd");
+                final long stream = hexField(r, "file_type.stream");
+                if (ok && named && fd >= 0 && 0 != stream)
+                {
+                    table.fdOpened(fd, name, 0);
+                    table.streamOpened(stream, fd, 0);
+                }
+            }
+            case FCLOSE ->
+            {
+                final long stream = hexField(r, "file_type.stream");
+                if (0 != stream)
+                {
+                    table.streamClosed(stream, Long.MAX_VALUE, Long.MAX_VALUE);
+                }
+            }
+            case MMAP ->
+            {
+                final long address = hexField(r, "function_data.address");
+                final long length = longField(r, "function_data.length");
+                if (ok && named && 0 != address && length > 0)
+                {
+                    table.mapped(address, length, name);
+                }
+            }
+            case MUNMAP ->
+            {
+                final long address = hexField(r, "file_type.address");
+                final long length = longField(r, "file_type.length");
+                if (ok && 0 != address && length > 0)
+                {
+                    table.unmapped(address, length);
+                }
+            }
+            case CHDIR, FCHDIR ->
+            {
+                if (ok && named)
+                {
+                    table.chdir(name);
+                }
+            }
+            default ->
+            {
+                // fork, exec: nothing to rebuild in this incarnation's table
+            }
+        }
+    }
+
+    private static int intField(final Map<String, String> r, final String key)
+    {
+        return (int)longField(r, key);
+    }
+
+    private static long longField(final Map<String, String> r, final String key)
+    {
+        final String value = r.get(key);
+        try
+        {
+            return null == value ? -1 : Long.parseLong(value);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static long hexField(final Map<String, String> r, final String key)
+    {
+        final String value = r.get(key);
+        if (null == value || !value.startsWith("0x"))
+        {
+            return 0;
+        }
+        try
+        {
+            return Long.parseUnsignedLong(value.substring(2), 16);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 0;
+        }
+    }
+}
