@@ -96,6 +96,12 @@ struct k_sigaction {
     uint64_t mask;
 };
 
+static void close_unless_kept(int fd, void *keep)
+{
+    if (fd > 2 && fd != *(int *)keep)
+        sys_close(fd);
+}
+
 static void close_others(int keep)
 {
     /* close_range (5.9+); otherwise walk the open fds */
@@ -103,32 +109,8 @@ static void close_others(int keep)
         goto walk;
     if (syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
         return;
-walk:;
-    int dir = sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    if (dir < 0)
-        return;
-    char buf[2048] __attribute__((aligned(8)));
-    long n;
-    while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
-        for (long off = 0; off < n;) {
-            struct {
-                uint64_t ino;
-                int64_t off;
-                unsigned short reclen;
-                unsigned char type;
-                char name[];
-            } *d = (void *)(buf + off);
-            off += d->reclen;
-            int fd = 0;
-            if (d->name[0] < '0' || d->name[0] > '9')
-                continue;
-            for (const char *p = d->name; *p >= '0' && *p <= '9'; p++)
-                fd = fd * 10 + (*p - '0');
-            if (fd > 2 && fd != keep && fd != dir)
-                sys_close(fd);
-        }
-    }
-    sys_close(dir);
+walk:
+    iotrace_each_open_fd(close_unless_kept, &keep);
 }
 
 /* the collector process: stdio on /dev/null, only the lock fd inherited, default signals, no LD_PRELOAD */

@@ -47,37 +47,25 @@ void iotrace_fd_discover(int fd, int how)
     errno = saved;
 }
 
-/* Names every fd open at start (how=0). Raw getdents64: no malloc, no opendir through our wrappers. */
+struct fd_list {
+    int fds[4096];
+    int count;
+};
+
+static void collect_fd(int fd, void *list)
+{
+    struct fd_list *l = list;
+    if (l->count < (int)(sizeof l->fds / sizeof l->fds[0]))
+        l->fds[l->count++] = fd;
+}
+
+/* Names every fd open at start (how=0), through a raw /proc/self/fd listing (no malloc, no traced opendir). */
 void iotrace_fd_scan(void)
 {
-    int dir = sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    if (dir < 0)
-        return;
-    /* collect first, name afterwards: readlink of our own directory fd must not be reported */
-    static int fds[4096];
-    int count = 0;
-    char buf[4096] __attribute__((aligned(8)));
-    long n;
-    while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
-        for (long off = 0; off < n;) {
-            struct {
-                uint64_t ino;
-                int64_t off;
-                unsigned short reclen;
-                unsigned char type;
-                char name[];
-            } *d = (void *)(buf + off);
-            off += d->reclen;
-            if (d->name[0] < '0' || d->name[0] > '9')
-                continue;
-            int fd = 0;
-            for (const char *p = d->name; *p >= '0' && *p <= '9'; p++)
-                fd = fd * 10 + (*p - '0');
-            if (fd != dir && count < (int)(sizeof fds / sizeof fds[0]))
-                fds[count++] = fd;
-        }
-    }
-    sys_close(dir);
-    for (int i = 0; i < count; i++)
-        iotrace_fd_discover(fds[i], 0);
+    /* collect first, name afterwards: naming while the listing is open would report the listing's own fd */
+    static struct fd_list open_fds;
+    open_fds.count = 0;
+    iotrace_each_open_fd(collect_fd, &open_fds);
+    for (int i = 0; i < open_fds.count; i++)
+        iotrace_fd_discover(open_fds.fds[i], 0);
 }

@@ -105,28 +105,26 @@ static int private_dir(const char *path)
 
 typedef int (*entry_fn)(const char *dir, const char *name, void *arg); /* nonzero stops */
 
+struct entry_walk {
+    const char *dir;
+    entry_fn fn;
+    void *arg;
+};
+
+static int visible_entry(const char *name, void *arg)
+{
+    struct entry_walk *walk = arg;
+    return name[0] == '.' ? 0 : walk->fn(walk->dir, name, walk->arg);
+}
+
+/* fn for every entry of dir not starting with '.'; a symlinked dir is not followed */
 static int each_entry(const char *dir, entry_fn fn, void *arg)
 {
     int fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0);
     if (fd < 0)
         return 0;
-    char buf[4096] __attribute__((aligned(8)));
-    long n;
-    int stop = 0;
-    while (!stop && (n = sys_getdents64(fd, buf, sizeof buf)) > 0) {
-        for (long off = 0; off < n && !stop;) {
-            struct {
-                uint64_t ino;
-                int64_t off;
-                unsigned short reclen;
-                unsigned char type;
-                char name[];
-            } *d = (void *)(buf + off);
-            off += d->reclen;
-            if (d->name[0] != '.')
-                stop = fn(dir, d->name, arg);
-        }
-    }
+    struct entry_walk walk = {dir, fn, arg};
+    int stop = iotrace_each_dirent(fd, visible_entry, &walk);
     sys_close(fd);
     return stop;
 }

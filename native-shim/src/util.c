@@ -221,3 +221,56 @@ void iotrace_sleep_ns(int64_t ns)
     struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
     syscall(SYS_nanosleep, &ts, NULL);
 }
+
+int iotrace_each_dirent(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    long n;
+    while ((n = sys_getdents64(dirfd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (void *)(buf + off);
+            off += d->reclen;
+            if (d->name[0] == '.' && (d->name[1] == 0 || (d->name[1] == '.' && d->name[2] == 0)))
+                continue;
+            int stop = fn(d->name, arg);
+            if (stop)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+struct open_fd_walk {
+    int listing_fd;
+    void (*fn)(int fd, void *arg);
+    void *arg;
+};
+
+static int open_fd_entry(const char *name, void *arg)
+{
+    struct open_fd_walk *walk = arg;
+    if (name[0] < '0' || name[0] > '9')
+        return 0;
+    int fd = 0;
+    for (const char *p = name; *p >= '0' && *p <= '9'; p++)
+        fd = fd * 10 + (*p - '0');
+    if (fd != walk->listing_fd)
+        walk->fn(fd, walk->arg);
+    return 0;
+}
+
+void iotrace_each_open_fd(void (*fn)(int fd, void *arg), void *arg)
+{
+    int dir = sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dir < 0)
+        return;
+    struct open_fd_walk walk = {dir, fn, arg};
+    iotrace_each_dirent(dir, open_fd_entry, &walk);
+    sys_close(dir);
+}

@@ -31,6 +31,16 @@ int iotrace_mkdirs(const char *path, int mode);
 /* Writes all bytes (retrying short writes and EINTR); 0 on success. */
 int iotrace_write_all(int fd, const void *buf, size_t n);
 
+/*
+ * Calls fn(name, arg) for every entry of the open directory dirfd except "." and "..", stopping when fn returns
+ * nonzero (that value is returned). Raw getdents64 on a stack buffer: no malloc, async-signal-safe, and no
+ * opendir that our own wrappers could see.
+ */
+int iotrace_each_dirent(int dirfd, int (*fn)(const char *name, void *arg), void *arg);
+
+/* Calls fn(fd, arg) for every descriptor listed in /proc/self/fd, except the listing's own. */
+void iotrace_each_open_fd(void (*fn)(int fd, void *arg), void *arg);
+
 /* IOTRACE_DEBUG=1: one "iotrace: ..." line on stderr via a raw write. Never otherwise. */
 extern int iotrace_debug_enabled;
 void iotrace_debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
