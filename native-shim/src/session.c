@@ -418,6 +418,16 @@ int iotrace_session_start(void)
     } else if (default_out_dir(s->out_dir, sizeof s->out_dir) != 0) {
         return -1;
     }
+    if (iotrace_mkdirs(s->out_dir, 0700) != 0 || sys_access(s->out_dir, W_OK | X_OK) != 0) {
+        /* Nothing recorded could ever be written out: say so in one line (the user asked for a trace and
+         * must learn why there is none) and run the program untraced, unharmed. */
+        int err = errno;
+        char line[IOTRACE_PATH_MAX + 160];
+        size_t n = iotrace_fmt(line, sizeof line, "iotrace: cannot write the trace directory %s (%s): pid %d runs untraced\n",
+                               s->out_dir, strerrordesc_np(err) ? strerrordesc_np(err) : "error", pid);
+        sys_write(2, line, n < sizeof line ? n : sizeof line - 1);
+        return -1;
+    }
     iotrace_fmt(s->id, sizeof s->id, "%llx", (unsigned long long)fnv1a64(s->out_dir));
     /* %llx drops leading zeros: the id is always 16 digits */
     size_t idlen = strlen(s->id);
