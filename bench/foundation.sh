@@ -31,7 +31,11 @@ echo "== collector RSS while draining the write loop (VmHWM, MB)"
 IOTRACE_DIR="$tmp/trace-rss" IOTRACE_COLLECTOR_LINGER_MS=3000 LD_PRELOAD="$shim" "$loop" 200000 4096 "$tmp/data" >/dev/null
 sleep 0.5
 cpid=$(pgrep -f -n "CollectorMain --session-dir" || true)
-if [ -n "$cpid" ]; then awk '/VmHWM/ {printf "collector peak RSS %.1f MB\n", $2/1024}' "/proc/$cpid/status"; fi
+if [ -n "$cpid" ]; then
+  awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssShmem/ {s=$2} /RssFile/ {f=$2}
+       END {printf "collector peak RSS %.1f MB; now: %.1f MB anonymous (JVM), %.1f MB mapped rings, %.1f MB files\n",
+            h/1024, a/1024, s/1024, f/1024}' "/proc/$cpid/status"
+fi
 "$collector" await "$tmp/trace-rss" >/dev/null 2>&1 || true
 
 echo "== start-up: /bin/true, 100 runs, ms per run"
