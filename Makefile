@@ -13,8 +13,9 @@ all: setup native java launcher test-programs
 setup:
 	@scripts/setup.sh
 
-native: setup
-	$(MAKE) -C native-shim JAVA=$(JAVA)
+# the wrapper generator of the shim parses functions.tbl with tracer-core's FunctionTable: Java is built first
+native: setup java
+	$(MAKE) -C native-shim JAVA=$(JAVA) CORE_CLASSES=$(CURDIR)/tracer-core/target/classes
 
 test-programs: setup
 	$(MAKE) -C test-programs

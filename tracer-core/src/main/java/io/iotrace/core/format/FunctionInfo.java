@@ -1,10 +1,13 @@
 package io.iotrace.core.format;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * One row of {@code functions.tbl}, with the slots the collector needs for handle resolution looked up once.
+ * One row of {@code functions.tbl}, with the slots the collector needs for handle resolution looked up once, and
+ * the C side of the row (return type, parameters, item expressions) the wrapper generator needs.
  */
 public final class FunctionInfo
 {
@@ -22,6 +25,9 @@ public final class FunctionInfo
 
     private final int id;
     private final String name;
+    private final String returnType;
+    private final List<CParameter> parameters;
+    private final CParameter variadic;
     private final RecordItem[] items;
     private final int scalarCount;
     private final int stringCount;
@@ -46,26 +52,35 @@ public final class FunctionInfo
 
     /**
      * @param id         function id (the ring record type).
-     * @param name       JSON function_name.
+     * @param name       JSON function_name, the symbol wrapped.
+     * @param returnType the C return type.
+     * @param parameters the named C parameters in order.
+     * @param variadic   the variadic argument the wrapper reads ({@code ... <type> <name>}), or null.
      * @param items      record items in table order.
      * @param resultKind how the return value is read.
      * @param effect     what the call does to handles.
-     * @param flags      flag words.
+     * @param flags      flag words (their order is kept).
      */
     public FunctionInfo(
         final int id,
         final String name,
+        final String returnType,
+        final List<CParameter> parameters,
+        final CParameter variadic,
         final List<RecordItem> items,
         final ResultKind resultKind,
         final Effect effect,
         final Set<String> flags)
     {
-        this(id, name, items, resultKind, effect, flags, true);
+        this(id, name, returnType, parameters, variadic, items, resultKind, effect, flags, true);
     }
 
     private FunctionInfo(
         final int id,
         final String name,
+        final String returnType,
+        final List<CParameter> parameters,
+        final CParameter variadic,
         final List<RecordItem> items,
         final ResultKind resultKind,
         final Effect effect,
@@ -74,10 +89,13 @@ public final class FunctionInfo
     {
         this.id = id;
         this.name = name;
+        this.returnType = returnType;
+        this.parameters = List.copyOf(parameters);
+        this.variadic = variadic;
         this.items = items.toArray(new RecordItem[0]);
         this.resultKind = resultKind;
         this.effect = effect;
-        this.flags = Set.copyOf(flags);
+        this.flags = Collections.unmodifiableSet(new LinkedHashSet<>(flags));
         this.known = known;
 
         int scalars = 0;
@@ -128,7 +146,8 @@ public final class FunctionInfo
      */
     public static FunctionInfo unknown(final int id)
     {
-        return new FunctionInfo(id, "unknown_" + id, List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
+        return new FunctionInfo(
+            id, "unknown_" + id, "int", List.of(), null, List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
     }
 
     private int slot(final String itemName, final ArgKind kind)
@@ -165,6 +184,72 @@ public final class FunctionInfo
         return name;
     }
 
+    /** @return the C return type as written in the table. */
+    public String returnType()
+    {
+        return returnType;
+    }
+
+    /** @return the named C parameters in order (the variadic argument is not among them). */
+    public List<CParameter> parameters()
+    {
+        return parameters;
+    }
+
+    /** @return the variadic argument the wrapper reads ({@code ... <type> <name>}), or null. */
+    public CParameter variadic()
+    {
+        return variadic;
+    }
+
+    /**
+     * @param parameterName a parameter name.
+     * @return the named parameter, or the variadic argument of that name, or null.
+     */
+    public CParameter parameter(final String parameterName)
+    {
+        for (final CParameter p : parameters)
+        {
+            if (p.name().equals(parameterName))
+            {
+                return p;
+            }
+        }
+        return null != variadic && variadic.name().equals(parameterName) ? variadic : null;
+    }
+
+    /**
+     * @param itemName a record item name.
+     * @return the item, or null.
+     */
+    public RecordItem item(final String itemName)
+    {
+        for (final RecordItem item : items)
+        {
+            if (item.name().equals(itemName))
+            {
+                return item;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param kind a record item kind.
+     * @return the first item of that kind, or null.
+     */
+    public RecordItem itemOfKind(final ArgKind kind)
+    {
+        for (final RecordItem item : items)
+        {
+            if (kind == item.kind())
+            {
+                return item;
+            }
+        }
+        return null;
+    }
+
     /** @return false for the stand-in of an id missing from the table. */
     public boolean isKnown()
     {
@@ -197,6 +282,7 @@ public final class FunctionInfo
         return effect;
     }
 
+    /** @return the flag words in table order. */
     public Set<String> flags()
     {
         return flags;

@@ -9,19 +9,26 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The traced functions, parsed from {@code functions.tbl} (the same file the C wrapper generator reads; Maven puts
- * it on the classpath as {@code io/iotrace/core/format/functions.tbl}).
+ * The traced functions, parsed from {@code functions.tbl}: the one parser of the table, used by the collector to
+ * decode events (Maven puts the table on the classpath as {@code io/iotrace/core/format/functions.tbl}) and by the
+ * C wrapper generator {@code native-shim/gen/GenerateWrappers.java} at build time.
  * <p>
  * Grammar: '#' starts a comment line; every other non-blank line has seven '|'-separated fields: id, name,
- * returns, params, record, result, effect. The record field is a space separated list of
- * {@code name:kind}, {@code name:kind=<C expression>} or {@code name:kind@post=<C expression>}; scalar kinds take
- * the slots in order, string kinds follow in order. The effect field holds one effect word and flag words.
- * Immutable after construction, so it may be shared by threads.
+ * returns, params, record, result, effect. The params field is the C parameter list ({@code -} or {@code void}
+ * for none), its last entry may be {@code ... <type> <name>}, the variadic argument the wrapper reads. The record
+ * field is a space separated list of {@code name:kind}, {@code name:kind=<C expression>} or
+ * {@code name:kind@post=<C expression>} ({@code @post}: scalar kinds only); scalar kinds take the slots in order,
+ * string kinds follow in order. The effect field holds one effect word and flag words. Rows that are not
+ * {@code meta} are also checked for what their generated wrapper relies on (items name parameters or have an
+ * expression, variadic flags match the params, the items an effect or result kind needs are there). Every error
+ * names the line. Immutable after construction, so it may be shared by threads.
  */
 public final class FunctionTable
 {
@@ -32,6 +39,7 @@ public final class FunctionTable
 
     private static final Pattern ITEM_START = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*:[a-z]+.*");
     private static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
+    private static final Pattern PARAM = Pattern.compile("^(.*?)([A-Za-z_][A-Za-z0-9_]*)\\s*(\\[\\s*\\])?$");
 
     private static volatile FunctionTable defaultTable;
 
@@ -91,9 +99,23 @@ public final class FunctionTable
      * @param reader the table text.
      * @return the table.
      * @throws IOException              when reading fails.
-     * @throws IllegalArgumentException naming the line on a syntax error.
+     * @throws IllegalArgumentException naming the line on a syntax error ("functions.tbl line N: ...").
      */
     public static FunctionTable parse(final Reader reader) throws IOException
+    {
+        return parse(reader, "functions.tbl");
+    }
+
+    /**
+     * Parse a table.
+     *
+     * @param reader the table text.
+     * @param source what the errors call the table, e.g. its path.
+     * @return the table.
+     * @throws IOException              when reading fails.
+     * @throws IllegalArgumentException naming the line on a syntax error ("&lt;source&gt; line N: ...").
+     */
+    public static FunctionTable parse(final Reader reader, final String source) throws IOException
     {
         final List<FunctionInfo> functions = new ArrayList<>();
         final Set<Integer> ids = new HashSet<>();
@@ -124,7 +146,7 @@ public final class FunctionTable
             }
             catch (final RuntimeException ex)
             {
-                throw new IllegalArgumentException("functions.tbl line " + lineNumber + ": " + ex.getMessage(), ex);
+                throw new IllegalArgumentException(source + " line " + lineNumber + ": " + ex.getMessage(), ex);
             }
         }
         return new FunctionTable(functions);
@@ -147,6 +169,9 @@ public final class FunctionTable
         {
             throw new IllegalArgumentException("bad function name: '" + name + "'");
         }
+        final String returnType = fields[2].strip();
+        final List<CParameter> parameters = new ArrayList<>();
+        final CParameter variadic = parseParameters(fields[3].strip(), parameters);
         final List<RecordItem> items = parseRecord(fields[4].strip());
         final ResultKind resultKind = ResultKind.byTableName(fields[5].strip());
         if (null == resultKind)
@@ -155,7 +180,7 @@ public final class FunctionTable
         }
 
         Effect effect = Effect.NONE;
-        final Set<String> flags = new HashSet<>();
+        final Set<String> flags = new LinkedHashSet<>();
         for (final String word : fields[6].strip().split("\\s+"))
         {
             if (word.isEmpty())
@@ -180,7 +205,65 @@ public final class FunctionTable
                 throw new IllegalArgumentException("unknown effect or flag: '" + word + "'");
             }
         }
-        return new FunctionInfo(id, name, items, resultKind, effect, flags);
+        final FunctionInfo info =
+            new FunctionInfo(id, name, returnType, parameters, variadic, items, resultKind, effect, flags);
+        if (!info.hasFlag(FunctionInfo.FLAG_META))
+        {
+            checkWrapped(info);
+        }
+        return info;
+    }
+
+    /**
+     * Parse the params field into the named parameters.
+     *
+     * @param text       the field ({@code -}, {@code void} or empty for none).
+     * @param parameters receives the named parameters in order.
+     * @return the variadic argument ({@code ... <type> <name>}, last), or null.
+     */
+    private static CParameter parseParameters(final String text, final List<CParameter> parameters)
+    {
+        CParameter variadic = null;
+        if (text.isEmpty() || "-".equals(text) || "void".equals(text))
+        {
+            return null;
+        }
+        final String[] parts = text.split(",");
+        for (int i = 0; i < parts.length; i++)
+        {
+            final String part = parts[i].strip();
+            if (part.startsWith("..."))
+            {
+                if (i != parts.length - 1)
+                {
+                    throw new IllegalArgumentException("'...' must be the last parameter");
+                }
+                final String rest = part.substring(3).strip();
+                if (rest.isEmpty())
+                {
+                    throw new IllegalArgumentException(
+                        "'...' needs '<type> <name>' (the variadic argument the wrapper reads)");
+                }
+                variadic = parseParameter(rest);
+            }
+            else
+            {
+                parameters.add(parseParameter(part));
+            }
+        }
+        return variadic;
+    }
+
+    private static CParameter parseParameter(final String text)
+    {
+        final Matcher m = PARAM.matcher(text);
+        if (!m.matches() || m.group(1).isBlank())
+        {
+            throw new IllegalArgumentException("cannot read parameter '" + text + "' (expected '<type> <name>')");
+        }
+        final String type = m.group(1).strip();
+        // `char *const argv[]` is a pointer parameter
+        return new CParameter(null != m.group(3) ? type + " *" : type, m.group(2), text);
     }
 
     private static List<RecordItem> parseRecord(final String record)
@@ -221,9 +304,24 @@ public final class FunctionTable
             }
             final String kindName = token.substring(colon + 1, end);
             final String rest = token.substring(end);
-            if (!rest.isEmpty() && !rest.startsWith("=") && !rest.startsWith("@post="))
+            String expression = null;
+            boolean post = false;
+            if (rest.startsWith("@post="))
+            {
+                expression = rest.substring(6);
+                post = true;
+            }
+            else if (rest.startsWith("="))
+            {
+                expression = rest.substring(1);
+            }
+            else if (!rest.isEmpty())
             {
                 throw new IllegalArgumentException("bad record item: '" + token + "'");
+            }
+            if (null != expression && expression.isBlank())
+            {
+                throw new IllegalArgumentException("empty expression in record item '" + token + "'");
             }
             if (!NAME.matcher(itemName).matches() || !names.add(itemName))
             {
@@ -234,9 +332,96 @@ public final class FunctionTable
             {
                 throw new IllegalArgumentException("unknown kind '" + kindName + "' of record item " + itemName);
             }
-            items.add(new RecordItem(itemName, kind, kind.isScalar() ? slot++ : string++));
+            if (post && !kind.isScalar())
+            {
+                throw new IllegalArgumentException("@post is only supported for scalar kinds (item " + itemName + ")");
+            }
+            items.add(new RecordItem(itemName, kind, kind.isScalar() ? slot++ : string++, expression, post));
         }
         return items;
+    }
+
+    /**
+     * Everything the generated C wrapper of a non-meta row relies on, checked here so that a bad row is an error
+     * naming its line rather than C that does not compile (or a function silently not traced).
+     */
+    private static void checkWrapped(final FunctionInfo row)
+    {
+        for (final CParameter p : row.parameters())
+        {
+            if (p.name().equals("ret") || p.name().startsWith("it_") || p.name().startsWith("item_"))
+            {
+                throw new IllegalArgumentException("parameter name '" + p.name() +
+                    "' is reserved by the generated code (ret, it_*, item_*)");
+            }
+        }
+        for (final RecordItem item : row.items())
+        {
+            if (!item.isComputed() && null == row.parameter(item.name()))
+            {
+                throw new IllegalArgumentException("record item '" + item.name() + "' is not a parameter of " +
+                    row.name() + "; give it an expression (" + item.name() + ":" + item.kind().tableName() +
+                    "=<C expression>)");
+            }
+        }
+        if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
+        {
+            if (null == row.variadic())
+            {
+                throw new IllegalArgumentException(
+                    String.join("/", row.flags()) + " needs a '... <type> <name>' parameter");
+            }
+            if (row.parameters().isEmpty())
+            {
+                throw new IllegalArgumentException("a variadic function needs a named parameter before '...'");
+            }
+        }
+        else if (null != row.variadic())
+        {
+            throw new IllegalArgumentException("'...' parameter without variadic_mode or variadic_arg flag");
+        }
+        if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) && null == row.itemOfKind(ArgKind.OFLAGS))
+        {
+            throw new IllegalArgumentException(
+                "variadic_mode needs an oflags record item (the flags deciding whether mode is read)");
+        }
+        if ((ResultKind.READ_ITEMS == row.resultKind() || ResultKind.WRITTEN_ITEMS == row.resultKind()) &&
+            (null == row.itemOfKind(ArgKind.STREAM) || null == row.parameter("nmemb")))
+        {
+            throw new IllegalArgumentException(
+                row.resultKind().tableName() + " needs a stream record item and a parameter nmemb");
+        }
+        switch (row.effect())
+        {
+            case FCNTL ->
+            {
+                if (null == row.itemOfKind(ArgKind.FCNTLCMD))
+                {
+                    throw new IllegalArgumentException("effect fcntl needs a fcntlcmd record item");
+                }
+            }
+            case CLOSE, FCLOSE, FOPEN ->
+            {
+                final RecordItem fd = row.item("fd");
+                final String effect = row.effect().tableName();
+                if (null == fd || ArgKind.FD != fd.kind())
+                {
+                    throw new IllegalArgumentException("effect " + effect + " needs a record item fd:fd");
+                }
+                if ((Effect.FOPEN == row.effect()) != fd.post())
+                {
+                    throw new IllegalArgumentException(
+                        "effect " + effect + ": item fd must " + (fd.post() ? "not " : "") + "be @post");
+                }
+            }
+            default ->
+            {
+            }
+        }
+        if ("void".equals(row.returnType()))
+        {
+            throw new IllegalArgumentException("a wrapped function returning void is not supported");
+        }
     }
 
     /**

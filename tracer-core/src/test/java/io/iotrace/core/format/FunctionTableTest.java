@@ -3,6 +3,7 @@ package io.iotrace.core.format;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,6 +63,69 @@ class FunctionTableTest
     }
 
     @Test
+    void shouldExposeTheCSideOfRowsForTheWrapperGenerator()
+    {
+        final FunctionInfo open = table.byName("open");
+        assertEquals("int", open.returnType());
+        assertEquals(List.of(
+            new CParameter("const char *", "path", "const char *path"),
+            new CParameter("int", "flags", "int flags")), open.parameters());
+        assertEquals(new CParameter("mode_t", "mode", "mode_t mode"), open.variadic());
+        assertEquals(open.variadic(), open.parameter("mode"));
+        assertEquals(List.of(FunctionInfo.FLAG_VARIADIC_MODE), List.copyOf(open.flags()));
+
+        final FunctionInfo fclose = table.byName("fclose");
+        final RecordItem fd = fclose.item("fd");
+        assertEquals(new RecordItem("fd", ArgKind.FD, 1, "iotrace_stream_fd(stream)", false), fd);
+        assertTrue(fd.isComputed());
+        assertFalse(fclose.items()[0].isComputed());
+        assertNull(fclose.variadic());
+
+        final FunctionInfo fopen = table.byName("fopen");
+        assertEquals("FILE *", fopen.returnType());
+        assertEquals(new RecordItem("fd", ArgKind.FD, 0, "iotrace_stream_fd(ret)", true), fopen.item("fd"));
+        assertEquals(fopen.item("mode"), fopen.itemOfKind(ArgKind.STR));
+
+        final FunctionInfo execve = table.byName("execve");
+        assertEquals(new CParameter("char *const *", "argv", "char *const argv[]"), execve.parameter("argv"));
+        assertEquals(List.of("exec", "publish_before"),
+            List.of(execve.effect().tableName(), String.join(" ", execve.flags())));
+        assertTrue(table.byName("fork").parameters().isEmpty());
+        assertEquals(new CParameter("unsigned long", "arg", "unsigned long arg"), table.byName("fcntl").variadic());
+    }
+
+    @Test
+    void shouldRejectRowsTheWrapperGeneratorCannotTranslateNamingTheLine() throws Exception
+    {
+        assertRejected("item 'x' not a parameter", "70 | f | int | int a | x:int | status | use\n",
+            "record item 'x' is not a parameter of f");
+        assertRejected("variadic without flag", "70 | f | int | int a, ... int b | a:int | status | use\n",
+            "'...' parameter without variadic_mode or variadic_arg flag");
+        assertRejected("flag without variadic", "70 | f | int | int a | a:int | status | use variadic_arg\n",
+            "variadic_arg needs a '... <type> <name>' parameter");
+        assertRejected("@post string", "70 | f | int | int a | s:str@post=ret | status | use\n",
+            "@post is only supported for scalar kinds");
+        assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
+            "returning void is not supported");
+        assertRejected("reserved name", "70 | f | int | int ret | ret:int | status | use\n",
+            "parameter name 'ret' is reserved");
+        assertRejected("fopen fd not @post",
+            "70 | f | FILE * | const char *p | p:path fd:fd=3 | stream | fopen\n", "item fd must be @post");
+        assertRejected("bad parameter", "70 | f | int | int | - | status | use\n", "cannot read parameter 'int'");
+        // meta rows have no wrapper: only the grammar applies
+        assertNotNull(FunctionTable.parse(new StringReader("1 | m | void | - | fd:fd | value | discovered meta\n"))
+            .byId(1));
+    }
+
+    private static void assertRejected(final String what, final String row, final String message)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> FunctionTable.parse(new StringReader("# header\n" + row)), what);
+        assertTrue(ex.getMessage().startsWith("functions.tbl line 2: "), ex.getMessage());
+        assertTrue(ex.getMessage().contains(message), ex.getMessage());
+    }
+
+    @Test
     void shouldKnowMetaAndPublishBeforeRows()
     {
         final FunctionInfo discovered = table.byId(1);
@@ -87,7 +151,7 @@ class FunctionTableTest
     void shouldAcceptExpressionsWithSpaces() throws Exception
     {
         final FunctionTable t = FunctionTable.parse(new StringReader(
-            "# comment\n\n70 | f | int | int a, int b | a:fd sum:int=a + b p:path | status | use\n"));
+            "# comment\n\n70 | f | int | int a, int b, const char *p | a:fd sum:int=a + b p:path | status | use\n"));
         final FunctionInfo f = t.byId(70);
         assertNotNull(f);
         assertEquals(3, f.items().length);
