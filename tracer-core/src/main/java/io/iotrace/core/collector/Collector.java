@@ -439,7 +439,9 @@ public final class Collector implements AutoCloseable
                 return 0;
             }
         }
-        if (n < READ_LIMIT && (null == t.ring || t.dead || t.ring.isSpilling()))
+        // a thread's spilled records follow all its ring records: the spill is read only once the ring is empty
+        // (a read stops at the end of the data area, so a short read does not mean the ring is drained)
+        if (n < READ_LIMIT && (null == t.ring || ((t.dead || t.ring.isSpilling()) && !t.ring.hasRecords())))
         {
             n += readSpill(t, READ_LIMIT - n, nowMs);
         }

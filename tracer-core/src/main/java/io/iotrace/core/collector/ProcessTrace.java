@@ -41,7 +41,8 @@ public final class ProcessTrace implements MessageHandler
     private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
     private final IntHashSet unknownIdsWarned = new IntHashSet();
     private HandleTable handles;
-    private HandleTable resumedHandles;
+    private TraceResume resumed;
+    private long alreadyWritten;
     private int warnings;
     private long suppressedWarnings;
     private long records;
@@ -80,12 +81,12 @@ public final class ProcessTrace implements MessageHandler
     public static ProcessTrace open(final SessionContext context, final IncarnationInfo info) throws IOException
     {
         final Path file = context.outputDir().resolve(info.jsonFileName());
-        final HandleTable resumed = TraceResume.prepare(file, context.table, info.initialCwd());
+        final TraceResume resumed = TraceResume.prepare(file, context.table, info.initialCwd());
         final ProcessTrace trace = new ProcessTrace(context, info, OutputFiles.openAppendable(file));
-        trace.resumedHandles = resumed;
+        trace.resumed = resumed;
         if (null != resumed)
         {
-            context.log.log("continuing " + file + " left by an earlier collector: " + resumed.size() +
+            context.log.log("continuing " + file + " left by an earlier collector: " + resumed.handles.size() +
                 " handles rebuilt from its records");
         }
         return trace;
@@ -94,7 +95,13 @@ public final class ProcessTrace implements MessageHandler
     /** @return the handle table rebuilt from a JSON file an earlier collector had begun, or null. */
     public HandleTable resumedHandles()
     {
-        return resumedHandles;
+        return null == resumed ? null : resumed.handles;
+    }
+
+    /** @return records skipped because an earlier collector had already written them (see TraceResume). */
+    public long alreadyWritten()
+    {
+        return alreadyWritten;
     }
 
     /** @return the incarnation. */
@@ -134,7 +141,7 @@ public final class ProcessTrace implements MessageHandler
     /** Start with the table rebuilt from an earlier collector's output, else an empty one at the header's cwd. */
     public void startEmpty()
     {
-        start(null != resumedHandles ? resumedHandles : new HandleTable(info.initialCwd()));
+        start(null != resumed ? resumed.handles : new HandleTable(info.initialCwd()));
     }
 
     /** {@inheritDoc} */
@@ -166,6 +173,11 @@ public final class ProcessTrace implements MessageHandler
         {
             malformed++;
             warn(null, typeId, "malformed record skipped: " + ex.getMessage());
+            return;
+        }
+        if (null != resumed && resumed.isWritten(event.tid(), event.timeStart()))
+        {
+            alreadyWritten++;
             return;
         }
         records++;
@@ -586,6 +598,10 @@ public final class ProcessTrace implements MessageHandler
             {
                 process(event, true);
             }
+        }
+        if (alreadyWritten > 0)
+        {
+            context.log.log(info.key() + ": " + alreadyWritten + " records read again were already in the file");
         }
         if (lostEvents > 0)
         {

@@ -7,6 +7,7 @@ import io.iotrace.core.format.Effect;
 import io.iotrace.core.format.FunctionInfo;
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.fnres.HandleTable;
+import org.agrona.collections.Long2LongHashMap;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,24 +27,42 @@ import static io.iotrace.core.json.JsonRecordWriter.UNRESOLVED;
  * Continues the JSON file of an incarnation that an earlier collector had started (it was killed, and the next
  * collector or {@code recover} drains the rest of the ring and the spill file).
  * <p>
- * Two things make the continuation seamless: a line the dead collector left half written is cut off (its record
- * was not committed in the ring, so it is read again), and the handle table is rebuilt by replaying the records
- * already in the file, so later records on handles opened before the collector died still get their filenames.
+ * Three things make the continuation seamless: a line the dead collector left half written is cut off (its record
+ * was not committed in the ring, so it is read again); the handle table is rebuilt by replaying the records
+ * already in the file, so later records on handles opened before the collector died still get their filenames; and
+ * for each thread the time_start of its last written record is kept, so that a record read again (written out
+ * but not yet committed in the ring when the collector died, or re-read from a spill file) is not written twice.
+ * Records of one thread are published in call order with rising time_start, which makes that test exact.
  */
 final class TraceResume
 {
-    private TraceResume()
+    /** Missing value of {@link #writtenUntil}: nothing written for that thread. */
+    static final long NOTHING_WRITTEN = Long.MIN_VALUE;
+
+    /** The rebuilt handle table. */
+    final HandleTable handles;
+    /** tid → time_start of the thread's last record in the file. */
+    final Long2LongHashMap writtenUntil = new Long2LongHashMap(NOTHING_WRITTEN);
+
+    private TraceResume(final HandleTable handles)
     {
+        this.handles = handles;
+    }
+
+    /** @return true if the file already holds the record of this thread that started at timeStart. */
+    boolean isWritten(final int tid, final long timeStart)
+    {
+        return timeStart <= writtenUntil.get(tid);
     }
 
     /**
      * @param file          the incarnation's JSON file.
      * @param functions     the function table (effects by function name).
      * @param initialCwd    the incarnation's cwd at start.
-     * @return the rebuilt table, or null when the file does not exist or is empty (a fresh start).
+     * @return the rebuilt state, or null when the file does not exist or is empty (a fresh start).
      * @throws IOException when the file cannot be read or cut.
      */
-    static HandleTable prepare(final Path file, final FunctionTable functions, final String initialCwd)
+    static TraceResume prepare(final Path file, final FunctionTable functions, final String initialCwd)
         throws IOException
     {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || 0 == Files.size(file))
@@ -51,7 +70,7 @@ final class TraceResume
             return null;
         }
         cutPartialLastLine(file);
-        final HandleTable table = new HandleTable(initialCwd);
+        final TraceResume resume = new TraceResume(new HandleTable(initialCwd));
         final JsonFactory factory = new JsonFactory();
         final Map<String, String> fields = new HashMap<>();
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
@@ -62,11 +81,13 @@ final class TraceResume
                 fields.clear();
                 if (flatten(factory, line, fields))
                 {
-                    replay(functions, table, fields);
+                    replay(functions, resume.handles, fields);
+                    final int tid = intField(fields, "tid");
+                    resume.writtenUntil.put(tid, Math.max(resume.writtenUntil.get(tid), longField(fields, "time_start")));
                 }
             }
         }
-        return table;
+        return resume;
     }
 
     private static void cutPartialLastLine(final Path file) throws IOException

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 import static io.iotrace.core.it.TraceRecords.data;
 import static io.iotrace.core.it.TraceRecords.descriptor;
@@ -195,22 +196,67 @@ class PosixCallsTest
         final Path data = dataDir();
         final Path inherited = data.resolve("inherited.txt");
         final Path stdout = data.resolve("stdout.txt");
-        final TracedRun.Outcome run = TracedRun.command("/bin/sh", "-c",
-            "exec 3>" + inherited + "; exec " + TracedRun.binary("inherited_fd") + " >" + stdout).run(work);
+        final TracedRun.Outcome run = TracedRun.program("inherited_fd")
+            .inheritedFd(3, inherited)
+            .stdoutTo(stdout)
+            .run(work);
         assertEquals(0, run.exitStatus(), run.stderr());
         assertEquals("to stdout\n", Files.readString(stdout));
+        assertEquals("inherited\n", Files.readString(inherited));
         final TraceRecords trace = run.records();
         final List<JsonNode> writes = trace.function("write");
         assertEquals(2, writes.size(), writes.toString());
         assertEquals(3, data(writes.get(0), "fd"));
+        assertEquals(10, data(writes.get(0), "written_bytes"));
         assertEquals(inherited.toString(), filename(writes.get(0)));
         assertEquals(1, data(writes.get(1), "fd"));
+        assertEquals(10, data(writes.get(1), "written_bytes"));
         assertEquals(stdout.toString(), filename(writes.get(1)));
-        // the shell's exec makes inherited_fd a later incarnation of the shell's pid, which found both open
-        final long writerIncarnation = writes.get(0).get("incarnation").asLong();
-        assertTrue(trace.function("fd_discovered").stream().anyMatch(r ->
-            r.get("incarnation").asLong() == writerIncarnation && 3 == data(r, "fd") &&
-            inherited.toString().equals(filename(r))));
+        // the shell opened fd 3 (a traced open in its incarnation 0) and exec'd the program: incarnation 1 of the
+        // same pid, which found both descriptors open at its start
+        final long pid = TraceRecords.pid(writes.get(0));
+        assertEquals(1, writes.get(0).get("incarnation").asLong(), "the program is the shell's second image");
+        assertTrue(trace.pid(pid).incarnation(0).where(r -> Set.of("open", "open64")
+            .contains(TraceRecords.functionName(r)) && inherited.toString().equals(filename(r))).size() == 1,
+            "the shell's redirection is traced (dash calls open64)");
+        final List<JsonNode> discovered = trace.pid(pid).incarnation(1).function("fd_discovered");
+        for (final long fd : List.of(1L, 3L))
+        {
+            final String expected = 1 == fd ? stdout.toString() : inherited.toString();
+            assertTrue(discovered.stream().anyMatch(r -> fd == data(r, "fd") &&
+                "start".equals(r.path("function_data").path("how").asText()) && expected.equals(filename(r))),
+                "fd " + fd + " discovered at start as " + expected + ": " + discovered);
+        }
+    }
+
+    @Test
+    void shouldWriteValidJsonForFileNamesThatNeedEscaping() throws Exception
+    {
+        final Path data = dataDir();
+        final TracedRun.Outcome run = TracedRun.program("odd_names", data.toString()).run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        // every line parsed and matched the schema while loading; now the names themselves
+        final List<String> names = List.of("quote\"d", "back\\slash", "tab\there", "new\nline", "ctrl\u0001\u001fx",
+            "uni\u00fc\u20ac", "bad\ufffd\ufffdname", "sp ace,comma=eq");
+        final TraceRecords trace = run.records();
+        assertEquals(names.size() * 3, trace.calls().size(), trace.callNames().toString());
+        final List<JsonNode> opens = trace.function("open");
+        for (int i = 0; i < names.size(); i++)
+        {
+            final String expected = data + "/" + names.get(i);
+            assertEquals(expected, filename(opens.get(i)), "open " + i);
+            assertEquals(expected, TraceRecords.path(opens.get(i)), "open " + i + " function_data.path");
+        }
+        final List<JsonNode> writes = trace.function("write");
+        for (int i = 0; i < names.size(); i++)
+        {
+            assertEquals(data + "/" + names.get(i), filename(writes.get(i)), "write " + i);
+        }
+        for (final Path file : run.records().files())
+        {
+            final long lines = Files.readString(file).chars().filter(c -> c == '\n').count();
+            assertEquals(io.iotrace.core.testing.JsonLines.read(file).size(), lines, "one record per line: no raw newline inside a record");
+        }
     }
 
     static List<String> texts(final JsonNode array)

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static io.iotrace.core.it.TraceRecords.data;
 import static io.iotrace.core.it.TraceRecords.filename;
@@ -30,7 +33,7 @@ class ProcessLifecycleTest
         final long child = Long.parseLong(run.stdout().trim().replace("child ", ""));
         final TraceRecords trace = run.records();
         final long parent = trace.function("open").get(0).get("pid").asLong();
-        assertEquals(List.of(parent, child), trace.pids().stream().sorted((a, b) -> a == parent ? -1 : 1).toList());
+        assertEquals(java.util.Set.of(parent, child), java.util.Set.copyOf(trace.pids()));
 
         final TraceRecords parentTrace = trace.pid(parent);
         assertEquals(List.of("open", "write", "fork"), parentTrace.callNames());
@@ -86,7 +89,70 @@ class ProcessLifecycleTest
         final List<JsonNode> writes = trace.function("write");
         assertEquals(5000, writes.size());
         writes.forEach(w -> assertEquals(data.resolve("victim.dat").toString(), filename(w)));
-        assertTrue(Files.list(TraceSession.runtimeDirFor(started.traceDir()))
-            .noneMatch(p -> p.toString().endsWith(".ring")), "the dead producer's ring was drained and removed");
+        try (var rings = Files.list(TraceSession.runtimeDirFor(started.traceDir())))
+        {
+            assertTrue(rings.noneMatch(p -> p.toString().endsWith(".ring")),
+                "the dead producer's ring was drained and removed");
+        }
+    }
+
+    @Test
+    void shouldKeepEveryEventOnEveryExitPath() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final Path traceDir = work.resolve("trace");
+        // mode -> exit status (128 + signal for a process killed by a signal)
+        final Map<String, Integer> modes = new LinkedHashMap<>();
+        for (final String mode : List.of("return", "exit", "_exit", "_Exit", "exit_group", "pthread_exit", "atexit",
+            "destructor"))
+        {
+            modes.put(mode, 0);
+        }
+        modes.put("abort", 128 + 6);
+        modes.put("sigterm", 128 + 15);
+        modes.put("sigkill", 128 + 9);
+
+        // all at once in one session: one collector for eleven processes
+        final Map<String, TracedRun.Started> started = new LinkedHashMap<>();
+        for (final String mode : modes.keySet())
+        {
+            started.put(mode, TracedRun.program("exit_paths", data.toString(), mode).traceDir(traceDir).start(work));
+        }
+        for (final Map.Entry<String, TracedRun.Started> run : started.entrySet())
+        {
+            final TracedRun.Outcome outcome = run.getValue().finish(Duration.ofSeconds(30));
+            assertEquals(modes.get(run.getKey()), outcome.exitStatus(), run.getKey() + ": " + outcome.stderr());
+            assertEquals("", outcome.stderr(), run.getKey());
+        }
+        assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)));
+        final TraceRecords trace = TraceRecords.load(traceDir);
+        assertEquals(modes.size(), trace.files().size(), "one trace file per process");
+
+        final List<String> failures = new ArrayList<>();
+        for (final String mode : modes.keySet())
+        {
+            final String file = data.resolve("exit-" + mode + ".dat").toString();
+            final List<JsonNode> opens = trace.where(r -> "open".equals(r.get("function_name").asText()) &&
+                file.equals(filename(r)));
+            if (1 != opens.size())
+            {
+                failures.add(mode + ": " + opens.size() + " open records");
+                continue;
+            }
+            final TraceRecords process = trace.pid(opens.get(0).get("pid").asLong());
+            final List<JsonNode> writes = process.function("write");
+            final long good = writes.stream().filter(w -> file.equals(filename(w)) &&
+                10 == data(w, "written_bytes")).count();
+            if (100 != writes.size() || 100 != good)
+            {
+                failures.add(mode + ": " + writes.size() + " write records, " + good + " of them complete");
+            }
+            if ("pthread_exit".equals(mode) && writes.stream().anyMatch(w -> w.get("tid").asLong() ==
+                w.get("pid").asLong()))
+            {
+                failures.add(mode + ": the writes were made by the second thread, not the main thread");
+            }
+        }
+        assertEquals(List.of(), failures, "every exit path keeps all 100 writes");
     }
 }

@@ -42,6 +42,14 @@ class RecoverTest
         assertEquals(8, trace.function("open").size());
         assertEquals(8, trace.function("close").size());
         assertTrue(writes.stream().allMatch(w -> filename(w).startsWith(data.resolve("thread-").toString())));
+        final var byTid = trace.callsByTid();
+        assertEquals(8, byTid.size());
+        for (final var thread : byTid.entrySet())
+        {
+            final List<JsonNode> threadWrites = thread.getValue().stream()
+                .filter(r -> "write".equals(TraceRecords.functionName(r))).toList();
+            assertEquals("", TraceRecords.sequenceDefects(threadWrites, 10_000, 64), "thread " + thread.getKey());
+        }
         assertEquals(List.of(), spillFiles(run.traceDir()));
         assertTrue(Files.list(TraceSession.runtimeDirFor(run.traceDir())).noneMatch(p -> p.toString().endsWith(".ring")));
     }

@@ -96,6 +96,29 @@ public final class TraceRecords
         return new TraceRecords(where(r -> r.get("pid").asLong() == pid), warnings, files);
     }
 
+    /** @return records of one thread (tid). */
+    public TraceRecords tid(final long tid)
+    {
+        return new TraceRecords(where(r -> r.get("tid").asLong() == tid), warnings, files);
+    }
+
+    /** @return records of one process image (incarnation number; combine with {@link #pid}). */
+    public TraceRecords incarnation(final long incarnation)
+    {
+        return new TraceRecords(where(r -> r.get("incarnation").asLong() == incarnation), warnings, files);
+    }
+
+    /** @return the call records (fd_discovered left out) grouped by tid, each list in record order. */
+    public java.util.Map<Long, List<JsonNode>> callsByTid()
+    {
+        final java.util.Map<Long, List<JsonNode>> byTid = new java.util.TreeMap<>();
+        for (final JsonNode record : calls())
+        {
+            byTid.computeIfAbsent(record.get("tid").asLong(), t -> new ArrayList<>()).add(record);
+        }
+        return byTid;
+    }
+
     /** @return records matching a predicate. */
     public List<JsonNode> where(final Predicate<JsonNode> predicate)
     {
@@ -112,6 +135,22 @@ public final class TraceRecords
     public List<Long> pids()
     {
         return records.stream().map(r -> r.get("pid").asLong()).distinct().toList();
+    }
+
+    public static String functionName(final JsonNode record)
+    {
+        return record.get("function_name").asText();
+    }
+
+    public static long pid(final JsonNode record)
+    {
+        return record.get("pid").asLong();
+    }
+
+    /** @return function_data.path of an open-like record. */
+    public static String path(final JsonNode record)
+    {
+        return record.path("function_data").path("path").asText();
     }
 
     public static String filename(final JsonNode record)
@@ -142,5 +181,53 @@ public final class TraceRecords
     public static long descriptor(final JsonNode record)
     {
         return record.path("file_type").path("descriptor").asLong(Long.MIN_VALUE);
+    }
+
+    /**
+     * Describe what is wrong with a sequence of write records of one thread that should be exactly
+     * {@code expected} writes of (i % cycle) + 1 bytes in order: duplicates, losses, reorderings.
+     *
+     * @return "" when the sequence is exact.
+     */
+    public static String sequenceDefects(final List<JsonNode> writes, final long expected, final int cycle)
+    {
+        final StringBuilder defects = new StringBuilder();
+        final java.util.Set<Long> starts = new java.util.HashSet<>();
+        long duplicates = 0;
+        long backInTime = 0;
+        long firstMismatch = -1;
+        long previousStart = 0;
+        for (int i = 0; i < writes.size(); i++)
+        {
+            final long start = writes.get(i).get("time_start").asLong();
+            duplicates += starts.add(start) ? 0 : 1;
+            if (start < previousStart)
+            {
+                backInTime++;
+                defects.append(backInTime <= 3 ? "record " + i + " goes back in time; " : "");
+            }
+            previousStart = start;
+            if (firstMismatch < 0 && (i % cycle) + 1 != data(writes.get(i), "written_bytes"))
+            {
+                firstMismatch = i;
+            }
+        }
+        if (writes.size() != expected)
+        {
+            defects.append(writes.size()).append(" write records for ").append(expected).append(" writes; ");
+        }
+        if (duplicates > 0)
+        {
+            defects.append(duplicates).append(" records twice (same time_start); ");
+        }
+        if (backInTime > 0)
+        {
+            defects.append(backInTime).append(" places where the order goes back in time; ");
+        }
+        if (firstMismatch >= 0)
+        {
+            defects.append("sizes out of sequence from write ").append(firstMismatch).append("; ");
+        }
+        return defects.toString();
     }
 }

@@ -34,6 +34,7 @@ public final class TracedRun
     private boolean traced = true;
     private Path stdoutFile;
     private Path traceDir;
+    private final Map<Integer, Path> inheritedFds = new LinkedHashMap<>();
 
     private TracedRun(final List<String> command)
     {
@@ -94,6 +95,22 @@ public final class TracedRun
         return this;
     }
 
+    /**
+     * Start the program with descriptor {@code fd} already open for writing on {@code file} (created or
+     * truncated), as a shell redirection leaves it: the command runs as
+     * {@code sh -c 'exec FD>"FILE"; exec "$@"' sh PROGRAM ARGS...}, so the (traced) shell opens the file and the
+     * program, a later incarnation of the shell's pid, inherits the descriptor.
+     */
+    public TracedRun inheritedFd(final int fd, final Path file)
+    {
+        if (fd < 3 || fd > 9)
+        {
+            throw new IllegalArgumentException("a shell redirection takes fd 3..9: " + fd);
+        }
+        inheritedFds.put(fd, file);
+        return this;
+    }
+
     /** Use this trace directory instead of a fresh one. */
     public TracedRun traceDir(final Path dir)
     {
@@ -111,7 +128,7 @@ public final class TracedRun
     public Started start(final Path workDir) throws IOException
     {
         final Path dir = null != traceDir ? traceDir : workDir.resolve("trace");
-        final ProcessBuilder builder = new ProcessBuilder(command);
+        final ProcessBuilder builder = new ProcessBuilder(commandLine());
         final Map<String, String> environment = builder.environment();
         environment.keySet().removeIf(k -> k.startsWith("IOTRACE_") || k.equals("LD_PRELOAD"));
         if (traced)
@@ -143,6 +160,26 @@ public final class TracedRun
             outcome.awaitTrace();
         }
         return outcome;
+    }
+
+    private List<String> commandLine()
+    {
+        if (inheritedFds.isEmpty())
+        {
+            return command;
+        }
+        final StringBuilder script = new StringBuilder("exec");
+        final List<String> line = new ArrayList<>(List.of("/bin/sh", "-c", "", "sh"));
+        int position = 1;
+        for (final Map.Entry<Integer, Path> fd : inheritedFds.entrySet())
+        {
+            script.append(' ').append(fd.getKey()).append(">\"$").append(position++).append('"');
+            line.add(fd.getValue().toString());
+        }
+        script.append("; shift ").append(inheritedFds.size()).append("; exec \"$@\"");
+        line.set(2, script.toString());
+        line.addAll(command);
+        return line;
     }
 
     /** A started program. */
