@@ -617,16 +617,7 @@ public final class ProcessTrace implements MessageHandler
         {
             context.log.log(info.key() + ": " + malformed + " malformed records skipped");
         }
-        flush();
-        try
-        {
-            writer.close();
-            out.close();
-        }
-        catch (final IOException | UncheckedIOException ex)
-        {
-            context.log.log("cannot close the trace of " + info.key(), ex);
-        }
+        closeOutput();
     }
 
     /**
@@ -640,6 +631,11 @@ public final class ProcessTrace implements MessageHandler
             return;
         }
         finished = true;
+        closeOutput();
+    }
+
+    private void closeOutput()
+    {
         flush();
         try
         {
