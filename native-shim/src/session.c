@@ -98,6 +98,11 @@ static int private_dir(const char *path)
                        sys_geteuid());
         return -1;
     }
+    /* ours but open to others (made by some other tool with the default umask): close it before using it */
+    if ((st.st_mode & 077) != 0 && syscall(SYS_fchmodat, AT_FDCWD, path, 0700, 0) != 0) {
+        iotrace_debugf("refusing %s: mode %o and cannot make it 0700", path, (unsigned)(st.st_mode & 0777));
+        return -1;
+    }
     return 0;
 }
 

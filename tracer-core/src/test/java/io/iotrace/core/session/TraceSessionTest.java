@@ -64,7 +64,9 @@ class TraceSessionTest
     {
         final Path out = tmp.resolve("out");
         final Path r = TraceSession.runtimeDirFor(out);
-        Files.createDirectories(r);
+        // the real per-user runtime dir: made private, as the shim makes it
+        Files.createDirectories(r, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         try
         {
             assertTrue(TraceSession.awaitCollector(out, Duration.ofMillis(100)));
