@@ -16,6 +16,10 @@
  *    R/session          text: O followed by '\n'; written (O_EXCL, then rename) by the process creating R.
  *    R/collector.lock   flock(LOCK_EX) held by the session's collector for its whole life (see collector).
  *    R/<pid>-<inc>.ring one ring file per process incarnation (section 2); <inc> is the incarnation number.
+ *  $IOTRACE_RUNTIME_DIR/iotrace-<uid>/by-pid/<pid>  symlink to the session id of the newest ring of <pid>: lets a
+ *                     starting process find its parent's session without scanning every session (the ring's
+ *                     pid and start ticks are still checked); removed by the collector when the pid's last ring
+ *                     is retired.
  *  O/<host>_<pid>_<inc>.jsonl         the JSON Lines trace of one process incarnation (written by the collector)
  *  O/iotrace-warnings.jsonl           one JSON object per warning (unresolved handles, lost events, ...)
  *  O/collector.log                    the collector's own log (rate-limited)
@@ -41,6 +45,7 @@
 #include <stdint.h>
 
 #define IOTRACE_FORMAT_VERSION 1
+#define IOTRACE_PID_INDEX_DIR "by-pid"
 
 /* 2a. Ring file header (also the first 16384 bytes of a spill file).
  *

@@ -187,28 +187,47 @@ static int scan_rings(const char *dir, const char *name, void *arg)
     return 0;
 }
 
-static int scan_sessions(const char *dir, const char *name, void *arg)
+/*
+ * The pid index: user_dir/by-pid/<pid> is a symlink to the session id of the newest ring of that pid, so that a
+ * starting process finds its parent's (or its own pre-exec) session in O(1) however many sessions exist. The link
+ * only points the way: the ring itself (pid and /proc start ticks) is checked before the session is joined.
+ */
+static void pid_index_path(int pid, char *path, size_t cap)
 {
-    struct ring_search *s = arg;
-    if (strlen(name) != 16)
-        return 0;
-    char session_dir[IOTRACE_PATH_MAX + 32];
-    iotrace_fmt(session_dir, sizeof session_dir, "%s/%s", dir, name);
-    each_entry(session_dir, scan_rings, s);
-    if (s->max_inc >= 0) {
-        iotrace_strlcpy(s->session, name, sizeof s->session);
-        return 1;
-    }
-    return 0;
+    iotrace_fmt(path, cap, "%s/" IOTRACE_PID_INDEX_DIR "/%d", user_dir, pid);
 }
 
-/* Finds a session directory (under user_dir) holding a ring of pid; 0 if found. */
+static void pid_index_add(int pid)
+{
+    char dir[IOTRACE_PATH_MAX + 32], link[IOTRACE_PATH_MAX + 64], tmp[IOTRACE_PATH_MAX + 96];
+    iotrace_fmt(dir, sizeof dir, "%s/" IOTRACE_PID_INDEX_DIR, user_dir);
+    if (private_dir(dir) != 0)
+        return;
+    pid_index_path(pid, link, sizeof link);
+    iotrace_fmt(tmp, sizeof tmp, "%s.%d.tmp", link, sys_gettid());
+    sys_unlink(tmp);
+    /* symlink + rename replaces a stale link (an earlier process with this pid) atomically */
+    if (sys_symlink(iotrace_sess.id, tmp) != 0 || sys_rename(tmp, link) != 0)
+        sys_unlink(tmp);
+}
+
+/* Finds the session directory holding a ring of pid (with these start ticks); 0 if found. */
 static int find_session_of(int pid, uint64_t ticks, char *session, size_t cap)
 {
-    struct ring_search s = {pid, ticks, -1, ""};
-    if (pid <= 0 || !each_entry(user_dir, scan_sessions, &s))
+    char link[IOTRACE_PATH_MAX + 64], id[64], session_dir[IOTRACE_PATH_MAX + 32];
+    if (pid <= 0)
         return -1;
-    iotrace_strlcpy(session, s.session, cap);
+    pid_index_path(pid, link, sizeof link);
+    ssize_t n = sys_readlink(link, id, sizeof id - 1);
+    if (n != 16)
+        return -1;
+    id[n] = '\0';
+    struct ring_search s = {pid, ticks, -1, ""};
+    iotrace_fmt(session_dir, sizeof session_dir, "%s/%s", user_dir, id);
+    each_entry(session_dir, scan_rings, &s);
+    if (s.max_inc < 0)
+        return -1;
+    iotrace_strlcpy(session, id, cap);
     return 0;
 }
 
@@ -386,6 +405,7 @@ static int create_ring(int origin, int ppid, int first_inc, uint64_t ticks, uint
     iotrace_cur.start_ticks = ticks;
     iotrace_cur.reserved = reserved;
     iotrace_set_state(IOTRACE_STATE_ACTIVE); /* last, with release: the header is complete */
+    pid_index_add(pid);
     iotrace_debugf("ring %s (origin %d, session %s, output %s)", path, origin, iotrace_sess.id,
                    iotrace_sess.out_dir);
     return 0;

@@ -51,6 +51,10 @@ static inline int sys_rename(const char *from, const char *to)
 {
     return (int)syscall(SYS_renameat, AT_FDCWD, from, AT_FDCWD, to);
 }
+static inline int sys_symlink(const char *target, const char *path)
+{
+    return (int)syscall(SYS_symlinkat, target, AT_FDCWD, path);
+}
 static inline int sys_unlink(const char *path) { return (int)syscall(SYS_unlinkat, AT_FDCWD, path, 0); }
 static inline int sys_access(const char *path, int mode) { return (int)syscall(SYS_faccessat, AT_FDCWD, path, mode); }
 static inline int sys_flock(int fd, int op) { return (int)syscall(SYS_flock, fd, op); }

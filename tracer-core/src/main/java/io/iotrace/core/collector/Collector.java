@@ -549,6 +549,7 @@ public final class Collector implements AutoCloseable
             else
             {
                 delete(t.ringPath);
+                forgetPid(t);
             }
             retiredRings++;
         }
@@ -565,6 +566,29 @@ public final class Collector implements AutoCloseable
             }
         }
         return Math.max(n, 1);
+    }
+
+    /** The pid's newest ring is gone: remove its entry in the pid index if it still points at this session. */
+    private void forgetPid(final Tracked t)
+    {
+        final Integer newest = maxIncarnation.get(t.pid);
+        if (null != newest && newest > t.incarnation)
+        {
+            return;
+        }
+        final Path link = runtimeDir.resolveSibling(TraceFormat.PID_INDEX_DIR).resolve(Integer.toString(t.pid));
+        try
+        {
+            if (Files.isSymbolicLink(link) &&
+                Files.readSymbolicLink(link).toString().equals(runtimeDir.getFileName().toString()))
+            {
+                Files.deleteIfExists(link);
+            }
+        }
+        catch (final IOException ex)
+        {
+            log.log("cannot remove " + link, ex);
+        }
     }
 
     private void delete(final Path path)

@@ -153,6 +153,8 @@ public final class TraceFormat
     public static final String SPILL_DIR = ".iotrace-spill";
     public static final String LOCK_FILE = "collector.lock";
     public static final String SESSION_FILE = "session";
+    /** Beside the session dirs: pid → session id symlinks (IOTRACE_PID_INDEX_DIR). */
+    public static final String PID_INDEX_DIR = "by-pid";
     public static final String WARNINGS_FILE = "iotrace-warnings.jsonl";
     public static final String LOG_FILE = "collector.log";
     public static final String RUNTIME_DIR_ENV = "IOTRACE_RUNTIME_DIR";

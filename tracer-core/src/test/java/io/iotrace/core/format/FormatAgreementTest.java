@@ -29,6 +29,8 @@ class FormatAgreementTest
     private static final Pattern DEFINE = Pattern.compile(
         "^#define\\s+(IOTRACE_[A-Z0-9_]+)\\s+\\(?\\s*(-?(?:0x[0-9a-fA-F]+|[0-9]+))(?:ULL|UL|LL|U|L)?\\s*\\)?");
 
+    private static final Pattern STRING_DEFINE = Pattern.compile("^#define\\s+(IOTRACE_[A-Z0-9_]+)\\s+\"([^\"]*)\"");
+
     /** C name without the IOTRACE_ prefix → Java constant, where the names differ. */
     private static final Map<String, String> RENAMED = Map.ofEntries(
         Map.entry("HDR_MAGIC", "HDR_MAGIC_OFFSET"),
@@ -105,6 +107,23 @@ class FormatAgreementTest
             }
         }
         return defines;
+    }
+
+    @Test
+    void shouldAgreeWithEveryStringDefineOfTheCHeader() throws Exception
+    {
+        int checked = 0;
+        for (final String line : Files.readAllLines(repositoryRoot().resolve("native-shim/include/iotrace_format.h")))
+        {
+            final Matcher m = STRING_DEFINE.matcher(line.strip());
+            if (m.find())
+            {
+                final String javaName = m.group(1).substring("IOTRACE_".length());
+                assertEquals(m.group(2), TraceFormat.class.getField(javaName).get(null), m.group(1));
+                checked++;
+            }
+        }
+        assertTrue(checked >= 1, "no string define found");
     }
 
     @Test

@@ -155,4 +155,28 @@ class ProcessLifecycleTest
         }
         assertEquals(List.of(), failures, "every exit path keeps all 100 writes");
     }
+
+    @Test
+    void shouldGatherAProcessTreeIntoTheFirstProcessSessionWithoutIotraceDir() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final Path cwd = Files.createDirectories(work.resolve("cwd"));
+        final TracedRun.Outcome run = TracedRun.command("/bin/sh", "-c",
+                TracedRun.binary("basic_io") + " " + data + " && " + TracedRun.binary("stdio") + " " + data)
+            .withDefaultTraceDirIn(cwd)
+            .run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertTrue(run.traceDir().getFileName().toString().matches("iotrace-\\d{8}-\\d{6}-\\d+"),
+            run.traceDir().toString());
+        final TraceRecords trace = run.records();
+        final long shell = Long.parseLong(run.traceDir().getFileName().toString().replaceAll(".*-", ""));
+        final List<Long> children = trace.pids().stream().filter(p -> p != shell).toList();
+        assertEquals(2, children.size(), "the shell's two children joined its session: " + trace.pids());
+        for (final long child : children)
+        {
+            assertTrue(trace.pid(child).all().stream().allMatch(r -> r.get("ppid").asLong() == shell));
+        }
+        assertEquals(19 + 16, trace.calls().stream()
+            .filter(r -> children.contains(r.get("pid").asLong())).count(), "basic_io's and stdio's calls");
+    }
 }

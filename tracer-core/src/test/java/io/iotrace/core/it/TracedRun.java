@@ -33,6 +33,7 @@ public final class TracedRun
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean traced = true;
     private Path stdoutFile;
+    private Path defaultTraceDirIn;
     private Path traceDir;
     private final Map<Integer, Path> inheritedFds = new LinkedHashMap<>();
 
@@ -88,6 +89,29 @@ public final class TracedRun
         return this;
     }
 
+    /**
+     * Run in dir without IOTRACE_DIR: the first traced process makes its default trace directory there
+     * (iotrace-<time>-<pid>) and every traced descendant must find that session through its parent.
+     */
+    public TracedRun withDefaultTraceDirIn(final Path dir)
+    {
+        defaultTraceDirIn = dir;
+        return this;
+    }
+
+    private static Path onlyDefaultTraceDir(final Path dir) throws IOException
+    {
+        try (java.util.stream.Stream<Path> list = Files.list(dir))
+        {
+            final List<Path> made = list.filter(p -> p.getFileName().toString().startsWith("iotrace-")).toList();
+            if (1 != made.size())
+            {
+                fail("expected exactly one default trace directory in " + dir + ", found " + made);
+            }
+            return made.get(0);
+        }
+    }
+
     /** Send the program's stdout to a file instead of a pipe. */
     public TracedRun stdoutTo(final Path file)
     {
@@ -134,7 +158,14 @@ public final class TracedRun
         if (traced)
         {
             environment.put("LD_PRELOAD", SHIM.toString());
-            environment.put("IOTRACE_DIR", dir.toString());
+            if (null == defaultTraceDirIn)
+            {
+                environment.put("IOTRACE_DIR", dir.toString());
+            }
+            else
+            {
+                builder.directory(defaultTraceDirIn.toFile());
+            }
         }
         environment.putAll(env);
         if (null != stdoutFile)
@@ -154,7 +185,11 @@ public final class TracedRun
     public Outcome run(final Path workDir) throws Exception
     {
         final Started started = start(workDir);
-        final Outcome outcome = started.finish(Duration.ofSeconds(120));
+        Outcome outcome = started.finish(Duration.ofSeconds(120));
+        if (null != defaultTraceDirIn)
+        {
+            outcome = outcome.inTraceDir(onlyDefaultTraceDir(defaultTraceDirIn));
+        }
         if (traced)
         {
             outcome.awaitTrace();
@@ -256,6 +291,11 @@ public final class TracedRun
         private final String stderr;
         private final Path traceDir;
         private TraceRecords records;
+
+        Outcome inTraceDir(final Path dir)
+        {
+            return new Outcome(exitStatus, stdout, stderr, dir);
+        }
 
         Outcome(final int exitStatus, final String stdout, final String stderr, final Path traceDir)
         {
