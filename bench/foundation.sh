@@ -15,15 +15,21 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "== write(4 KiB) x 200000 to tmpfs, ns per call (in-loop), $rounds rounds interleaved"
-: > "$tmp/plain"; : > "$tmp/traced"
+: > "$tmp/plain"; : > "$tmp/traced"; : > "$tmp/alone"
 for r in $(seq "$rounds"); do
   "$loop" 200000 4096 "$tmp/data" | awk '{print $2}' >> "$tmp/plain"
+  # the shim alone: no collector competing for the second core (the ring is left for recover, then removed)
+  IOTRACE_DIR="$tmp/alone-$r" IOTRACE_COLLECTOR=none LD_PRELOAD="$shim" "$loop" 200000 4096 "$tmp/data" \
+    | awk '{print $2}' >> "$tmp/alone"
+  "$collector" recover "$tmp/alone-$r" >/dev/null 2>&1 || true
   IOTRACE_DIR="$tmp/trace-$r" IOTRACE_COLLECTOR_LINGER_MS=5000 LD_PRELOAD="$shim" "$loop" 200000 4096 "$tmp/data" \
     | awk '{print $2}' >> "$tmp/traced"
   "$collector" await "$tmp/trace-$r" >/dev/null 2>&1 || true
 done
 p=$(median < "$tmp/plain"); t=$(median < "$tmp/traced")
+a=$(median < "$tmp/alone")
 awk -v p="$p" -v t="$t" 'BEGIN {printf "untraced %.1f ns  traced %.1f ns  ratio %.2f  added %.1f ns per call\n", p, t, t/p, t-p}'
+awk -v p="$p" -v t="$a" 'BEGIN {printf "shim alone (no collector running): %.1f ns  ratio %.2f  added %.1f ns per call\n", t, t/p, t-p}'
 writes=$(cat "$tmp"/trace-1/*.jsonl | grep -c '"function_name":"write"')
 echo "write records in round 1: $writes (expected 200000)"
 
