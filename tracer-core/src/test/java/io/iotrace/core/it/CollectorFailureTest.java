@@ -5,7 +5,6 @@ import io.iotrace.core.session.TraceSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,10 +49,7 @@ class CollectorFailureTest
         assertEquals("", outcome.stderr(), "the program is not told about the collector's death");
         assertEquals(FIRST + SECOND, Files.size(data.resolve("phased.dat")) / 32);
 
-        final Process recover = new ProcessBuilder(TracedRun.COLLECTOR.toString(), "recover",
-            started.traceDir().toString()).redirectErrorStream(true).start();
-        final String recoverOutput = new String(recover.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, recover.waitFor(), recoverOutput);
+        final String recoverOutput = TracedRun.recover(started.traceDir());
         assertTrue(recoverOutput.contains("recovered"), recoverOutput);
 
         final TraceRecords trace = TraceRecords.load(started.traceDir());
@@ -111,10 +107,7 @@ class CollectorFailureTest
         final long written = Long.parseLong(outcome.stdout().trim().replace("wrote ", ""));
         assertTrue(written > linesAtKill, "killed mid-run: " + linesAtKill + " records out of " + written);
 
-        final Process recover = new ProcessBuilder(TracedRun.COLLECTOR.toString(), "recover",
-            started.traceDir().toString()).redirectErrorStream(true).start();
-        final String recoverOutput = new String(recover.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, recover.waitFor(), recoverOutput);
+        TracedRun.recover(started.traceDir());
 
         final TraceRecords trace = TraceRecords.load(started.traceDir());
         assertEquals(1, trace.files().size(), "the recovered records continue the collector's file");

@@ -5,7 +5,6 @@ import io.iotrace.core.session.TraceSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +34,7 @@ class RecoverTest
             "the ring is left for recover");
         assertEquals(1, spillFiles(run.traceDir()).size(), "a 64 KiB ring cannot hold 80,000 events: spilled");
 
-        recover(run.traceDir());
+        TracedRun.recover(run.traceDir());
         final TraceRecords trace = TraceRecords.load(run.traceDir());
         final List<JsonNode> writes = trace.function("write");
         assertEquals(80_000, writes.size());
@@ -62,19 +61,10 @@ class RecoverTest
             .env("IOTRACE_RING_SIZE", "65536")
             .run(work);
         assertEquals(0, run.exitStatus(), run.stderr());
-        recover(run.traceDir());
+        TracedRun.recover(run.traceDir());
         final List<JsonNode> writes = TraceRecords.load(run.traceDir()).function("write");
         assertEquals(20_000, writes.size());
         assertTrue(writes.stream().allMatch(w -> "/dev/null".equals(filename(w)) && 1 == data(w, "written_bytes")));
-    }
-
-    private static void recover(final Path traceDir) throws Exception
-    {
-        final Process recover = new ProcessBuilder(TracedRun.COLLECTOR.toString(), "recover", traceDir.toString())
-            .redirectErrorStream(true).start();
-        final String output = new String(recover.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, recover.waitFor(), output);
-        assertTrue(output.startsWith("iotrace recover: "), output);
     }
 
     private static List<Path> spillFiles(final Path traceDir) throws Exception

@@ -90,6 +90,23 @@ public final class TracedRun
     }
 
     /**
+     * Run {@code iotrace-collector recover traceDir} and check that it succeeded.
+     *
+     * @return its one-line summary.
+     */
+    public static String recover(final Path traceDir) throws Exception
+    {
+        // its log lines (stderr) go to the test output; the summary line is its stdout
+        final Process recover = new ProcessBuilder(COLLECTOR.toString(), "recover", traceDir.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final String output = new String(recover.getInputStream().readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertEquals(0, recover.waitFor(), output);
+        assertTrue(output.startsWith("iotrace recover: "), output);
+        return output;
+    }
+
+    /**
      * Run in dir without IOTRACE_DIR: the first traced process makes its default trace directory there
      * (iotrace-<time>-<pid>) and every traced descendant must find that session through its parent.
      */
