@@ -431,6 +431,16 @@ public final class ProcessTrace implements MessageHandler
                 }
                 break;
             }
+            case PATH:
+            {
+                final int dirfd = f.dirfdSlot() >= 0 ? (int)e.slot(f.dirfdSlot()) : HandleTable.AT_FDCWD;
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(dirfd, e.string(f.pathString()), ts);
+                }
+                unresolvedHandle = HandleTable.AT_FDCWD == dirfd ? "cwd" : dirfd;
+                break;
+            }
             case CHDIR:
             {
                 if (f.pathString() >= 0)

@@ -13,6 +13,7 @@ public enum Effect
     FDOPEN("fdopen"),
     FCLOSE("fclose"),
     USE("use"),
+    PATH("path"),
     MMAP("mmap"),
     MUNMAP("munmap"),
     CHDIR("chdir"),
