@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -153,6 +154,9 @@ static inline int iotrace_stream_fd(FILE *stream)
 {
     return stream != NULL ? stream->_fileno : -1;
 }
+
+/* the size a stat-family call filled in (struct stat or stat64), 0 when it failed */
+#define IOTRACE_STAT_SIZE(ret, buf) ((ret) == 0 ? (uint64_t)(buf)->st_size : 0) /* ret 0: buf was written */
 
 /* feof/ferror without the stream lock (and NULL-safe: fread/fwrite of 0 bytes never touch the stream) */
 static inline int iotrace_stream_eof(FILE *stream)

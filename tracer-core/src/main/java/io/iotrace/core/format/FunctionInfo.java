@@ -129,10 +129,9 @@ public final class FunctionInfo
         int path = -1;
         for (final RecordItem item : this.items)
         {
-            if (ArgKind.PATH == item.kind())
+            if (ArgKind.PATH == item.kind() && (-1 == path || "path".equals(item.name())))
             {
-                path = item.position();
-                break;
+                path = item.position(); // the item named `path` wins (link: the new name, not the target)
             }
         }
         pathString = path;
@@ -366,7 +365,7 @@ public final class FunctionInfo
         return howSlot;
     }
 
-    /** @return string order of the first path item, or -1. */
+    /** @return string order of the path item named {@code path}, else of the first path item, or -1. */
     public int pathString()
     {
         return pathString;

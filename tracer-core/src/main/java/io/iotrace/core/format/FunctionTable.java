@@ -39,7 +39,7 @@ public final class FunctionTable
 
     private static final Pattern ITEM_START = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*:[a-z]+.*");
     private static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
-    private static final Pattern PARAM = Pattern.compile("^(.*?)([A-Za-z_][A-Za-z0-9_]*)\\s*(\\[\\s*\\])?$");
+    private static final Pattern PARAM = Pattern.compile("^(.*?)([A-Za-z_][A-Za-z0-9_]*)\\s*(\\[\\s*[0-9]*\\s*\\])?$");
 
     private static volatile FunctionTable defaultTable;
 
@@ -262,7 +262,7 @@ public final class FunctionTable
             throw new IllegalArgumentException("cannot read parameter '" + text + "' (expected '<type> <name>')");
         }
         final String type = m.group(1).strip();
-        // `char *const argv[]` is a pointer parameter
+        // `char *const argv[]` and `const struct timespec times[2]` are pointer parameters
         return new CParameter(null != m.group(3) ? type + " *" : type, m.group(2), text);
     }
 
