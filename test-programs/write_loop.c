@@ -2,7 +2,7 @@
  * write_loop PATH ITERATIONS SIZE [STOPFILE] — one thread, a long run of writes whose sizes give away their order.
  *   open(PATH, O_CREAT|O_TRUNC|O_WRONLY, 0600) = 3
  *   write(3, (i % SIZE) + 1 bytes) for i = 0, 1, ... : ITERATIONS writes, or, when STOPFILE is given, until
- *     STOPFILE exists (it is looked for with stat(), which is not traced, before every 100th write; ITERATIONS
+ *     STOPFILE exists (it is looked for with stat() before every 100th write: stat records in between; ITERATIONS
  *     is then only a safety limit). After each 100 writes the program sleeps 1 ms (at most ~100,000 writes/s),
  *     so that it keeps writing at a moderate pace for as long as the test needs.
  *   close(3) = 0

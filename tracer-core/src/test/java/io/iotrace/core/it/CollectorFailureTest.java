@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import static io.iotrace.core.it.TraceRecords.filename;
+import static io.iotrace.core.it.TraceRecords.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,7 +116,12 @@ class CollectorFailureTest
         assertEquals("", TraceRecords.sequenceDefects(writes, written, 61), "linesAtKill=" + linesAtKill);
         assertEquals(List.of(), writes.stream().filter(w -> !out.toString().equals(filename(w))).limit(3).toList(),
             "every write resolves to the file opened before the collector died");
-        assertEquals(List.of("open", "close"), trace.callNames().stream().filter(n -> !"write".equals(n)).toList());
+        assertEquals(List.of("open", "close"), trace.callNames().stream()
+            .filter(n -> !"write".equals(n) && !"stat".equals(n)).toList());
+        final List<JsonNode> polls = trace.function("stat");
+        assertTrue(polls.size() >= written / 100, "one stat of the stop file per 100 writes: " + polls.size());
+        assertEquals(List.of(stop.toString()), polls.stream().map(TraceRecords::filename).distinct().toList());
+        assertEquals("ok", state(polls.get(polls.size() - 1)), "the last poll found the stop file");
         assertEquals(out.toString(), filename(trace.function("close").get(0)));
     }
 
