@@ -430,6 +430,8 @@ public class GenerateWrappers
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
             case FCLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
+            case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
+                ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
         };
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -157,6 +158,16 @@ static inline int iotrace_stream_fd(FILE *stream)
 
 /* the size a stat-family call filled in (struct stat or stat64), 0 when it failed */
 #define IOTRACE_STAT_SIZE(ret, buf) ((ret) == 0 ? (uint64_t)(buf)->st_size : 0) /* ret 0: buf was written */
+
+/* the two ends a successful pipe()/pipe2() wrote, -1 when it failed */
+#define IOTRACE_PIPE_END(ret, fds, i) ((ret) == 0 ? (fds)[i] : -1)
+
+/* inode of a descriptor (pipes are named pipe:[inode], as /proc/<pid>/fd shows them); 0 when unknown */
+static inline uint64_t iotrace_fd_inode(int fd)
+{
+    struct stat st;
+    return fd >= 0 && syscall(SYS_fstat, fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
 
 /* feof/ferror without the stream lock (and NULL-safe: fread/fwrite of 0 bytes never touch the stream) */
 static inline int iotrace_stream_eof(FILE *stream)

@@ -454,6 +454,20 @@ public final class ProcessTrace implements MessageHandler
                 unresolvedHandle = "cwd";
                 break;
             }
+            case PIPE:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    // named as the kernel names it in /proc/<pid>/fd, so discovered ends agree
+                    name = "pipe:[" + e.slot(f.slotOf("inode")) + "]";
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = (int)e.slot(f.slotOf("fd0"));
+                    table.fdOpened((int)e.slot(f.slotOf("fd0")), name, te);
+                    table.fdOpened((int)e.slot(f.slotOf("fd1")), name, te);
+                }
+                break;
+            }
             case FCHDIR:
             {
                 final int fd = fd(e, f.fdSlot());

@@ -14,6 +14,7 @@ public enum Effect
     FCLOSE("fclose"),
     USE("use"),
     PATH("path"),
+    PIPE("pipe"),
     MMAP("mmap"),
     MUNMAP("munmap"),
     CHDIR("chdir"),

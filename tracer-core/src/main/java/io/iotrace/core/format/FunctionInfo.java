@@ -149,6 +149,22 @@ public final class FunctionInfo
             id, "unknown_" + id, "int", List.of(), null, List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
     }
 
+    /**
+     * @param itemName a scalar record item's name.
+     * @return its slot, or -1 when the row has no scalar item of that name.
+     */
+    public int slotOf(final String itemName)
+    {
+        for (final RecordItem item : items)
+        {
+            if (item.kind().isScalar() && itemName.equals(item.name()))
+            {
+                return item.position();
+            }
+        }
+        return -1;
+    }
+
     private int slot(final String itemName, final ArgKind kind)
     {
         for (final RecordItem item : items)

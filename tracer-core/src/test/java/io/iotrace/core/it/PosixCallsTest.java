@@ -259,6 +259,26 @@ class PosixCallsTest
         }
     }
 
+    @Test
+    void shouldNamePipesAsTheKernelDoes() throws Exception
+    {
+        final TracedRun.Outcome run = TracedRun.program("pipe_io").run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final TraceRecords trace = run.records();
+        assertEquals(List.of("pipe", "write", "read", "close", "read", "close", "pipe2", "close", "close"),
+            trace.callNames());
+        final List<JsonNode> calls = trace.calls();
+        final String first = filename(calls.get(0));
+        assertTrue(first.matches("pipe:\\[[1-9][0-9]*]"), first);
+        assertEquals(List.of(3L, 4L), List.of(data(calls.get(0), "fd0"), data(calls.get(0), "fd1")));
+        calls.subList(1, 6).forEach(r -> assertEquals(first, filename(r), r.toString()));
+        assertEquals("eof", state(calls.get(4)));
+        final String second = filename(calls.get(6));
+        assertTrue(second.matches("pipe:\\[[1-9][0-9]*]") && !second.equals(first), second);
+        calls.subList(7, 9).forEach(r -> assertEquals(second, filename(r)));
+        assertEquals(List.of(), trace.warnings(), "every pipe end resolves");
+    }
+
     static List<String> texts(final JsonNode array)
     {
         assertTrue(array.isArray(), "not an array: " + array);
