@@ -155,38 +155,20 @@ public final class FunctionInfo
      */
     public int slotOf(final String itemName)
     {
-        for (final RecordItem item : items)
-        {
-            if (item.kind().isScalar() && itemName.equals(item.name()))
-            {
-                return item.position();
-            }
-        }
-        return -1;
+        final RecordItem item = item(itemName);
+        return null != item && item.kind().isScalar() ? item.position() : -1;
     }
 
     private int slot(final String itemName, final ArgKind kind)
     {
-        for (final RecordItem item : items)
-        {
-            if (kind == item.kind() && itemName.equals(item.name()))
-            {
-                return item.position();
-            }
-        }
-        return -1;
+        final RecordItem item = item(itemName);
+        return null != item && kind == item.kind() ? item.position() : -1;
     }
 
     private int slotOfKind(final ArgKind kind)
     {
-        for (final RecordItem item : items)
-        {
-            if (kind == item.kind())
-            {
-                return item.position();
-            }
-        }
-        return -1;
+        final RecordItem item = itemOfKind(kind);
+        return null != item ? item.position() : -1;
     }
 
     public int id()
