@@ -18,6 +18,7 @@ import io.iotrace.core.format.Effect;
 import io.iotrace.core.format.FunctionInfo;
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.format.RecordItem;
+import io.iotrace.core.format.ResultKind;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -218,6 +219,18 @@ public class GenerateWrappers
         return r.parameter(i.name()).name();
     }
 
+    /** The untraced path: the real call and its result, nothing else. */
+    static String forward(final FunctionInfo r)
+    {
+        final String call = "it_real(" + callArgs(r) + ");";
+        return isVoid(r) ? "{ " + call + " return; }" : "return " + call;
+    }
+
+    static boolean isVoid(final FunctionInfo r)
+    {
+        return "void".equals(r.returnType());
+    }
+
     static String failureValue(final FunctionInfo r)
     {
         return switch (r.resultKind())
@@ -226,6 +239,7 @@ public class GenerateWrappers
             case STREAM -> "NULL";
             case STREAM_STATUS -> "EOF";
             case READ_ITEMS, WRITTEN_ITEMS -> "0";
+            case ERRCODE -> "ENOSYS";
             default -> "-1";
         };
     }
@@ -275,14 +289,14 @@ public class GenerateWrappers
             .append(real).append(");\n");
         s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
         s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
-        s.append("        return ").append(failureValue(r)).append(";\n    }\n");
+        s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
         if (exec)
         {
             s.append("    if (iotrace_in_vfork_child()) /* a vfork child shares our memory: leave the ring alone */\n");
-            s.append("        return it_real(").append(callArgs(r)).append(");\n");
+            s.append("        ").append(forward(r)).append("\n");
         }
-        s.append("    if (!iotrace_enter()) {\n        errno = it_saved_errno;\n        return it_real(").append(callArgs(r))
-            .append(");\n    }\n");
+        s.append("    if (!iotrace_enter()) {\n        errno = it_saved_errno;\n        ").append(forward(r))
+            .append("\n    }\n");
 
         // values computed before the call
         for (final RecordItem i : r.items())
@@ -330,7 +344,15 @@ public class GenerateWrappers
         }
         s.append("    iotrace_leave(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
         s.append("    errno = it_saved_errno;\n");
-        s.append("    ").append(r.returnType()).append(" ret = it_real(").append(callArgs(r)).append(");\n");
+        if (isVoid(r))
+        {
+            s.append("    it_real(").append(callArgs(r)).append(");\n");
+            s.append("    const uint64_t ret = 0; /* void: recorded as 0 */\n");
+        }
+        else
+        {
+            s.append("    ").append(r.returnType()).append(" ret = it_real(").append(callArgs(r)).append(");\n");
+        }
         s.append("    int it_err = errno;\n");
         s.append("    int64_t it_t1 = iotrace_now_ns();\n");
         s.append("    iotrace_reenter();\n");
@@ -362,10 +384,13 @@ public class GenerateWrappers
             }
         }
         s.append(effectCode(r));
-        s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r)).append(", it_t0, it_t1, (uint64_t)(uintptr_t)ret, it_status, it_err);\n");
+        // errcode calls report their error in the result; errno is left as the call left it
+        final String recordedErrno = ResultKind.ERRCODE == r.resultKind() ? "(int)ret" : "it_err";
+        s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r)).append(", it_t0, it_t1, (uint64_t)(uintptr_t)ret, it_status, ")
+            .append(recordedErrno).append(");\n");
         s.append("    iotrace_leave();\n");
         s.append("    errno = it_err;\n");
-        s.append("    return ret;\n}\n");
+        s.append(isVoid(r) ? "}\n" : "    return ret;\n}\n");
     }
 
     static void strings(final StringBuilder s, final FunctionInfo r, final String indent)
@@ -397,6 +422,8 @@ public class GenerateWrappers
                 "    if (ret == -1)\n" + failed;
             case READ_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0)\n" +
                 "        it_status |= IOTRACE_STATUS_EOF;\n";
+            case NONE -> "";
+            case ERRCODE -> "    if (ret != 0)\n" + failed;
             case MMAP_ADDRESS -> "    if (ret == MAP_FAILED)\n" + failed;
             case STREAM -> "    if (ret == NULL)\n" + failed;
             case STREAM_STATUS -> "    if (ret == EOF)\n" + failed;

@@ -418,9 +418,9 @@ public final class FunctionTable
             {
             }
         }
-        if ("void".equals(row.returnType()))
+        if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {
-            throw new IllegalArgumentException("a wrapped function returning void is not supported");
+            throw new IllegalArgumentException("result kind none is for, and only for, functions returning void");
         }
     }
 

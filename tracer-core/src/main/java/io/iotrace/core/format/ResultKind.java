@@ -14,7 +14,11 @@ public enum ResultKind
     READ_ITEMS("read_items"),
     WRITTEN_ITEMS("written_items"),
     PID("pid"),
-    VALUE("value");
+    VALUE("value"),
+    /** void function: nothing to read, never failed. */
+    NONE("none"),
+    /** int error number returned instead of -1/errno (posix_fallocate, pthread_create): failed when non-zero. */
+    ERRCODE("errcode");
 
     private final String tableName;
 

@@ -106,7 +106,9 @@ class FunctionTableTest
         assertRejected("@post string", "70 | f | int | int a | s:str@post=ret | status | use\n",
             "@post is only supported for scalar kinds");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
-            "returning void is not supported");
+            "only for, functions returning void");
+        assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",
+            "only for, functions returning void");
         assertRejected("reserved name", "70 | f | int | int ret | ret:int | status | use\n",
             "parameter name 'ret' is reserved");
         assertRejected("fopen fd not @post",
