@@ -9,10 +9,13 @@
  *   rewinddir; readdir; telldir; readdir (entry X); seekdir; readdir (X again); dirfd = 3; fstatfs(3); futimens(3)
  *   closedir
  *   opendir(D/none) = NULL ENOENT
+ *   opendir(D); dirfd = 3; close(3); readdir = NULL EBADF (an error, not the end); closedir = -1 EBADF
  *   open(D, O_RDONLY|O_DIRECTORY) = 3; fdopendir(3); readdir_r x7 (6 entries, then the end: eof); closedir
  *   scandir(D) = 6
  *   open(D, O_RDONLY|O_DIRECTORY) = 3; scandirat(3, ".") = 6; statx(3, "f1") = 0 (size 5); statfs(D)
  *   readlink(D/l) = 2 "f1"; readlinkat(3, "l") = 2 "f1"; readlink(D/f1) = -1 EINVAL; realpath(D/l) = D/f1
+ *   nftw(D, 4, FTW_PHYS) = 0 (5 callbacks, no traced calls in them); getdents64(3) > 0; getdents64(3) = 0 (end)
+ *   statvfs(D); fstatvfs(3); euidaccess(D/f1, R_OK); futimesat(3, "f1", NULL); getcwd = the working directory
  *   linkat(3, "f1", 3, "h", 0); symlinkat("f1", 3, "s"); renameat2(3, "h", 3, "h2", RENAME_NOREPLACE)
  *   fchmodat(3, "f1", 0644, 0); fchownat(3, "f1", uid, gid, 0); mknodat(3, "n2", S_IFIFO|0600, 0);
  *   mkfifoat(3, "p2", 0600)
@@ -23,15 +26,26 @@
 #include "common.h"
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <utime.h>
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* readdir_r is traced too */
+
+static int walked;
+
+static int count_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)path, (void)st, (void)type, (void)ftw;
+    walked++;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -74,6 +88,12 @@ int main(int argc, char **argv)
     CHECK(futimens(3, NULL) == 0);
     CHECK(closedir(dir) == 0);
     CHECK(opendir(path_in(d, "none")) == NULL && errno == ENOENT);
+    dir = opendir(d);
+    CHECK(dir != NULL);
+    CHECK(close(dirfd(dir)) == 0);
+    errno = 0;
+    CHECK(readdir(dir) == NULL && errno == EBADF);
+    CHECK(closedir(dir) == -1 && errno == EBADF);
 
     fd = open(d, O_RDONLY | O_DIRECTORY);
     CHECK(fd == 3);
@@ -111,6 +131,17 @@ int main(int argc, char **argv)
     CHECK(readlink(f1, link, room) == -1 && errno == EINVAL);
     char resolved[PATH_MAX];
     CHECK(realpath(path_in(d, "l"), resolved) == resolved && strcmp(resolved, f1) == 0);
+    CHECK(nftw(d, count_entry, 4, FTW_PHYS) == 0 && walked == 5);
+    char dents[8192];
+    CHECK(getdents64(fd, dents, sizeof dents) > 0);
+    CHECK(getdents64(fd, dents, sizeof dents) == 0);
+    struct statvfs svfs;
+    CHECK(statvfs(d, &svfs) == 0);
+    CHECK(fstatvfs(fd, &svfs) == 0);
+    CHECK(euidaccess(f1, R_OK) == 0);
+    CHECK(futimesat(fd, "f1", NULL) == 0);
+    char cwd[PATH_MAX];
+    CHECK(getcwd(cwd, room) == cwd);
 
     CHECK(linkat(fd, "f1", fd, "h", 0) == 0);
     CHECK(symlinkat("f1", fd, "s") == 0);

@@ -53,3 +53,23 @@ const char *iotrace_dl_path_copy(char *scratch, void *handle)
     scratch[n] = '\0';
     return scratch;
 }
+
+const char *iotrace_fd_path(char *scratch, int fd)
+{
+    if (fd < 0)
+        return NULL;
+    char link[40] = "/proc/self/fd/";
+    size_t at = strlen(link);
+    char digits[12];
+    int n = 0;
+    for (unsigned v = (unsigned)fd; n == 0 || v != 0; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    while (n > 0)
+        link[at++] = digits[--n];
+    link[at] = '\0';
+    long len = syscall(SYS_readlinkat, AT_FDCWD, link, scratch, IOTRACE_PATH_ROOM - 1);
+    if (len <= 0 || scratch[0] != '/')
+        return NULL; /* not a file of the directory tree (socket:[...], anon_inode:...) */
+    scratch[len] = '\0';
+    return scratch;
+}

@@ -8,6 +8,8 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <glob.h>
 #include <link.h>
 #include <semaphore.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <utime.h>
@@ -57,6 +60,9 @@ const char *iotrace_link_target(char *scratch, ssize_t ret, const char *buf);
 
 /* the file of a dlopen handle (its link map's name, absolute when the loader searched for it); NULL if none */
 const char *iotrace_dl_path(void *handle);
+/* the file an fd names, as /proc/self/fd shows it (read with the system call, not our readlink); NULL if unknown */
+const char *iotrace_fd_path(char *scratch, int fd);
+
 /* dlopen: the file it loaded, else (failed) the name it was given */
 #define IOTRACE_DL_FILE(ret, filename) ((ret) != NULL && iotrace_dl_path(ret) != NULL ? iotrace_dl_path(ret) : (filename))
 /* dlclose: the file copied into scratch before the call (which may unload the library and free its name) */

@@ -51,17 +51,25 @@ class DirectoriesFamilyTest
         final String readdirR = lfs ? "readdir64_r" : "readdir_r";
         final String readlink = lfs ? "__readlink_chk" : "readlink";
         final String readlinkat = lfs ? "__readlinkat_chk" : "readlinkat";
+        final String cwd = Path.of("").toAbsolutePath().toString(); // the program runs in the JVM's directory
         final Expected e = new Expected();
         e.add("mkdir", d).add("open" + v, f1).add("write", f1).add("close", f1).add("mkfifo", d + "/p")
             .add("mknod", d + "/n").add("symlink", link).add("opendir", d);
         e.times(7, readdir, d);
         e.add("rewinddir", d).add(readdir, d).add("telldir", d).add(readdir, d).add("seekdir", d).add(readdir, d)
             .add("dirfd", d).add("fstatfs" + v, d).add("futimens", d).add("closedir", d)
-            .add("opendir", d + "/none").add("open" + v, d).add("fdopendir", d);
+            .add("opendir", d + "/none");
+        final int missingAt = e.names.size() - 1;
+        e.add("opendir", d).add("dirfd", d).add("close", d).add(readdir, d).add("closedir", d);
+        final int badfAt = e.names.size() - 2;
+        e.add("open" + v, d).add("fdopendir", d);
         e.times(7, readdirR, d);
         e.add("closedir", d).add("scandir" + v, d).add("open" + v, d).add("scandirat" + v, d).add("statx", f1)
             .add("statfs" + v, d).add(readlink, link).add(readlinkat, link).add(readlink, f1)
-            .add(lfs ? "__realpath_chk" : "realpath", link).add("linkat", d + "/h").add("symlinkat", d + "/s")
+            .add(lfs ? "__realpath_chk" : "realpath", link).add("nftw" + v, d).add("getdents64", d)
+            .add("getdents64", d).add("statvfs" + v, d).add("fstatvfs" + v, d).add("euidaccess", f1)
+            .add("futimesat", f1).add(lfs ? "__getcwd_chk" : "getcwd", cwd)
+            .add("linkat", d + "/h").add("symlinkat", d + "/s")
             .add("renameat2", d + "/h").add("fchmodat", f1).add("fchownat", f1).add("mknodat", d + "/n2")
             .add("mkfifoat", d + "/p2").add("utime", f1).add("utimes", f1).add("lutimes", link).add("close", d)
             .add("open" + v, f1).add("futimes", f1).add("close", f1);
@@ -103,14 +111,28 @@ class DirectoriesFamilyTest
         assertEquals(data(calls.get(telldir), "location"), data(calls.get(telldir + 2), "location"));
         assertEquals(text(calls.get(telldir + 1), "entry"), text(calls.get(telldir + 3), "entry"));
 
-        final JsonNode missing = calls.get(e.names.lastIndexOf("opendir"));
+        final JsonNode missing = calls.get(missingAt);
         assertEquals("error", state(missing));
         assertEquals(2, errno(missing));
         final JsonNode notALink = calls.get(e.names.lastIndexOf(readlink));
         assertEquals("error", state(notALink));
         assertEquals(22, errno(notALink));
-        assertTrue(calls.stream().filter(r -> r != missing && r != notALink && !"eof".equals(state(r)))
+        // readdir on a stream whose descriptor was closed: an error (EBADF), not the end; so is closedir
+        final List<JsonNode> badf = calls.subList(badfAt, badfAt + 2);
+        for (final JsonNode r : badf)
+        {
+            assertEquals("error", state(r), r.toString());
+            assertEquals(9, errno(r), r.toString());
+        }
+        final List<JsonNode> errors = List.of(missing, notALink, badf.get(0), badf.get(1));
+        assertEquals(2, calls.stream().filter(r -> "eof".equals(state(r)) && functionName(r).startsWith("readdir"))
+            .count());
+        assertTrue(calls.stream().filter(r -> errors.stream().noneMatch(x -> x == r) && !"eof".equals(state(r)))
             .allMatch(r -> "ok".equals(state(r))));
+        final int getdents = e.names.indexOf("getdents64");
+        assertTrue(data(calls.get(getdents), "read_bytes") > 0);
+        assertEquals("eof", state(calls.get(getdents + 1)));
+        assertEquals(cwd, TraceRecords.path(calls.get(getdents + 6)));
 
         assertEquals(6, data(calls.get(e.names.indexOf("scandir" + v)), "entries"));
         assertEquals(6, data(calls.get(e.names.indexOf("scandirat" + v)), "entries"));
