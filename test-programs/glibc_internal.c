@@ -16,7 +16,9 @@
  *   glob(DIR/[st]*.txt) = 0, 2 matches; globfree; glob(DIR/[st]*.none) = GLOB_NOMATCH, 0 matches; globfree
  *   unlink x2 (the .txt files)
  *   dlopen("libm.so.6", RTLD_NOW) = handle; dlclose(handle) = 0; dlopen("libiotrace-no-such-lib.so") = NULL
- *   __xstat(1, DIR, &st) = 0; __fxstat(1, 1, &st) = 0 (old binaries' stat entry points, called directly)
+ *   __xstat(1, DIR, &st) = 0; __fxstat(1, 1, &st) = 0; __lxstat(1, DIR/none) = -1 ENOENT;
+ *   __fxstatat(1, AT_FDCWD, DIR, &st, 0) = 0 (old binaries' stat entry points, called directly)
+ *   canonicalize_file_name(DIR/.) = DIR
  */
 #include "common.h"
 #include <dlfcn.h>
@@ -30,6 +32,8 @@
 /* the stat entry points of binaries built before glibc 2.33 (no longer declared by the headers) */
 extern int __xstat(int ver, const char *path, struct stat *buf);
 extern int __fxstat(int ver, int fd, struct stat *buf);
+extern int __lxstat(int ver, const char *path, struct stat *buf);
+extern int __fxstatat(int ver, int dirfd, const char *path, struct stat *buf, int flags);
 
 static void temp_file(int fd)
 {
@@ -99,5 +103,10 @@ int main(int argc, char **argv)
     struct stat sb;
     CHECK(__xstat(1, dir, &sb) == 0 && S_ISDIR(sb.st_mode));
     CHECK(__fxstat(1, 1, &sb) == 0);
+    CHECK(__lxstat(1, path_in(dir, "none"), &sb) == -1 && errno == ENOENT);
+    CHECK(__fxstatat(1, AT_FDCWD, dir, &sb, 0) == 0 && S_ISDIR(sb.st_mode));
+    char *canonical = canonicalize_file_name(path_in(dir, "."));
+    CHECK(canonical != NULL && strcmp(canonical, dir) == 0);
+    free(canonical);
     return 0;
 }

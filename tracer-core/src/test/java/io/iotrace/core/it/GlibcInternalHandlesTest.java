@@ -44,7 +44,8 @@ class GlibcInternalHandlesTest
             "mkstemp" + v, "write", "close", "unlink", "mkostemp" + v, "close", "unlink", "mkstemps" + v, "close",
             "mkostemps" + v, "close", "mkstemp" + v, "mkdtemp", "rmdir",
             "glob" + v, "globfree" + v, "glob" + v, "globfree" + v, "unlink", "unlink",
-            "dlopen", "dlclose", "dlopen", "__xstat", "__fxstat"), trace.callNames());
+            "dlopen", "dlclose", "dlopen", "__xstat", "__fxstat", "__lxstat", "__fxstatat", "canonicalize_file_name"),
+            trace.callNames());
         final List<JsonNode> c = trace.calls();
         final long pid = TraceRecords.pid(c.getFirst());
 
@@ -103,6 +104,12 @@ class GlibcInternalHandlesTest
         assertEquals(1, data(c.get(33), "stat_ver"));
         assertEquals(1, TraceRecords.descriptor(c.get(34)));
         assertNotEquals("<unresolved>", filename(c.get(34)));
+        assertEquals(data.resolve("none").toString(), filename(c.get(35)));
+        assertEquals(List.of("error", 2), List.of(state(c.get(35)), errno(c.get(35))));
+        assertEquals(data.toString(), filename(c.get(36)));
+        assertTrue(data(c.get(36), "size") > 0);
+        assertEquals(data.toString(), filename(c.get(37)));
+        assertEquals(data.toString(), text(c.get(37), "resolved_path"));
         try (var left = Files.list(data))
         {
             assertEquals(0, left.count(), "the program removed what it made");
