@@ -113,9 +113,9 @@ public class GenerateWrappers
         {
             parts.add(p.name());
         }
-        if (null != r.variadic())
+        for (final CParameter v : r.variadics())
         {
-            parts.add(r.variadic().name());
+            parts.add(v.name());
         }
         return String.join(", ", parts);
     }
@@ -239,7 +239,8 @@ public class GenerateWrappers
             case STREAM -> "NULL";
             case STREAM_STATUS -> "EOF";
             case READ_ITEMS, WRITTEN_ITEMS -> "0";
-            case ERRCODE -> "ENOSYS";
+            case ERRCODE, DIR_ENTRY_R -> "ENOSYS";
+            case POINTER, DIR_ENTRY -> "NULL";
             default -> "-1";
         };
     }
@@ -262,26 +263,29 @@ public class GenerateWrappers
         s.append("IOTRACE_EXPORT ").append(r.returnType()).append(r.returnType().endsWith("*") ? "" : " ")
             .append(r.name()).append("(").append(protoParams(r)).append(")\n{\n");
 
-        // the variadic argument is read first: va_start must see the untouched argument list
+        // the variadic arguments are read first: va_start must see the untouched argument list
         if (null != r.variadic())
         {
             final String last = r.parameters().getLast().name();
-            s.append("    ").append(r.variadic().type()).append(" ").append(r.variadic().name()).append(" = 0;\n");
+            final StringBuilder reads = new StringBuilder();
+            for (final CParameter v : r.variadics())
+            {
+                s.append("    ").append(v.type()).append(" ").append(v.name()).append(" = 0;\n");
+                reads.append("        ").append(v.name()).append(" = va_arg(ap, ").append(v.type()).append(");\n");
+            }
             if (r.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE))
             {
                 final String flags = valueOf(r, r.itemOfKind(ArgKind.OFLAGS));
                 s.append("    if ((").append(flags).append(" & O_CREAT) || (").append(flags)
                     .append(" & O_TMPFILE) == O_TMPFILE) {\n");
-                s.append("        va_list ap;\n        va_start(ap, ").append(last).append(");\n");
-                s.append("        ").append(r.variadic().name()).append(" = va_arg(ap, ").append(r.variadic().type())
-                    .append(");\n        va_end(ap);\n    }\n");
             }
             else
             {
-                s.append("    {\n        va_list ap;\n        va_start(ap, ").append(last).append(");\n");
-                s.append("        ").append(r.variadic().name()).append(" = va_arg(ap, ").append(r.variadic().type())
-                    .append(");\n        va_end(ap);\n    }\n");
+                s.append("    {\n");
             }
+            s.append("        va_list ap;\n        va_start(ap, ").append(last).append(");\n");
+            s.append(reads);
+            s.append("        va_end(ap);\n    }\n");
         }
         // errno as the caller left it: our own work (lazy init, fd discovery) must not leak into it
         s.append("    int it_saved_errno = errno;\n");
@@ -343,7 +347,14 @@ public class GenerateWrappers
                 .append(", it_t0, it_t0, 0, IOTRACE_STATUS_IN_FLIGHT, 0);\n");
         }
         s.append("    iotrace_leave(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
-        s.append("    errno = it_saved_errno;\n");
+        if (ResultKind.DIR_ENTRY == r.resultKind())
+        {
+            s.append("    errno = 0; /* readdir: NULL with errno still 0 is the end of the directory */\n");
+        }
+        else
+        {
+            s.append("    errno = it_saved_errno;\n");
+        }
         if (isVoid(r))
         {
             s.append("    it_real(").append(callArgs(r)).append(");\n");
@@ -354,6 +365,11 @@ public class GenerateWrappers
             s.append("    ").append(r.returnType()).append(" ret = it_real(").append(callArgs(r)).append(");\n");
         }
         s.append("    int it_err = errno;\n");
+        if (ResultKind.DIR_ENTRY == r.resultKind())
+        {
+            s.append("    int it_dir_errno = it_err; /* 0 unless the call set errno */\n");
+            s.append("    if (it_err == 0)\n        it_err = it_saved_errno; /* the caller's errno, as if we were not here */\n");
+        }
         s.append("    int64_t it_t1 = iotrace_now_ns();\n");
         s.append("    iotrace_reenter();\n");
         if (exec)
@@ -366,7 +382,11 @@ public class GenerateWrappers
             {
                 s.append("    uint64_t item_").append(i.name()).append(" = (uint64_t)(uintptr_t)(")
                     .append(i.expression()).append(");\n");
-                s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name()).append(");\n");
+                if (i.kind().isScalar())
+                {
+                    s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name())
+                        .append(");\n");
+                }
             }
         }
         s.append("    uint16_t it_status = 0;\n");
@@ -385,7 +405,9 @@ public class GenerateWrappers
         }
         s.append(effectCode(r));
         // errcode calls report their error in the result; errno is left as the call left it
-        final String recordedErrno = ResultKind.ERRCODE == r.resultKind() ? "(int)ret" : "it_err";
+        final String recordedErrno =
+            ResultKind.ERRCODE == r.resultKind() || ResultKind.DIR_ENTRY_R == r.resultKind() ? "(int)ret" :
+            ResultKind.DIR_ENTRY == r.resultKind() ? "it_dir_errno" : "it_err";
         s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r)).append(", it_t0, it_t1, (uint64_t)(uintptr_t)ret, it_status, ")
             .append(recordedErrno).append(");\n");
         s.append("    iotrace_leave();\n");
@@ -424,6 +446,11 @@ public class GenerateWrappers
                 "        it_status |= IOTRACE_STATUS_EOF;\n";
             case NONE -> "";
             case ERRCODE -> "    if (ret != 0)\n" + failed;
+            case POINTER -> "    if (ret == NULL)\n" + failed;
+            case DIR_ENTRY -> "    if (ret == NULL && it_dir_errno != 0)\n" + failed +
+                "    else if (ret == NULL)\n        it_status |= IOTRACE_STATUS_EOF;\n";
+            case DIR_ENTRY_R -> "    if (ret != 0)\n" + failed +
+                "    else if (*result == NULL) /* ret 0: *result was written */\n        it_status |= IOTRACE_STATUS_EOF;\n";
             case MMAP_ADDRESS -> "    if (ret == MAP_FAILED)\n" + failed;
             case STREAM -> "    if (ret == NULL)\n" + failed;
             case STREAM_STATUS -> "    if (ret == EOF)\n" + failed;

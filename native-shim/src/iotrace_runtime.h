@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "iotrace_format.h"
+#include "iotrace_dirs.h" /* types of the directories/metadata family's prototypes */
 #include "iotrace_functions.gen.h"
 
 #define IOTRACE_EXPORT __attribute__((visibility("default")))

@@ -525,6 +525,23 @@ public final class ProcessTrace implements MessageHandler
                 unresolvedHandle = fd;
                 break;
             }
+            case MAPFILE:
+            {
+                // sem_open: glibc opened, mapped and closed the file inside; the handle is the mapping's address
+                if (f.pathString() >= 0)
+                {
+                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()), ts);
+                }
+                if (ok)
+                {
+                    fileType = FILE_TYPE_MEMORY;
+                    handle = e.result();
+                    length = e.slot(f.slotOf("length"));
+                    table.mapped(handle, length, name);
+                }
+                unresolvedHandle = "cwd";
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;

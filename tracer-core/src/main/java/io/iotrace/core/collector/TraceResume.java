@@ -227,6 +227,15 @@ final class TraceResume
                     table.chdir(name);
                 }
             }
+            case MAPFILE ->
+            {
+                final long address = hexField(r, "file_type.address");
+                final long length = longField(r, "file_type.length");
+                if (ok && named && 0 != address && length > 0)
+                {
+                    table.mapped(address, length, name);
+                }
+            }
             default ->
             {
                 // fork, exec: nothing to rebuild in this incarnation's table

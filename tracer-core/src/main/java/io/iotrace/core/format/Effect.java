@@ -21,7 +21,9 @@ public enum Effect
     FCHDIR("fchdir"),
     FORK("fork"),
     EXEC("exec"),
-    DISCOVERED("discovered");
+    DISCOVERED("discovered"),
+    /** The result address is a mapping of {@code length} bytes of the file {@code path} (sem_open). */
+    MAPFILE("mapfile");
 
     private final String tableName;
 

@@ -28,6 +28,7 @@ public final class FunctionInfo
     private final String returnType;
     private final List<CParameter> parameters;
     private final CParameter variadic;
+    private final List<CParameter> variadics;
     private final RecordItem[] items;
     private final int scalarCount;
     private final int stringCount;
@@ -72,7 +73,36 @@ public final class FunctionInfo
         final Effect effect,
         final Set<String> flags)
     {
-        this(id, name, returnType, parameters, variadic, items, resultKind, effect, flags, true);
+        this(id, name, returnType, parameters, null == variadic ? List.of() : List.of(variadic), items, resultKind,
+            effect, flags, true);
+    }
+
+    /**
+     * As the constructor above, for a function whose wrapper reads several variadic arguments
+     * ({@code sem_open(name, oflag, ... mode_t mode, unsigned int value)}).
+     *
+     * @param id         function id (the ring record type).
+     * @param name       JSON function_name, the symbol wrapped.
+     * @param returnType the C return type.
+     * @param parameters the named C parameters in order.
+     * @param variadics  the variadic arguments the wrapper reads, in order (empty for none).
+     * @param items      record items in table order.
+     * @param resultKind how the return value is read.
+     * @param effect     what the call does to handles.
+     * @param flags      flag words (their order is kept).
+     */
+    public FunctionInfo(
+        final int id,
+        final String name,
+        final String returnType,
+        final List<CParameter> parameters,
+        final List<CParameter> variadics,
+        final List<RecordItem> items,
+        final ResultKind resultKind,
+        final Effect effect,
+        final Set<String> flags)
+    {
+        this(id, name, returnType, parameters, variadics, items, resultKind, effect, flags, true);
     }
 
     private FunctionInfo(
@@ -80,7 +110,7 @@ public final class FunctionInfo
         final String name,
         final String returnType,
         final List<CParameter> parameters,
-        final CParameter variadic,
+        final List<CParameter> variadics,
         final List<RecordItem> items,
         final ResultKind resultKind,
         final Effect effect,
@@ -91,7 +121,8 @@ public final class FunctionInfo
         this.name = name;
         this.returnType = returnType;
         this.parameters = List.copyOf(parameters);
-        this.variadic = variadic;
+        this.variadics = List.copyOf(variadics);
+        this.variadic = this.variadics.isEmpty() ? null : this.variadics.getFirst();
         this.items = items.toArray(new RecordItem[0]);
         this.resultKind = resultKind;
         this.effect = effect;
@@ -146,7 +177,7 @@ public final class FunctionInfo
     public static FunctionInfo unknown(final int id)
     {
         return new FunctionInfo(
-            id, "unknown_" + id, "int", List.of(), null, List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
+            id, "unknown_" + id, "int", List.of(), List.of(), List.of(), ResultKind.VALUE, Effect.NONE, Set.of(), false);
     }
 
     /**
@@ -199,6 +230,12 @@ public final class FunctionInfo
         return variadic;
     }
 
+    /** @return every variadic argument the wrapper reads, in order (the first is {@link #variadic()}). */
+    public List<CParameter> variadics()
+    {
+        return variadics;
+    }
+
     /**
      * @param parameterName a parameter name.
      * @return the named parameter, or the variadic argument of that name, or null.
@@ -212,7 +249,14 @@ public final class FunctionInfo
                 return p;
             }
         }
-        return null != variadic && variadic.name().equals(parameterName) ? variadic : null;
+        for (final CParameter p : variadics)
+        {
+            if (p.name().equals(parameterName))
+            {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**

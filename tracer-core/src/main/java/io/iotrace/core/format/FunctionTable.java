@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * returns, params, record, result, effect. The params field is the C parameter list ({@code -} or {@code void}
  * for none), its last entry may be {@code ... <type> <name>}, the variadic argument the wrapper reads. The record
  * field is a space separated list of {@code name:kind}, {@code name:kind=<C expression>} or
- * {@code name:kind@post=<C expression>} ({@code @post}: scalar kinds only); scalar kinds take the slots in order,
+ * {@code name:kind@post=<C expression>} ({@code @post}: not argv); scalar kinds take the slots in order,
  * string kinds follow in order. The effect field holds one effect word and flag words. Rows that are not
  * {@code meta} are also checked for what their generated wrapper relies on (items name parameters or have an
  * expression, variadic flags match the params, the items an effect or result kind needs are there). Every error
@@ -171,7 +171,7 @@ public final class FunctionTable
         }
         final String returnType = fields[2].strip();
         final List<CParameter> parameters = new ArrayList<>();
-        final CParameter variadic = parseParameters(fields[3].strip(), parameters);
+        final List<CParameter> variadics = parseParameters(fields[3].strip(), parameters);
         final List<RecordItem> items = parseRecord(fields[4].strip());
         final ResultKind resultKind = ResultKind.byTableName(fields[5].strip());
         if (null == resultKind)
@@ -206,7 +206,7 @@ public final class FunctionTable
             }
         }
         final FunctionInfo info =
-            new FunctionInfo(id, name, returnType, parameters, variadic, items, resultKind, effect, flags);
+            new FunctionInfo(id, name, returnType, parameters, variadics, items, resultKind, effect, flags);
         if (!info.hasFlag(FunctionInfo.FLAG_META))
         {
             checkWrapped(info);
@@ -219,39 +219,44 @@ public final class FunctionTable
      *
      * @param text       the field ({@code -}, {@code void} or empty for none).
      * @param parameters receives the named parameters in order.
-     * @return the variadic argument ({@code ... <type> <name>}, last), or null.
+     * @return the variadic arguments ({@code ... <type> <name>[, <type> <name>...]}, last), empty for none.
      */
-    private static CParameter parseParameters(final String text, final List<CParameter> parameters)
+    private static List<CParameter> parseParameters(final String text, final List<CParameter> parameters)
     {
-        CParameter variadic = null;
+        final List<CParameter> variadics = new ArrayList<>();
         if (text.isEmpty() || "-".equals(text) || "void".equals(text))
         {
-            return null;
+            return variadics;
         }
-        final String[] parts = text.split(",");
-        for (int i = 0; i < parts.length; i++)
+        boolean afterEllipsis = false;
+        for (final String raw : text.split(","))
         {
-            final String part = parts[i].strip();
+            final String part = raw.strip();
             if (part.startsWith("..."))
             {
-                if (i != parts.length - 1)
+                if (afterEllipsis)
                 {
-                    throw new IllegalArgumentException("'...' must be the last parameter");
+                    throw new IllegalArgumentException("'...' written twice");
                 }
+                afterEllipsis = true;
                 final String rest = part.substring(3).strip();
                 if (rest.isEmpty())
                 {
                     throw new IllegalArgumentException(
                         "'...' needs '<type> <name>' (the variadic argument the wrapper reads)");
                 }
-                variadic = parseParameter(rest);
+                variadics.add(parseParameter(rest));
+            }
+            else if (afterEllipsis)
+            {
+                variadics.add(parseParameter(part)); // a further variadic argument (sem_open's value)
             }
             else
             {
                 parameters.add(parseParameter(part));
             }
         }
-        return variadic;
+        return variadics;
     }
 
     private static CParameter parseParameter(final String text)
@@ -332,9 +337,9 @@ public final class FunctionTable
             {
                 throw new IllegalArgumentException("unknown kind '" + kindName + "' of record item " + itemName);
             }
-            if (post && !kind.isScalar())
+            if (post && ArgKind.ARGV == kind)
             {
-                throw new IllegalArgumentException("@post is only supported for scalar kinds (item " + itemName + ")");
+                throw new IllegalArgumentException("@post is not supported for argv (item " + itemName + ")");
             }
             items.add(new RecordItem(itemName, kind, kind.isScalar() ? slot++ : string++, expression, post));
         }
@@ -418,9 +423,35 @@ public final class FunctionTable
             {
             }
         }
+        checkDirectoriesAndHandles(row);
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {
             throw new IllegalArgumentException("result kind none is for, and only for, functions returning void");
+        }
+    }
+
+    /** What the result kinds and effects of the directories / glibc-internal handles family rely on. */
+    private static void checkDirectoriesAndHandles(final FunctionInfo row)
+    {
+        if (row.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE))
+        {
+            for (final RecordItem item : row.items())
+            {
+                if (item.post() && !item.kind().isScalar())
+                {
+                    throw new IllegalArgumentException("publish_before reads strings before the call: item " +
+                        item.name() + " cannot be @post");
+                }
+            }
+        }
+        if (ResultKind.DIR_ENTRY_R == row.resultKind() && null == row.parameter("result"))
+        {
+            throw new IllegalArgumentException("result kind dir_entry_r needs a parameter result (struct dirent **)");
+        }
+        if (Effect.MAPFILE == row.effect() &&
+            (0 > row.pathString() || null == row.item("length") || ArgKind.SIZE != row.item("length").kind()))
+        {
+            throw new IllegalArgumentException("effect mapfile needs a path item and an item length:size");
         }
     }
 

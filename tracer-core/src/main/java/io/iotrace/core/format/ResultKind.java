@@ -18,7 +18,13 @@ public enum ResultKind
     /** void function: nothing to read, never failed. */
     NONE("none"),
     /** int error number returned instead of -1/errno (posix_fallocate, pthread_create): failed when non-zero. */
-    ERRCODE("errcode");
+    ERRCODE("errcode"),
+    /** a pointer (char *, void *, sem_t *), failed when NULL; nothing else recorded. */
+    POINTER("pointer"),
+    /** readdir: struct dirent *, NULL with errno changed = failed, NULL with errno untouched = end of directory. */
+    DIR_ENTRY("dir_entry"),
+    /** readdir_r: error number returned (as errcode); end of directory when it set *result to NULL. */
+    DIR_ENTRY_R("dir_entry_r");
 
     private final String tableName;
 

@@ -95,6 +95,18 @@ class FunctionTableTest
     }
 
     @Test
+    void shouldReadSeveralVariadicArgumentsAndPostStrings() throws Exception
+    {
+        final FunctionInfo semOpen = FunctionTable.load().byName("sem_open");
+        assertEquals(List.of(new CParameter("mode_t", "mode", "mode_t mode"),
+            new CParameter("unsigned int", "value", "unsigned int value")), semOpen.variadics());
+        assertEquals(semOpen.variadics().getFirst(), semOpen.variadic());
+        assertEquals(semOpen.variadics().get(1), semOpen.parameter("value"));
+        final RecordItem entry = FunctionTable.load().byName("readdir").item("entry");
+        assertTrue(entry.post() && !entry.kind().isScalar(), entry.toString());
+    }
+
+    @Test
     void shouldRejectRowsTheWrapperGeneratorCannotTranslateNamingTheLine() throws Exception
     {
         assertRejected("item 'x' not a parameter", "70 | f | int | int a | x:int | status | use\n",
@@ -103,8 +115,14 @@ class FunctionTableTest
             "'...' parameter without variadic_mode or variadic_arg flag");
         assertRejected("flag without variadic", "70 | f | int | int a | a:int | status | use variadic_arg\n",
             "variadic_arg needs a '... <type> <name>' parameter");
-        assertRejected("@post string", "70 | f | int | int a | s:str@post=ret | status | use\n",
-            "@post is only supported for scalar kinds");
+        assertRejected("@post argv", "70 | f | int | int a | s:argv@post=ret | status | use\n",
+            "@post is not supported for argv");
+        assertRejected("@post string read before the call",
+            "70 | f | int | int a | s:str@post=ret | status | use publish_before\n", "item s cannot be @post");
+        assertRejected("dir_entry_r without result", "70 | f | int | int a | a:int | dir_entry_r | use\n",
+            "dir_entry_r needs a parameter result");
+        assertRejected("mapfile without length", "70 | f | void * | const char *path | path:path | pointer | mapfile\n",
+            "effect mapfile needs a path item and an item length:size");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",
