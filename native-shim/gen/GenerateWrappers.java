@@ -78,6 +78,49 @@ public class GenerateWrappers
         return r.hasFlag(FunctionInfo.FLAG_META);
     }
 
+    /** @return true for rows with a libc symbol of their own (resolved with dlsym, exported by the shim). */
+    static boolean wrapsSymbol(final FunctionInfo r)
+    {
+        return !meta(r) && !r.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY);
+    }
+
+    /** How a row's body makes its real call. */
+    enum Real
+    {
+        /** the libc function only (it_real). */
+        SYMBOL,
+        /** the libc function, or syscall(SYS_x, ...) when it_sys is not NULL (rows with flag sys). */
+        EITHER,
+        /** syscall() only (syscall_only rows and the generic record of syscall() itself). */
+        SYSCALL
+    }
+
+    static Real realOf(final FunctionInfo r)
+    {
+        if (r.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY) || r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+        {
+            return Real.SYSCALL;
+        }
+        return null != r.sysName() ? Real.EITHER : Real.SYMBOL;
+    }
+
+    static String bodyName(final FunctionInfo r)
+    {
+        return "iotrace_body_" + r.name();
+    }
+
+    /** The real call as a C expression of the row's return type. */
+    static String realCall(final FunctionInfo r)
+    {
+        final String viaSyscall = "(" + r.returnType() + ")(intptr_t)IOTRACE_SYSCALL_CALL(it_sys)";
+        return switch (realOf(r))
+        {
+            case SYMBOL -> "it_real(" + callArgs(r) + ")";
+            case EITHER -> "(it_sys != NULL ? " + viaSyscall + " : it_real(" + callArgs(r) + "))";
+            case SYSCALL -> viaSyscall;
+        };
+    }
+
     static String macro(final FunctionInfo r)
     {
         return "IOTRACE_FN_" + r.name().toUpperCase(Locale.ROOT);
@@ -127,7 +170,7 @@ public class GenerateWrappers
         final StringBuilder s = new StringBuilder();
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
-        s.append("#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
+        s.append("#include <aio.h>\n#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
@@ -145,7 +188,7 @@ public class GenerateWrappers
         int index = 0;
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT), index++));
             }
@@ -153,7 +196,7 @@ public class GenerateWrappers
         s.append("#define IOTRACE_REAL_COUNT ").append(index).append("\n\n");
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append("typedef ").append(r.returnType()).append(" (*").append(realType(r)).append(")(")
                     .append(protoParams(r)).append(");\n");
@@ -180,7 +223,7 @@ public class GenerateWrappers
         s.append("const char *const iotrace_real_names[IOTRACE_REAL_COUNT] = {\n");
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append("    \"").append(r.name()).append("\",\n");
             }
@@ -191,6 +234,13 @@ public class GenerateWrappers
             if (!meta(r))
             {
                 wrapper(s, r);
+            }
+        }
+        for (final FunctionInfo r : rows)
+        {
+            if (r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+            {
+                syscallDispatcher(s, r, rows);
             }
         }
         return s.toString();
@@ -222,7 +272,7 @@ public class GenerateWrappers
     /** The untraced path: the real call and its result, nothing else. */
     static String forward(final FunctionInfo r)
     {
-        final String call = "it_real(" + callArgs(r) + ");";
+        final String call = realCall(r) + ";";
         return isVoid(r) ? "{ " + call + " return; }" : "return " + call;
     }
 
@@ -246,9 +296,6 @@ public class GenerateWrappers
 
     static void wrapper(final StringBuilder s, final FunctionInfo r)
     {
-        final boolean exec = Effect.EXEC == r.effect();
-        final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
-        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
 
         s.append("\n/* ").append(r.id()).append(" ").append(r.name()).append(": record `");
         s.append(String.join(" ", Arrays.stream(r.items()).map(i -> i.name() + ":" + i.kind().tableName() +
@@ -259,10 +306,43 @@ public class GenerateWrappers
             s.append(", flags ").append(String.join(" ", r.flags()));
         }
         s.append(" */\n");
-        s.append("IOTRACE_EXPORT ").append(r.returnType()).append(r.returnType().endsWith("*") ? "" : " ")
+        final String space = r.returnType().endsWith("*") ? "" : " ";
+        final Real realKind = realOf(r);
+        if (Real.SYMBOL != realKind)
+        {
+            // one body shared by the exported wrapper and the syscall() dispatcher (it_sys: that call, or NULL)
+            final List<String> params = new ArrayList<>();
+            for (final CParameter p : r.parameters())
+            {
+                params.add(p.type() + " " + p.name());
+            }
+            if (null != r.variadic() && !r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+            {
+                params.add(r.variadic().type() + " " + r.variadic().name());
+            }
+            params.add("const struct iotrace_syscall *it_sys");
+            s.append("static ").append(r.returnType()).append(space).append(bodyName(r)).append("(")
+                .append(String.join(", ", params)).append(")\n{\n");
+            body(s, r);
+            if (Real.EITHER == realKind)
+            {
+                s.append("\nIOTRACE_EXPORT ").append(r.returnType()).append(space).append(r.name()).append("(")
+                    .append(protoParams(r)).append(")\n{\n");
+                readVariadic(s, r);
+                s.append("    return ").append(bodyName(r)).append("(").append(callArgs(r))
+                    .append(callArgs(r).isEmpty() ? "" : ", ").append("NULL);\n}\n");
+            }
+            return;
+        }
+        s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space)
             .append(r.name()).append("(").append(protoParams(r)).append(")\n{\n");
+        readVariadic(s, r);
+        body(s, r);
+    }
 
-        // the variadic argument is read first: va_start must see the untouched argument list
+    /** Reads the variadic argument into a local of its name: first, va_start must see the untouched list. */
+    static void readVariadic(final StringBuilder s, final FunctionInfo r)
+    {
         if (null != r.variadic())
         {
             final String last = r.parameters().getLast().name();
@@ -283,13 +363,42 @@ public class GenerateWrappers
                     .append(");\n        va_end(ap);\n    }\n");
             }
         }
+    }
+
+    /** Everything after the variadic argument: the traced call (the caller has opened the function). */
+    static void body(final StringBuilder s, final FunctionInfo r)
+    {
+        final boolean exec = Effect.EXEC == r.effect();
+        final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
+        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
+        final Real realKind = realOf(r);
         // errno as the caller left it: our own work (lazy init, fd discovery) must not leak into it
+        if (Real.SYSCALL == realKind)
+        {
+            // the real call passes syscall()'s own six arguments: the parameters are only for the record items
+            for (final CParameter p : r.parameters())
+            {
+                s.append("    (void)").append(p.name()).append(";\n");
+            }
+        }
         s.append("    int it_saved_errno = errno;\n");
-        s.append("    ").append(realType(r)).append(" it_real = (").append(realType(r)).append(")iotrace_real(")
-            .append(real).append(");\n");
-        s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
-        s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
-        s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+        if (Real.SYMBOL == realKind)
+        {
+            s.append("    ").append(realType(r)).append(" it_real = (").append(realType(r)).append(")iotrace_real(")
+                .append(real).append(");\n");
+            s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
+            s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
+            s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+        }
+        else if (Real.EITHER == realKind)
+        {
+            s.append("    ").append(realType(r)).append(" it_real = NULL;\n");
+            s.append("    if (it_sys == NULL) {\n");
+            s.append("        it_real = (").append(realType(r)).append(")iotrace_real(").append(real).append(");\n");
+            s.append("        if (__builtin_expect(it_real == NULL, 0)) {\n");
+            s.append("            errno = ENOSYS; /* only while dlsym itself is being resolved */\n");
+            s.append("            return ").append(failureValue(r)).append(";\n        }\n    }\n");
+        }
         if (exec)
         {
             s.append("    if (iotrace_in_vfork_child()) /* a vfork child shares our memory: leave the ring alone */\n");
@@ -351,7 +460,7 @@ public class GenerateWrappers
         }
         else
         {
-            s.append("    ").append(r.returnType()).append(" ret = it_real(").append(callArgs(r)).append(");\n");
+            s.append("    ").append(r.returnType()).append(" ret = ").append(realCall(r)).append(";\n");
         }
         s.append("    int it_err = errno;\n");
         s.append("    int64_t it_t1 = iotrace_now_ns();\n");
@@ -366,11 +475,19 @@ public class GenerateWrappers
             {
                 s.append("    uint64_t item_").append(i.name()).append(" = (uint64_t)(uintptr_t)(")
                     .append(i.expression()).append(");\n");
-                s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name()).append(");\n");
+                if (i.kind().isScalar())
+                {
+                    s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name())
+                        .append(");\n");
+                }
             }
         }
         s.append("    uint16_t it_status = 0;\n");
         s.append(statusCode(r));
+        if (Real.SYMBOL != realKind && !r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+        {
+            s.append("    if (it_sys != NULL)\n        it_status |= IOTRACE_STATUS_VIA_SYSCALL;\n");
+        }
         if (!before)
         {
             if (r.stringCount() > 0)
@@ -391,6 +508,60 @@ public class GenerateWrappers
         s.append("    iotrace_leave();\n");
         s.append("    errno = it_err;\n");
         s.append(isVoid(r) ? "}\n" : "    return ret;\n}\n");
+    }
+
+    /**
+     * libc's syscall(): the number picks the row traced as that call (flag sys), whose body runs with the real
+     * call syscall(number, the six arguments); numbers of no row get the generic record of the syscall row.
+     */
+    static void syscallDispatcher(final StringBuilder s, final FunctionInfo dispatch, final List<FunctionInfo> rows)
+    {
+        s.append("\n/* ").append(dispatch.name()).append(": dispatches on the number to the rows with flag sys */\n");
+        s.append("#undef syscall /* the shim's own calls go to iotrace_raw_syscall (raw_syscall.h); this is libc's */\n");
+        s.append("IOTRACE_EXPORT long ").append(dispatch.name()).append("(long number, ...)\n{\n");
+        s.append("    struct iotrace_syscall it_call;\n    va_list ap;\n    va_start(ap, number);\n");
+        s.append("    for (int i = 0; i < 6; i++) /* as libc's syscall(): always six (unused ones are junk) */\n");
+        s.append("        it_call.args[i] = va_arg(ap, long);\n    va_end(ap);\n");
+        s.append("    it_call.number = number;\n");
+        s.append("    it_call.fn = (").append(realType(dispatch)).append(")iotrace_real(IOTRACE_REAL_")
+            .append(dispatch.name().toUpperCase(Locale.ROOT)).append(");\n");
+        s.append("    if (__builtin_expect(it_call.fn == NULL, 0)) {\n        errno = ENOSYS;\n        return -1;\n    }\n");
+        s.append("    const struct iotrace_syscall *it_sys = &it_call;\n");
+        s.append("    switch (number) {\n");
+        for (final FunctionInfo r : rows)
+        {
+            if (meta(r) || null == r.sysName() || r == dispatch)
+            {
+                continue;
+            }
+            final List<String> args = new ArrayList<>();
+            int index = 0;
+            for (final CParameter p : r.parameters())
+            {
+                args.add("(" + p.type() + ")it_sys->args[" + index++ + "]");
+            }
+            if (null != r.variadic())
+            {
+                final String value = "(" + r.variadic().type() + ")it_sys->args[" + index + "]";
+                if (r.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE))
+                {
+                    // as the libc wrapper reads it: only with O_CREAT/O_TMPFILE
+                    final RecordItem flags = r.itemOfKind(ArgKind.OFLAGS);
+                    final String f = "(int)it_sys->args[" + r.parameters().indexOf(r.parameter(flags.name())) + "]";
+                    args.add("((" + f + " & O_CREAT) || (" + f + " & O_TMPFILE) == O_TMPFILE) ? " + value + " : 0");
+                }
+                else
+                {
+                    args.add(value);
+                }
+            }
+            args.add("it_sys");
+            s.append("    case SYS_").append(r.sysName()).append(":\n");
+            s.append("        return (long)(intptr_t)").append(bodyName(r)).append("(")
+                .append(String.join(", ", args)).append(");\n");
+        }
+        s.append("    IOTRACE_SYSCALL_UNTRACED_CASES\n        return IOTRACE_SYSCALL_CALL(it_sys);\n");
+        s.append("    default:\n        return ").append(bodyName(dispatch)).append("(number, it_sys);\n    }\n}\n");
     }
 
     static void strings(final StringBuilder s, final FunctionInfo r, final String indent)
@@ -420,6 +591,8 @@ public class GenerateWrappers
         {
             case FD, WRITTEN_BYTES, STATUS, NEW_OFFSET, PID, VALUE ->
                 "    if (ret == -1)\n" + failed;
+            case AIO_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0 && (" +
+                valueOf(r, r.item("lio_opcode")) + " & 127) == LIO_READ)\n        it_status |= IOTRACE_STATUS_EOF;\n";
             case READ_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0)\n" +
                 "        it_status |= IOTRACE_STATUS_EOF;\n";
             case NONE -> "";
@@ -447,7 +620,7 @@ public class GenerateWrappers
     {
         return switch (r.effect())
         {
-            case OPEN, DUP, DUP2 -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
+            case OPEN, DUP, DUP2, ANON -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
             case FCNTL ->
             {
                 final String cmd = valueOf(r, r.itemOfKind(ArgKind.FCNTLCMD));

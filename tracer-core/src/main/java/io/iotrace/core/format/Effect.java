@@ -21,7 +21,9 @@ public enum Effect
     FCHDIR("fchdir"),
     FORK("fork"),
     EXEC("exec"),
-    DISCOVERED("discovered");
+    DISCOVERED("discovered"),
+    /** The result fd is a handle without a path (io_uring ring, memfd): named by the string item proc_name. */
+    ANON("anon");
 
     private final String tableName;
 

@@ -18,7 +18,9 @@ public enum ResultKind
     /** void function: nothing to read, never failed. */
     NONE("none"),
     /** int error number returned instead of -1/errno (posix_fallocate, pthread_create): failed when non-zero. */
-    ERRCODE("errcode");
+    ERRCODE("errcode"),
+    /** aio_return: ssize_t, failed when -1; read_bytes or written_bytes by the item lio_opcode. */
+    AIO_BYTES("aio_bytes");
 
     private final String tableName;
 
