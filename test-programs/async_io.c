@@ -8,6 +8,8 @@
  *   aio_fsync(O_SYNC, f: fd 3) = 0;         aio_suspend([f], 1) = 0;  aio_return(f) = 0
  *   aio_fsync(12345, f) = -1 EINVAL
  *   lio_listio(LIO_WAIT, [write 4 bytes at 16, read 5 bytes at 0], 2) = 0;  aio_return = 4;  aio_return = 5
+ *   aio_read(b: fd 99, not open, 1 byte) = 0;  aio_suspend([b], 1) = 0;  aio_error(b) = EBADF;
+ *   aio_return(b) = -1 (errno untouched: the record's errno is the request's, EBADF)
  *   aio_cancel(3, NULL) = AIO_ALLDONE
  *   close(3) = 0
  *   memfd_create("iotrace-memfd", 0) = 3;  write(3, 1 byte) = 1;  close(3) = 0
@@ -101,6 +103,12 @@ int main(int argc, char **argv)
     CHECK(lio_listio(LIO_WAIT, list, 2, NULL) == 0);
     CHECK(aio_return(&lw) == 4);
     CHECK(aio_return(&lr) == 5 && memcmp(head, "hello", 5) == 0);
+    struct aiocb bad = {.aio_fildes = 99, .aio_buf = got, .aio_nbytes = 1};
+    CHECK(aio_read(&bad) == 0);
+    wait_for(&bad);
+    CHECK(aio_error(&bad) == EBADF);
+    errno = 0;
+    CHECK(aio_return(&bad) == -1 && errno == 0);
     CHECK(aio_cancel(fd, NULL) == AIO_ALLDONE);
     CHECK(close(fd) == 0);
 

@@ -502,7 +502,13 @@ public class GenerateWrappers
         }
         s.append(effectCode(r));
         // errcode calls report their error in the result; errno is left as the call left it
-        final String recordedErrno = ResultKind.ERRCODE == r.resultKind() ? "(int)ret" : "it_err";
+        // aio_return: a failed request's error is in the aiocb (aio_return itself does not set errno)
+        final String recordedErrno = switch (r.resultKind())
+        {
+            case ERRCODE -> "(int)ret";
+            case AIO_BYTES -> "(ret == -1 ? IOTRACE_AIOCB_ERROR(" + valueOf(r, r.item("aiocb")) + ") : it_err)";
+            default -> "it_err";
+        };
         s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r)).append(", it_t0, it_t1, (uint64_t)(uintptr_t)ret, it_status, ")
             .append(recordedErrno).append(");\n");
         s.append("    iotrace_leave();\n");
@@ -518,16 +524,17 @@ public class GenerateWrappers
     {
         s.append("\n/* ").append(dispatch.name()).append(": dispatches on the number to the rows with flag sys */\n");
         s.append("#undef syscall /* the shim's own calls go to iotrace_raw_syscall (raw_syscall.h); this is libc's */\n");
-        s.append("IOTRACE_EXPORT long ").append(dispatch.name()).append("(long number, ...)\n{\n");
-        s.append("    struct iotrace_syscall it_call;\n    va_list ap;\n    va_start(ap, number);\n");
+        final String number = dispatch.parameters().getFirst().name();
+        s.append("IOTRACE_EXPORT long ").append(dispatch.name()).append("(long ").append(number).append(", ...)\n{\n");
+        s.append("    struct iotrace_syscall it_call;\n    va_list ap;\n    va_start(ap, ").append(number).append(");\n");
         s.append("    for (int i = 0; i < 6; i++) /* as libc's syscall(): always six (unused ones are junk) */\n");
         s.append("        it_call.args[i] = va_arg(ap, long);\n    va_end(ap);\n");
-        s.append("    it_call.number = number;\n");
+        s.append("    it_call.number = ").append(number).append(";\n");
         s.append("    it_call.fn = (").append(realType(dispatch)).append(")iotrace_real(IOTRACE_REAL_")
             .append(dispatch.name().toUpperCase(Locale.ROOT)).append(");\n");
         s.append("    if (__builtin_expect(it_call.fn == NULL, 0)) {\n        errno = ENOSYS;\n        return -1;\n    }\n");
         s.append("    const struct iotrace_syscall *it_sys = &it_call;\n");
-        s.append("    switch (number) {\n");
+        s.append("    switch (").append(number).append(") {\n");
         for (final FunctionInfo r : rows)
         {
             if (meta(r) || null == r.sysName() || r == dispatch)
@@ -561,7 +568,8 @@ public class GenerateWrappers
                 .append(String.join(", ", args)).append(");\n");
         }
         s.append("    IOTRACE_SYSCALL_UNTRACED_CASES\n        return IOTRACE_SYSCALL_CALL(it_sys);\n");
-        s.append("    default:\n        return ").append(bodyName(dispatch)).append("(number, it_sys);\n    }\n}\n");
+        s.append("    default:\n        return ").append(bodyName(dispatch)).append("(").append(number)
+            .append(", it_sys);\n    }\n}\n");
     }
 
     static void strings(final StringBuilder s, final FunctionInfo r, final String indent)

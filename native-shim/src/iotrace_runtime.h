@@ -199,10 +199,11 @@ struct iotrace_syscall {
 #define IOTRACE_SYSCALL_ARG(i) (it_sys->args[i])
 
 /* Numbers passed straight on, untraced: a new process or thread would return into our wrapper on a stack it
- * does not own or with the parent's ring (fork/vfork/clone), or the call never returns (exit, exec). */
+ * does not own or with the parent's ring (fork/vfork/clone), the call never returns (exit, exec), or it may move
+ * the thread's TLS from under the wrapper (arch_prctl ARCH_SET_FS). */
 #define IOTRACE_SYSCALL_UNTRACED_CASES                                                                              \
     case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: case SYS_exit: case SYS_exit_group:             \
-    case SYS_execve: case SYS_execveat: case SYS_rt_sigreturn:
+    case SYS_execve: case SYS_execveat: case SYS_rt_sigreturn: case SYS_arch_prctl:
 
 /* ---- POSIX aio -------------------------------------------------------------------------------------------- */
 
@@ -213,6 +214,9 @@ static inline const struct aiocb *iotrace_aiocb(const void *cb) { return cb; }
 #define IOTRACE_AIOCB_OFFSET(cb) (iotrace_aiocb(cb) != NULL ? (int64_t)iotrace_aiocb(cb)->aio_offset : 0)
 #define IOTRACE_AIOCB_NBYTES(cb) (iotrace_aiocb(cb) != NULL ? (uint64_t)iotrace_aiocb(cb)->aio_nbytes : 0)
 #define IOTRACE_AIOCB_OPCODE(cb) (iotrace_aiocb(cb) != NULL ? iotrace_aiocb(cb)->aio_lio_opcode : -1)
+/* the error of a finished request (glibc's aiocb keeps it in __error_code; aio_error returns it) */
+#define IOTRACE_AIOCB_ERROR(cb) (iotrace_aiocb((const void *)(uintptr_t)(cb)) != NULL ?                               \
+                                 iotrace_aiocb((const void *)(uintptr_t)(cb))->__error_code : 0)
 
 /* the fd of the first non-NULL aiocb of a list (aio_suspend, lio_listio), -1 when there is none */
 int iotrace_aiocb_list_fd(const void *const *list, int nent);

@@ -376,7 +376,7 @@ public final class FunctionTable
             if (null == row.variadic() || 1 != row.parameters().size() || !"long".equals(row.returnType()))
             {
                 throw new IllegalArgumentException(
-                    "syscall_dispatch is for long syscall(long number, ... long <name>)");
+                    "syscall_dispatch is for long syscall(long <number>, ... long <name>)");
             }
         }
         else if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
@@ -445,9 +445,9 @@ public final class FunctionTable
         {
             throw new IllegalArgumentException("effect anon needs a string item proc_name:str");
         }
-        if (ResultKind.AIO_BYTES == row.resultKind() && row.slotOf("lio_opcode") < 0)
+        if (ResultKind.AIO_BYTES == row.resultKind() && (row.slotOf("lio_opcode") < 0 || row.slotOf("aiocb") < 0))
         {
-            throw new IllegalArgumentException("result aio_bytes needs a scalar item lio_opcode");
+            throw new IllegalArgumentException("result aio_bytes needs scalar items lio_opcode and aiocb");
         }
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {

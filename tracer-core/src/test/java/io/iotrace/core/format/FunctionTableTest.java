@@ -119,7 +119,7 @@ class FunctionTableTest
         assertRejected("anon without proc_name", "70 | f | int | int a | a:int | fd | anon\n",
             "effect anon needs a string item proc_name:str");
         assertRejected("aio_bytes without opcode", "70 | f | ssize_t | int a | a:int | aio_bytes | use\n",
-            "result aio_bytes needs a scalar item lio_opcode");
+            "result aio_bytes needs scalar items lio_opcode and aiocb");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",

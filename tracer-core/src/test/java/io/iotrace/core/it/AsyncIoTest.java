@@ -53,7 +53,8 @@ class AsyncIoTest
             "aio_write" + v, "aio_suspend" + v, "aio_error" + v, "aio_return" + v,
             "aio_read" + v, "aio_suspend" + v, "aio_return" + v,
             "aio_fsync" + v, "aio_suspend" + v, "aio_return" + v, "aio_fsync" + v,
-            "lio_listio" + v, "aio_return" + v, "aio_return" + v, "aio_cancel" + v, "close",
+            "lio_listio" + v, "aio_return" + v, "aio_return" + v,
+            "aio_read" + v, "aio_suspend" + v, "aio_error" + v, "aio_return" + v, "aio_cancel" + v, "close",
             "memfd_create", "write", "close",
             "openat", "write", "lseek", "read", "pread64", "dup", "close", "close", "close", "syscall", "openat",
             "io_uring_setup"));
@@ -70,8 +71,9 @@ class AsyncIoTest
 
         // POSIX aio: fd, offset, nbytes and aiocb from the struct; aio_return's bytes by the request's direction
         final String aioFile = data.resolve("aio.dat").toString();
-        calls.subList(0, 17).forEach(r -> assertEquals(aioFile, filename(r), r.toString()));
-        calls.subList(1, 17).forEach(r -> assertEquals(3, data(r, "fd"), r.toString()));
+        calls.subList(0, 15).forEach(r -> assertEquals(aioFile, filename(r), r.toString()));
+        calls.subList(19, 21).forEach(r -> assertEquals(aioFile, filename(r), r.toString()));
+        calls.subList(1, 15).forEach(r -> assertEquals(3, data(r, "fd"), r.toString()));
         final JsonNode write = calls.get(1);
         assertEquals(List.of(0L, 16L), List.of(data(write, "offset"), data(write, "nbytes")));
         final String writeCb = aiocb(write);
@@ -99,47 +101,58 @@ class AsyncIoTest
         assertEquals("3:write:16:4 3:read:0:5", lio.path("function_data").path("lio_entries").asText());
         assertEquals(4, data(calls.get(13), "written_bytes"));
         assertEquals(5, data(calls.get(14), "read_bytes"));
-        assertEquals(2, data(calls.get(15), "cancel_result"), "AIO_ALLDONE");
+        // a request that failed: aio_error has its error, aio_return fails with it as errno
+        calls.subList(15, 19).forEach(r -> assertEquals(99, data(r, "fd"), r.toString()));
+        calls.subList(15, 19).forEach(r -> assertEquals("<unresolved>", filename(r), r.toString()));
+        assertEquals("ok", state(calls.get(15)));
+        assertEquals(EBADF, data(calls.get(17), "request_error"));
+        final JsonNode failed = calls.get(18);
+        assertEquals(aiocb(calls.get(15)), aiocb(failed));
+        assertEquals("error", state(failed));
+        assertEquals(EBADF, errno(failed));
+        assertFalse(failed.path("function_data").has("read_bytes"));
+        assertEquals(3, data(calls.get(19), "fd"));
+        assertEquals(2, data(calls.get(19), "cancel_result"), "AIO_ALLDONE");
         assertEquals("hello aio world!LIO!", Files.readString(data.resolve("aio.dat")));
 
         // memfd_create: the fd is named as /proc names it, and later calls on it resolve to that name
         final String memfd = "/memfd:iotrace-memfd (deleted)";
-        calls.subList(17, 20).forEach(r -> assertEquals(memfd, filename(r), r.toString()));
-        assertEquals(3, descriptor(calls.get(17)));
-        assertEquals(1, data(calls.get(18), "written_bytes"));
+        calls.subList(21, 24).forEach(r -> assertEquals(memfd, filename(r), r.toString()));
+        assertEquals(3, descriptor(calls.get(21)));
+        assertEquals(1, data(calls.get(22), "written_bytes"));
 
         // syscall(SYS_x, ...): the record of x with "via":"syscall", same byte counts, errno and file names
         final String sysFile = data.resolve("sys.dat").toString();
-        final List<JsonNode> viaSyscall = calls.subList(20, 32);
+        final List<JsonNode> viaSyscall = calls.subList(24, 36);
         viaSyscall.stream().filter(r -> !"syscall".equals(TraceRecords.functionName(r)))
             .forEach(r -> assertEquals("syscall", r.path("function_data").path("via").asText(), r.toString()));
-        calls.subList(20, 28).forEach(r -> assertEquals(sysFile, filename(r), r.toString()));
-        assertEquals(3, descriptor(calls.get(20)));
-        assertEquals(sysFile, calls.get(20).path("function_data").path("path").asText());
-        assertEquals(8, data(calls.get(21), "written_bytes"));
-        assertEquals(0, data(calls.get(22), "new_offset_relative_to_beginning_of_file"));
-        assertEquals(8, data(calls.get(23), "read_bytes"));
-        assertEquals(100, data(calls.get(23), "count"));
-        assertEquals(List.of(3L, 4L), List.of(data(calls.get(24), "read_bytes"), data(calls.get(24), "position")));
-        assertEquals(4, descriptor(calls.get(25)), "dup's new fd");
-        assertEquals(4, data(calls.get(26), "fd"));
-        assertEquals(3, data(calls.get(27), "fd"));
-        final JsonNode closedTwice = calls.get(28);
+        calls.subList(24, 32).forEach(r -> assertEquals(sysFile, filename(r), r.toString()));
+        assertEquals(3, descriptor(calls.get(24)));
+        assertEquals(sysFile, calls.get(24).path("function_data").path("path").asText());
+        assertEquals(8, data(calls.get(25), "written_bytes"));
+        assertEquals(0, data(calls.get(26), "new_offset_relative_to_beginning_of_file"));
+        assertEquals(8, data(calls.get(27), "read_bytes"));
+        assertEquals(100, data(calls.get(27), "count"));
+        assertEquals(List.of(3L, 4L), List.of(data(calls.get(28), "read_bytes"), data(calls.get(28), "position")));
+        assertEquals(4, descriptor(calls.get(29)), "dup's new fd");
+        assertEquals(4, data(calls.get(30), "fd"));
+        assertEquals(3, data(calls.get(31), "fd"));
+        final JsonNode closedTwice = calls.get(32);
         assertEquals("error", state(closedTwice));
         assertEquals(EBADF, errno(closedTwice));
-        final JsonNode getpid = calls.get(29);
-        assertEquals(SYS_GETPID, data(getpid, "number"));
+        final JsonNode getpid = calls.get(33);
+        assertEquals(SYS_GETPID, data(getpid, "syscall_number"));
         assertEquals("getpid", getpid.path("function_data").path("syscall_name").asText());
         assertEquals(pid, data(getpid, "return_value"));
         assertFalse(getpid.path("function_data").has("via"), "the generic record is syscall() itself");
         assertEquals("<not a file>", filename(getpid));
-        final JsonNode missing = calls.get(30);
+        final JsonNode missing = calls.get(34);
         assertEquals("error", state(missing));
         assertEquals(ENOENT, errno(missing));
         assertEquals(data.resolve("missing/none").toString(), filename(missing));
 
         // io_uring through syscall(): the ring fd is named as /proc names it; what it runs is not visible (warned)
-        final JsonNode setup = calls.get(31);
+        final JsonNode setup = calls.get(35);
         assertEquals("syscall", setup.path("function_data").path("via").asText());
         assertEquals(4, data(setup, "ring_entries"));
         if (!ring)
@@ -149,9 +162,9 @@ class AsyncIoTest
             return;
         }
         final String ringName = "anon_inode:[io_uring]";
-        calls.subList(31, calls.size()).forEach(r -> assertEquals(ringName, filename(r), r.toString()));
+        calls.subList(35, calls.size()).forEach(r -> assertEquals(ringName, filename(r), r.toString()));
         assertEquals(Long.parseLong(ioUring[1]), descriptor(setup));
-        final JsonNode enter = calls.get(35);
+        final JsonNode enter = calls.get(39);
         assertEquals("syscall", enter.path("function_data").path("via").asText());
         assertEquals(List.of(1L, 1L, 1L), List.of(data(enter, "to_submit"), data(enter, "min_complete"),
             data(enter, "enter_flags")));
