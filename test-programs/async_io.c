@@ -17,14 +17,16 @@
  *   syscall(SYS_write, 3, "syscall!", 8) = 8;  syscall(SYS_lseek, 3, 0, SEEK_SET) = 0
  *   syscall(SYS_read, 3, buf, 100) = 8;  syscall(SYS_pread64, 3, buf, 3, 4) = 3;  syscall(SYS_dup, 3) = 4
  *   syscall(SYS_close, 4) = 0;  syscall(SYS_close, 3) = 0;  syscall(SYS_close, 3) = -1 EBADF
- *   syscall(SYS_getpid) = pid (generic record);  syscall(SYS_openat, AT_FDCWD, DIR/missing/none, O_RDONLY) = -1 ENOENT
+ *   syscall(SYS_getpid) = pid (generic record);  syscall(SYS_getcwd, buf, 4096) = length + 1 (generic record)
+ *   syscall(SYS_arch_prctl, ARCH_GET_FS, &base) = 0 (passed on untraced: arch_prctl may move the TLS);  syscall(SYS_openat, AT_FDCWD, DIR/missing/none, O_RDONLY) = -1 ENOENT
  *   syscall(SYS_io_uring_setup, 4, &params) = ring fd or -1 (containers may forbid io_uring); if a ring:
  *     mmap of its SQ ring, CQ ring and SQE array (fd = ring), one NOP submitted with
  *     syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS) = 1, munmap x3, close(ring) = 0
- * Prints "pid <pid>" and "io_uring <setup result> <errno>" on stdout.
+ * Prints "pid <pid>", "io_uring <setup result> <errno>" and "getcwd <result>" on stdout.
  */
 #include "common.h"
 #include <aio.h>
+#include <asm/prctl.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <sys/mman.h>
@@ -130,6 +132,11 @@ int main(int argc, char **argv)
     CHECK(syscall(SYS_close, sfd) == -1 && errno == EBADF);
     long pid = syscall(SYS_getpid);
     CHECK(pid == getpid());
+    static char cwd[4096];
+    long cwd_len = syscall(SYS_getcwd, cwd, sizeof cwd);
+    CHECK(cwd_len == (long)strlen(cwd) + 1);
+    unsigned long fs_base = 0;
+    CHECK(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_base) == 0 && fs_base != 0);
     CHECK(syscall(SYS_openat, AT_FDCWD, path_in(dir, "missing/none"), O_RDONLY) == -1 && errno == ENOENT);
 
     struct io_uring_params params;
@@ -141,6 +148,6 @@ int main(int argc, char **argv)
         io_uring_nop((int)ring, &params);
         CHECK(close((int)ring) == 0);
     }
-    printf("pid %ld\nio_uring %ld %d\n", pid, ring, setup_errno);
+    printf("pid %ld\nio_uring %ld %d\ngetcwd %ld\n", pid, ring, setup_errno, cwd_len);
     return 0;
 }

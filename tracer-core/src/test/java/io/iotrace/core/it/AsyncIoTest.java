@@ -41,7 +41,9 @@ class AsyncIoTest
         final String v = null == lfs ? "" : lfs;
         final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
         final TracedRun.Outcome run = TracedRun.program(program, data.toString()).run(work);
+        // the program checks every result and errno itself: exit 0 = it saw what it sees untraced
         assertEquals(0, run.exitStatus(), run.stderr());
+        assertEquals("", run.stderr());
         final String[] out = run.stdout().strip().split("\n");
         final long pid = Long.parseLong(out[0].split(" ")[1]);
         final String[] ioUring = out[1].split(" ");
@@ -56,7 +58,8 @@ class AsyncIoTest
             "lio_listio" + v, "aio_return" + v, "aio_return" + v,
             "aio_read" + v, "aio_suspend" + v, "aio_error" + v, "aio_return" + v, "aio_cancel" + v, "close",
             "memfd_create", "write", "close",
-            "openat", "write", "lseek", "read", "pread64", "dup", "close", "close", "close", "syscall", "openat",
+            "openat", "write", "lseek", "read", "pread64", "dup", "close", "close", "close", "syscall", "syscall",
+            "openat",
             "io_uring_setup"));
         if (ring)
         {
@@ -123,7 +126,7 @@ class AsyncIoTest
 
         // syscall(SYS_x, ...): the record of x with "via":"syscall", same byte counts, errno and file names
         final String sysFile = data.resolve("sys.dat").toString();
-        final List<JsonNode> viaSyscall = calls.subList(24, 36);
+        final List<JsonNode> viaSyscall = calls.subList(24, 37);
         viaSyscall.stream().filter(r -> !"syscall".equals(TraceRecords.functionName(r)))
             .forEach(r -> assertEquals("syscall", r.path("function_data").path("via").asText(), r.toString()));
         calls.subList(24, 32).forEach(r -> assertEquals(sysFile, filename(r), r.toString()));
@@ -146,13 +149,17 @@ class AsyncIoTest
         assertEquals(pid, data(getpid, "return_value"));
         assertFalse(getpid.path("function_data").has("via"), "the generic record is syscall() itself");
         assertEquals("<not a file>", filename(getpid));
-        final JsonNode missing = calls.get(34);
+        final JsonNode getcwd = calls.get(34);
+        assertEquals("getcwd", getcwd.path("function_data").path("syscall_name").asText());
+        assertEquals(4096, data(getcwd, "arg1"));
+        assertEquals(Long.parseLong(out[2].split(" ")[1]), data(getcwd, "return_value"));
+        final JsonNode missing = calls.get(35);
         assertEquals("error", state(missing));
         assertEquals(ENOENT, errno(missing));
         assertEquals(data.resolve("missing/none").toString(), filename(missing));
 
         // io_uring through syscall(): the ring fd is named as /proc names it; what it runs is not visible (warned)
-        final JsonNode setup = calls.get(35);
+        final JsonNode setup = calls.get(36);
         assertEquals("syscall", setup.path("function_data").path("via").asText());
         assertEquals(4, data(setup, "ring_entries"));
         if (!ring)
@@ -162,9 +169,9 @@ class AsyncIoTest
             return;
         }
         final String ringName = "anon_inode:[io_uring]";
-        calls.subList(35, calls.size()).forEach(r -> assertEquals(ringName, filename(r), r.toString()));
+        calls.subList(36, calls.size()).forEach(r -> assertEquals(ringName, filename(r), r.toString()));
         assertEquals(Long.parseLong(ioUring[1]), descriptor(setup));
-        final JsonNode enter = calls.get(39);
+        final JsonNode enter = calls.get(40);
         assertEquals("syscall", enter.path("function_data").path("via").asText());
         assertEquals(List.of(1L, 1L, 1L), List.of(data(enter, "to_submit"), data(enter, "min_complete"),
             data(enter, "enter_flags")));
