@@ -227,6 +227,14 @@ int iotrace_aiocb_list_fd(const void *const *list, int nent);
 const char *iotrace_lio_describe(const void *const *list, int nent);
 #define IOTRACE_LIO_DESCRIBE(list, nent) iotrace_lio_describe((const void *const *)(list), (nent))
 
+/* io_uring_setup's flags (IORING_SETUP_SQPOLL: the kernel submits without io_uring_enter calls): the third u32 of
+ * struct io_uring_params (linux/io_uring.h), read before the call; 0 for NULL */
+static inline uint32_t iotrace_uring_setup_flags(const void *params)
+{
+    return params != NULL ? ((const uint32_t *)params)[2] : 0;
+}
+#define IOTRACE_URING_SETUP_FLAGS(params) iotrace_uring_setup_flags(params)
+
 /* ---- handles without a path ------------------------------------------------------------------------------- */
 
 /* what /proc/self/fd/<fd> shows (anon_inode:[io_uring], /memfd:x (deleted)), "" when unknown; in a per-thread

@@ -162,6 +162,7 @@ class AsyncIoTest
         final JsonNode setup = calls.get(36);
         assertEquals("syscall", setup.path("function_data").path("via").asText());
         assertEquals(4, data(setup, "ring_entries"));
+        assertEquals(0, data(setup, "setup_flags"));
         if (!ring)
         {
             assertEquals("error", state(setup));
