@@ -7,7 +7,10 @@
  * build/gen/iotrace_wrappers.gen.c (one exported wrapper per non-meta row). Every behaviour of a wrapper follows
  * from its row: record items (slots, strings, `=expr` before the call, `@post=expr` after it), result kind
  * (failure/EOF convention), effect (known-fd bookkeeping, exec state) and flags (variadic_mode, variadic_arg,
- * publish_before). The table is read by io.iotrace.core.format.FunctionTable, the parser the collector decodes
+ * publish_before). Rows with flag sys get their body as a static function taking the syscall() call that reached
+ * it (it_sys, NULL from the exported wrapper): the generated syscall() (the row with flag syscall_dispatch) switches
+ * on the number to those bodies, whose real call is then syscall() with the unchanged number and six arguments;
+ * other numbers get the generic record of the syscall row. The table is read by io.iotrace.core.format.FunctionTable, the parser the collector decodes
  * events with (hence the classpath: tracer-core's compiled classes); it also rejects, naming the line, every row
  * this generator could not translate, so no function is ever silently skipped.
  */
@@ -296,7 +299,6 @@ public class GenerateWrappers
 
     static void wrapper(final StringBuilder s, final FunctionInfo r)
     {
-
         s.append("\n/* ").append(r.id()).append(" ").append(r.name()).append(": record `");
         s.append(String.join(" ", Arrays.stream(r.items()).map(i -> i.name() + ":" + i.kind().tableName() +
             (null == i.expression() ? "" : (i.post() ? "@post=" : "=") + i.expression())).toList()));
