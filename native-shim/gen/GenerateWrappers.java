@@ -7,7 +7,10 @@
  * build/gen/iotrace_wrappers.gen.c (one exported wrapper per non-meta row). Every behaviour of a wrapper follows
  * from its row: record items (slots, strings, `=expr` before the call, `@post=expr` after it), result kind
  * (failure/EOF convention), effect (known-fd bookkeeping, exec state) and flags (variadic_mode, variadic_arg,
- * publish_before). The table is read by io.iotrace.core.format.FunctionTable, the parser the collector decodes
+ * publish_before). Rows with flag sys get their body as a static function taking the syscall() call that reached
+ * it (it_sys, NULL from the exported wrapper): the generated syscall() (the row with flag syscall_dispatch) switches
+ * on the number to those bodies, whose real call is then syscall() with the unchanged number and six arguments;
+ * other numbers get the generic record of the syscall row. The table is read by io.iotrace.core.format.FunctionTable, the parser the collector decodes
  * events with (hence the classpath: tracer-core's compiled classes); it also rejects, naming the line, every row
  * this generator could not translate, so no function is ever silently skipped.
  */
@@ -78,6 +81,49 @@ public class GenerateWrappers
         return r.hasFlag(FunctionInfo.FLAG_META);
     }
 
+    /** @return true for rows with a libc symbol of their own (resolved with dlsym, exported by the shim). */
+    static boolean wrapsSymbol(final FunctionInfo r)
+    {
+        return !meta(r) && !r.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY);
+    }
+
+    /** How a row's body makes its real call. */
+    enum Real
+    {
+        /** the libc function only (it_real). */
+        SYMBOL,
+        /** the libc function, or syscall(SYS_x, ...) when it_sys is not NULL (rows with flag sys). */
+        EITHER,
+        /** syscall() only (syscall_only rows and the generic record of syscall() itself). */
+        SYSCALL
+    }
+
+    static Real realOf(final FunctionInfo r)
+    {
+        if (r.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY) || r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+        {
+            return Real.SYSCALL;
+        }
+        return null != r.sysName() ? Real.EITHER : Real.SYMBOL;
+    }
+
+    static String bodyName(final FunctionInfo r)
+    {
+        return "iotrace_body_" + r.name();
+    }
+
+    /** The real call as a C expression of the row's return type. */
+    static String realCall(final FunctionInfo r)
+    {
+        final String viaSyscall = "(" + r.returnType() + ")(intptr_t)IOTRACE_SYSCALL_CALL(it_sys)";
+        return switch (realOf(r))
+        {
+            case SYMBOL -> "it_real(" + callArgs(r) + ")";
+            case EITHER -> "(it_sys != NULL ? " + viaSyscall + " : it_real(" + callArgs(r) + "))";
+            case SYSCALL -> viaSyscall;
+        };
+    }
+
     static String macro(final FunctionInfo r)
     {
         return "IOTRACE_FN_" + r.name().toUpperCase(Locale.ROOT);
@@ -127,7 +173,7 @@ public class GenerateWrappers
         final StringBuilder s = new StringBuilder();
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
-        s.append("#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
+        s.append("#include <aio.h>\n#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
@@ -145,7 +191,7 @@ public class GenerateWrappers
         int index = 0;
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT), index++));
             }
@@ -153,7 +199,7 @@ public class GenerateWrappers
         s.append("#define IOTRACE_REAL_COUNT ").append(index).append("\n\n");
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append("typedef ").append(r.returnType()).append(" (*").append(realType(r)).append(")(")
                     .append(protoParams(r)).append(");\n");
@@ -180,7 +226,7 @@ public class GenerateWrappers
         s.append("const char *const iotrace_real_names[IOTRACE_REAL_COUNT] = {\n");
         for (final FunctionInfo r : rows)
         {
-            if (!meta(r))
+            if (wrapsSymbol(r))
             {
                 s.append("    \"").append(r.name()).append("\",\n");
             }
@@ -191,6 +237,13 @@ public class GenerateWrappers
             if (!meta(r))
             {
                 wrapper(s, r);
+            }
+        }
+        for (final FunctionInfo r : rows)
+        {
+            if (r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+            {
+                syscallDispatcher(s, r, rows);
             }
         }
         return s.toString();
@@ -222,7 +275,7 @@ public class GenerateWrappers
     /** The untraced path: the real call and its result, nothing else. */
     static String forward(final FunctionInfo r)
     {
-        final String call = "it_real(" + callArgs(r) + ");";
+        final String call = realCall(r) + ";";
         return isVoid(r) ? "{ " + call + " return; }" : "return " + call;
     }
 
@@ -247,10 +300,6 @@ public class GenerateWrappers
 
     static void wrapper(final StringBuilder s, final FunctionInfo r)
     {
-        final boolean exec = Effect.EXEC == r.effect();
-        final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
-        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
-
         s.append("\n/* ").append(r.id()).append(" ").append(r.name()).append(": record `");
         s.append(String.join(" ", Arrays.stream(r.items()).map(i -> i.name() + ":" + i.kind().tableName() +
             (null == i.expression() ? "" : (i.post() ? "@post=" : "=") + i.expression())).toList()));
@@ -260,10 +309,46 @@ public class GenerateWrappers
             s.append(", flags ").append(String.join(" ", r.flags()));
         }
         s.append(" */\n");
-        s.append("IOTRACE_EXPORT ").append(r.returnType()).append(r.returnType().endsWith("*") ? "" : " ")
+        final String space = r.returnType().endsWith("*") ? "" : " ";
+        final Real realKind = realOf(r);
+        if (Real.SYMBOL != realKind)
+        {
+            // one body shared by the exported wrapper and the syscall() dispatcher (it_sys: that call, or NULL)
+            final List<String> params = new ArrayList<>();
+            for (final CParameter p : r.parameters())
+            {
+                params.add(p.type() + " " + p.name());
+            }
+            if (!r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+            {
+                for (final CParameter v : r.variadics())
+                {
+                    params.add(v.type() + " " + v.name());
+                }
+            }
+            params.add("const struct iotrace_syscall *it_sys");
+            s.append("static ").append(r.returnType()).append(space).append(bodyName(r)).append("(")
+                .append(String.join(", ", params)).append(")\n{\n");
+            body(s, r);
+            if (Real.EITHER == realKind)
+            {
+                s.append("\nIOTRACE_EXPORT ").append(r.returnType()).append(space).append(r.name()).append("(")
+                    .append(protoParams(r)).append(")\n{\n");
+                readVariadic(s, r);
+                s.append("    return ").append(bodyName(r)).append("(").append(callArgs(r))
+                    .append(callArgs(r).isEmpty() ? "" : ", ").append("NULL);\n}\n");
+            }
+            return;
+        }
+        s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space)
             .append(r.name()).append("(").append(protoParams(r)).append(")\n{\n");
+        readVariadic(s, r);
+        body(s, r);
+    }
 
-        // the variadic arguments are read first: va_start must see the untouched argument list
+    /** Reads the variadic argument into a local of its name: first, va_start must see the untouched list. */
+    static void readVariadic(final StringBuilder s, final FunctionInfo r)
+    {
         if (null != r.variadic())
         {
             final String last = r.parameters().getLast().name();
@@ -287,13 +372,42 @@ public class GenerateWrappers
             s.append(reads);
             s.append("        va_end(ap);\n    }\n");
         }
+    }
+
+    /** Everything after the variadic argument: the traced call (the caller has opened the function). */
+    static void body(final StringBuilder s, final FunctionInfo r)
+    {
+        final boolean exec = Effect.EXEC == r.effect();
+        final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
+        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
+        final Real realKind = realOf(r);
         // errno as the caller left it: our own work (lazy init, fd discovery) must not leak into it
+        if (Real.SYSCALL == realKind)
+        {
+            // the real call passes syscall()'s own six arguments: the parameters are only for the record items
+            for (final CParameter p : r.parameters())
+            {
+                s.append("    (void)").append(p.name()).append(";\n");
+            }
+        }
         s.append("    int it_saved_errno = errno;\n");
-        s.append("    ").append(realType(r)).append(" it_real = (").append(realType(r)).append(")iotrace_real(")
-            .append(real).append(");\n");
-        s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
-        s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
-        s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+        if (Real.SYMBOL == realKind)
+        {
+            s.append("    ").append(realType(r)).append(" it_real = (").append(realType(r)).append(")iotrace_real(")
+                .append(real).append(");\n");
+            s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
+            s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
+            s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+        }
+        else if (Real.EITHER == realKind)
+        {
+            s.append("    ").append(realType(r)).append(" it_real = NULL;\n");
+            s.append("    if (it_sys == NULL) {\n");
+            s.append("        it_real = (").append(realType(r)).append(")iotrace_real(").append(real).append(");\n");
+            s.append("        if (__builtin_expect(it_real == NULL, 0)) {\n");
+            s.append("            errno = ENOSYS; /* only while dlsym itself is being resolved */\n");
+            s.append("            return ").append(failureValue(r)).append(";\n        }\n    }\n");
+        }
         if (exec)
         {
             s.append("    if (iotrace_in_vfork_child()) /* a vfork child shares our memory: leave the ring alone */\n");
@@ -362,7 +476,7 @@ public class GenerateWrappers
         }
         else
         {
-            s.append("    ").append(r.returnType()).append(" ret = it_real(").append(callArgs(r)).append(");\n");
+            s.append("    ").append(r.returnType()).append(" ret = ").append(realCall(r)).append(";\n");
         }
         s.append("    int it_err = errno;\n");
         if (ResultKind.DIR_ENTRY == r.resultKind())
@@ -391,6 +505,10 @@ public class GenerateWrappers
         }
         s.append("    uint16_t it_status = 0;\n");
         s.append(statusCode(r));
+        if (Real.SYMBOL != realKind && !r.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+        {
+            s.append("    if (it_sys != NULL)\n        it_status |= IOTRACE_STATUS_VIA_SYSCALL;\n");
+        }
         if (!before)
         {
             if (r.stringCount() > 0)
@@ -405,14 +523,75 @@ public class GenerateWrappers
         }
         s.append(effectCode(r));
         // errcode calls report their error in the result; errno is left as the call left it
-        final String recordedErrno =
-            ResultKind.ERRCODE == r.resultKind() || ResultKind.DIR_ENTRY_R == r.resultKind() ? "(int)ret" :
-            ResultKind.DIR_ENTRY == r.resultKind() ? "it_dir_errno" : "it_err";
+        // aio_return: a failed request's error is in the aiocb (aio_return itself does not set errno)
+        final String recordedErrno = switch (r.resultKind())
+        {
+            case ERRCODE, DIR_ENTRY_R -> "(int)ret";
+            case DIR_ENTRY -> "it_dir_errno";
+            case AIO_BYTES -> "(ret == -1 ? IOTRACE_AIOCB_ERROR(" + valueOf(r, r.item("aiocb")) + ") : it_err)";
+            default -> "it_err";
+        };
         s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r)).append(", it_t0, it_t1, (uint64_t)(uintptr_t)ret, it_status, ")
             .append(recordedErrno).append(");\n");
         s.append("    iotrace_leave();\n");
         s.append("    errno = it_err;\n");
         s.append(isVoid(r) ? "}\n" : "    return ret;\n}\n");
+    }
+
+    /**
+     * libc's syscall(): the number picks the row traced as that call (flag sys), whose body runs with the real
+     * call syscall(number, the six arguments); numbers of no row get the generic record of the syscall row.
+     */
+    static void syscallDispatcher(final StringBuilder s, final FunctionInfo dispatch, final List<FunctionInfo> rows)
+    {
+        s.append("\n/* ").append(dispatch.name()).append(": dispatches on the number to the rows with flag sys */\n");
+        s.append("#undef syscall /* the shim's own calls go to iotrace_raw_syscall (raw_syscall.h); this is libc's */\n");
+        final String number = dispatch.parameters().getFirst().name();
+        s.append("IOTRACE_EXPORT long ").append(dispatch.name()).append("(long ").append(number).append(", ...)\n{\n");
+        s.append("    struct iotrace_syscall it_call;\n    va_list ap;\n    va_start(ap, ").append(number).append(");\n");
+        s.append("    for (int i = 0; i < 6; i++) /* as libc's syscall(): always six (unused ones are junk) */\n");
+        s.append("        it_call.args[i] = va_arg(ap, long);\n    va_end(ap);\n");
+        s.append("    it_call.number = ").append(number).append(";\n");
+        s.append("    it_call.fn = (").append(realType(dispatch)).append(")iotrace_real(IOTRACE_REAL_")
+            .append(dispatch.name().toUpperCase(Locale.ROOT)).append(");\n");
+        s.append("    if (__builtin_expect(it_call.fn == NULL, 0)) {\n        errno = ENOSYS;\n        return -1;\n    }\n");
+        s.append("    const struct iotrace_syscall *it_sys = &it_call;\n");
+        s.append("    switch (").append(number).append(") {\n");
+        for (final FunctionInfo r : rows)
+        {
+            if (meta(r) || null == r.sysName() || r == dispatch)
+            {
+                continue;
+            }
+            final List<String> args = new ArrayList<>();
+            int index = 0;
+            for (final CParameter p : r.parameters())
+            {
+                args.add("(" + p.type() + ")it_sys->args[" + index++ + "]");
+            }
+            if (null != r.variadic())
+            {
+                final String value = "(" + r.variadic().type() + ")it_sys->args[" + index + "]";
+                if (r.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE))
+                {
+                    // as the libc wrapper reads it: only with O_CREAT/O_TMPFILE
+                    final RecordItem flags = r.itemOfKind(ArgKind.OFLAGS);
+                    final String f = "(int)it_sys->args[" + r.parameters().indexOf(r.parameter(flags.name())) + "]";
+                    args.add("((" + f + " & O_CREAT) || (" + f + " & O_TMPFILE) == O_TMPFILE) ? " + value + " : 0");
+                }
+                else
+                {
+                    args.add(value);
+                }
+            }
+            args.add("it_sys");
+            s.append("    case SYS_").append(r.sysName()).append(":\n");
+            s.append("        return (long)(intptr_t)").append(bodyName(r)).append("(")
+                .append(String.join(", ", args)).append(");\n");
+        }
+        s.append("    IOTRACE_SYSCALL_UNTRACED_CASES\n        return IOTRACE_SYSCALL_CALL(it_sys);\n");
+        s.append("    default:\n        return ").append(bodyName(dispatch)).append("(").append(number)
+            .append(", it_sys);\n    }\n}\n");
     }
 
     static void strings(final StringBuilder s, final FunctionInfo r, final String indent)
@@ -442,6 +621,8 @@ public class GenerateWrappers
         {
             case FD, WRITTEN_BYTES, STATUS, NEW_OFFSET, PID, VALUE ->
                 "    if (ret == -1)\n" + failed;
+            case AIO_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0 && (" +
+                valueOf(r, r.item("lio_opcode")) + " & 127) == LIO_READ)\n        it_status |= IOTRACE_STATUS_EOF;\n";
             case READ_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0)\n" +
                 "        it_status |= IOTRACE_STATUS_EOF;\n";
             case NONE -> "";
@@ -474,7 +655,7 @@ public class GenerateWrappers
     {
         return switch (r.effect())
         {
-            case OPEN, DUP, DUP2 -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
+            case OPEN, DUP, DUP2, ANON -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
             case FCNTL ->
             {
                 final String cmd = valueOf(r, r.itemOfKind(ArgKind.FCNTLCMD));

@@ -170,6 +170,8 @@
 #define IOTRACE_STATUS_IN_FLIGHT 0x0004 /* published before the call returned (execve): a later record of the
                                            same tid and time_start, if any, replaces it */
 #define IOTRACE_STATUS_TRUNCATED 0x0008 /* a string argument was cut at IOTRACE_MAX_STRING */
+#define IOTRACE_STATUS_VIA_SYSCALL 0x0010 /* made through libc's syscall(SYS_x, ...): the record is the row of
+                                             the function SYS_x is traced as (function_data "via":"syscall") */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #ifndef IOTRACE_RUNTIME_H
 #define IOTRACE_RUNTIME_H
 
+#include <aio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "raw_syscall.h"
 #include "iotrace_format.h"
 #include "iotrace_dirs.h" /* types of the directories/metadata family's prototypes */
 #include "iotrace_functions.gen.h"
@@ -180,6 +182,66 @@ static inline int iotrace_stream_error(FILE *stream)
 {
     return stream != NULL && ferror_unlocked(stream);
 }
+
+/* ---- libc's syscall() -------------------------------------------------------------------------------------- */
+
+/* One call of syscall(number, ...): the real syscall() and the six arguments it passes on. */
+struct iotrace_syscall {
+    long (*fn)(long number, ...);
+    long number;
+    long args[6];
+};
+
+/* the real call of a row reached through syscall(): the unchanged number and all six arguments */
+#define IOTRACE_SYSCALL_CALL(sc)                                                                                    \
+    ((sc)->fn((sc)->number, (sc)->args[0], (sc)->args[1], (sc)->args[2], (sc)->args[3], (sc)->args[4], (sc)->args[5]))
+
+/* argument i of the syscall() being traced (record items of the generic syscall row) */
+#define IOTRACE_SYSCALL_ARG(i) (it_sys->args[i])
+
+/* Numbers passed straight on, untraced: a new process or thread would return into our wrapper on a stack it
+ * does not own or with the parent's ring (fork/vfork/clone), the call never returns (exit, exec), or it may move
+ * the thread's TLS from under the wrapper (arch_prctl ARCH_SET_FS). */
+#define IOTRACE_SYSCALL_UNTRACED_CASES                                                                              \
+    case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: case SYS_exit: case SYS_exit_group:             \
+    case SYS_execve: case SYS_execveat: case SYS_rt_sigreturn: case SYS_arch_prctl:
+
+/* ---- POSIX aio -------------------------------------------------------------------------------------------- */
+
+/* fields of a struct aiocb (aiocb64 has the same layout on 64-bit), -1/0 for a NULL pointer; functions taking
+ * void *, so the nonnull attribute of the aio prototypes does not reach the NULL test */
+static inline const struct aiocb *iotrace_aiocb(const void *cb) { return cb; }
+#define IOTRACE_AIOCB_FD(cb) (iotrace_aiocb(cb) != NULL ? iotrace_aiocb(cb)->aio_fildes : -1)
+#define IOTRACE_AIOCB_OFFSET(cb) (iotrace_aiocb(cb) != NULL ? (int64_t)iotrace_aiocb(cb)->aio_offset : 0)
+#define IOTRACE_AIOCB_NBYTES(cb) (iotrace_aiocb(cb) != NULL ? (uint64_t)iotrace_aiocb(cb)->aio_nbytes : 0)
+#define IOTRACE_AIOCB_OPCODE(cb) (iotrace_aiocb(cb) != NULL ? iotrace_aiocb(cb)->aio_lio_opcode : -1)
+/* the error of a finished request (glibc's aiocb keeps it in __error_code; aio_error returns it) */
+#define IOTRACE_AIOCB_ERROR(cb) (iotrace_aiocb((const void *)(uintptr_t)(cb)) != NULL ?                               \
+                                 iotrace_aiocb((const void *)(uintptr_t)(cb))->__error_code : 0)
+
+/* the fd of the first non-NULL aiocb of a list (aio_suspend, lio_listio), -1 when there is none */
+int iotrace_aiocb_list_fd(const void *const *list, int nent);
+#define IOTRACE_AIOCB_LIST_FD(list, nent) iotrace_aiocb_list_fd((const void *const *)(list), (nent))
+
+/* lio_listio's entries as "fd:op:offset:nbytes" separated by spaces (op read, write, nop or the number), in a
+ * per-thread buffer (cut at its size): valid until the next call of this thread */
+const char *iotrace_lio_describe(const void *const *list, int nent);
+#define IOTRACE_LIO_DESCRIBE(list, nent) iotrace_lio_describe((const void *const *)(list), (nent))
+
+/* io_uring_setup's flags (IORING_SETUP_SQPOLL: the kernel submits without io_uring_enter calls): the third u32 of
+ * struct io_uring_params (linux/io_uring.h), read before the call; 0 for NULL */
+static inline uint32_t iotrace_uring_setup_flags(const void *params)
+{
+    return params != NULL ? ((const uint32_t *)params)[2] : 0;
+}
+#define IOTRACE_URING_SETUP_FLAGS(params) iotrace_uring_setup_flags(params)
+
+/* ---- handles without a path ------------------------------------------------------------------------------- */
+
+/* what /proc/self/fd/<fd> shows (anon_inode:[io_uring], /memfd:x (deleted)), "" when unknown; in a per-thread
+ * buffer valid until the next call of this thread */
+const char *iotrace_fd_proc_name(long fd);
+#define IOTRACE_FD_PROC_NAME(ret) iotrace_fd_proc_name((long)(ret))
 
 /* ---- exec ------------------------------------------------------------------------------------------------- */
 

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
+
 static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 {
     return (int)syscall(SYS_openat, dirfd, path, flags, mode);

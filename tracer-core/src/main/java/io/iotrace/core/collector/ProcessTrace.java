@@ -40,6 +40,7 @@ public final class ProcessTrace implements MessageHandler
     private final JsonRecordWriter writer;
     private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
     private final IntHashSet unknownIdsWarned = new IntHashSet();
+    private final IntHashSet opaqueWarned = new IntHashSet();
     private HandleTable handles;
     private TraceResume resumed;
     private long alreadyWritten;
@@ -542,9 +543,28 @@ public final class ProcessTrace implements MessageHandler
                 unresolvedHandle = "cwd";
                 break;
             }
+            case ANON:
+            {
+                // named as the kernel names it in /proc/<pid>/fd (anon_inode:[io_uring], /memfd:x (deleted))
+                final String procName = e.string(f.item("proc_name").position());
+                name = NOT_A_FILE;
+                if (ok && !procName.isEmpty())
+                {
+                    name = procName;
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = (int)e.result();
+                    table.fdOpened((int)e.result(), name, te);
+                }
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;
+        }
+        if (f.hasFlag(FunctionInfo.FLAG_OPAQUE) && opaqueWarned.add(f.id()))
+        {
+            warn(f.name(), unresolvedHandle, "the operations " + f.name() + " submits are not traced one by one: " +
+                "only the " + f.name() + " calls themselves are in the trace");
         }
 
         if (null == name)

@@ -169,7 +169,7 @@ final class TraceResume
         final Effect effect = null == function ? Effect.USE : function.effect();
         switch (effect)
         {
-            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE ->
+            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE, ANON ->
             {
                 if (ok && named && descriptor >= 0 && (Effect.USE != effect || null == table.fdName(descriptor,
                     Long.MAX_VALUE)))

@@ -21,7 +21,9 @@ public enum ArgKind
     STREAM("stream", true),
     PATH("path", false),
     STR("str", false),
-    ARGV("argv", false);
+    ARGV("argv", false),
+    /** A syscall number: written as the number and, as syscall_name, its x86_64 name. */
+    SYSNO("sysno", true);
 
     private final String tableName;
     private final boolean scalar;

@@ -23,7 +23,9 @@ public enum Effect
     EXEC("exec"),
     DISCOVERED("discovered"),
     /** The result address is a mapping of {@code length} bytes of the file {@code path} (sem_open). */
-    MAPFILE("mapfile");
+    MAPFILE("mapfile"),
+    /** The result fd is a handle without a path (io_uring ring, memfd): named by the string item proc_name. */
+    ANON("anon");
 
     private final String tableName;
 

@@ -19,9 +19,20 @@ public final class FunctionInfo
     public static final String FLAG_PUBLISH_BEFORE = "publish_before";
     /** Flag word: emitted by the shim itself, no wrapper. */
     public static final String FLAG_META = "meta";
-    /** Every flag word the table may use. */
-    public static final Set<String> FLAGS =
-        Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE, FLAG_META);
+    /**
+     * Flag word: libc's syscall(SYS_&lt;name&gt;, ...) is traced as this row (its record, effect and result, with
+     * the status bit VIA_SYSCALL); {@code sys=<name>} when the SYS_ name differs from the row's name.
+     */
+    public static final String FLAG_SYS = "sys";
+    /** Flag word: no libc symbol to wrap (io_uring_setup): reached only through syscall(), needs sys. */
+    public static final String FLAG_SYSCALL_ONLY = "syscall_only";
+    /** Flag word: the row of libc's syscall() itself: its wrapper dispatches on the number to the sys rows. */
+    public static final String FLAG_SYSCALL_DISPATCH = "syscall_dispatch";
+    /** Flag word: the call submits work the trace does not see (io_uring_enter): warned once per process. */
+    public static final String FLAG_OPAQUE = "opaque";
+    /** Every flag word the table may use ({@code sys=<name>} is the flag sys with a name). */
+    public static final Set<String> FLAGS = Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE,
+        FLAG_META, FLAG_SYS, FLAG_SYSCALL_ONLY, FLAG_SYSCALL_DISPATCH, FLAG_OPAQUE);
 
     private final int id;
     private final String name;
@@ -333,6 +344,23 @@ public final class FunctionInfo
     public boolean hasFlag(final String flag)
     {
         return flags.contains(flag);
+    }
+
+    /** @return the syscall name (SYS_&lt;name&gt;) this row traces through syscall(), or null without flag sys. */
+    public String sysName()
+    {
+        for (final String flag : flags)
+        {
+            if (flag.equals(FLAG_SYS))
+            {
+                return name;
+            }
+            if (flag.startsWith(FLAG_SYS + "="))
+            {
+                return flag.substring(FLAG_SYS.length() + 1);
+            }
+        }
+        return null;
     }
 
     /** @return slot of the item {@code fd:fd}, or -1. */

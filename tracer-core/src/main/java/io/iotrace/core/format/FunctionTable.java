@@ -120,6 +120,7 @@ public final class FunctionTable
         final List<FunctionInfo> functions = new ArrayList<>();
         final Set<Integer> ids = new HashSet<>();
         final Set<String> names = new HashSet<>();
+        final Set<String> sysNames = new HashSet<>();
         final BufferedReader in = new BufferedReader(reader);
         String line;
         int lineNumber = 0;
@@ -141,6 +142,10 @@ public final class FunctionTable
                 if (!names.add(info.name()))
                 {
                     throw new IllegalArgumentException("name already in use: " + info.name());
+                }
+                if (null != info.sysName() && !sysNames.add(info.sysName()))
+                {
+                    throw new IllegalArgumentException("syscall already traced by another row: " + info.sysName());
                 }
                 functions.add(info);
             }
@@ -196,7 +201,8 @@ public final class FunctionTable
                 }
                 effect = e;
             }
-            else if (FunctionInfo.FLAGS.contains(word))
+            else if (FunctionInfo.FLAGS.contains(word) ||
+                word.startsWith(FunctionInfo.FLAG_SYS + "=") && NAME.matcher(word.substring(4)).matches())
             {
                 flags.add(word);
             }
@@ -369,7 +375,15 @@ public final class FunctionTable
                     "=<C expression>)");
             }
         }
-        if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
+        if (row.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
+        {
+            if (null == row.variadic() || 1 != row.parameters().size() || !"long".equals(row.returnType()))
+            {
+                throw new IllegalArgumentException(
+                    "syscall_dispatch is for long syscall(long <number>, ... long <name>)");
+            }
+        }
+        else if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
         {
             if (null == row.variadic())
             {
@@ -424,6 +438,22 @@ public final class FunctionTable
             }
         }
         checkDirectoriesAndHandles(row);
+        if (null != row.sysName() && ("void".equals(row.returnType()) || ResultKind.ERRCODE == row.resultKind()))
+        {
+            throw new IllegalArgumentException("sys needs a row whose result is returned as the syscall returns it");
+        }
+        if (row.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY) && null == row.sysName())
+        {
+            throw new IllegalArgumentException("syscall_only needs the flag sys");
+        }
+        if (Effect.ANON == row.effect() && (null == row.item("proc_name") || ArgKind.STR != row.item("proc_name").kind()))
+        {
+            throw new IllegalArgumentException("effect anon needs a string item proc_name:str");
+        }
+        if (ResultKind.AIO_BYTES == row.resultKind() && (row.slotOf("lio_opcode") < 0 || row.slotOf("aiocb") < 0))
+        {
+            throw new IllegalArgumentException("result aio_bytes needs scalar items lio_opcode and aiocb");
+        }
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {
             throw new IllegalArgumentException("result kind none is for, and only for, functions returning void");

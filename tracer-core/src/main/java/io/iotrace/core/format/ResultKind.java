@@ -24,7 +24,9 @@ public enum ResultKind
     /** readdir: struct dirent *, NULL with errno changed = failed, NULL with errno untouched = end of directory. */
     DIR_ENTRY("dir_entry"),
     /** readdir_r: error number returned (as errcode); end of directory when it set *result to NULL. */
-    DIR_ENTRY_R("dir_entry_r");
+    DIR_ENTRY_R("dir_entry_r"),
+    /** aio_return: ssize_t, failed when -1; read_bytes or written_bytes by the item lio_opcode. */
+    AIO_BYTES("aio_bytes");
 
     private final String tableName;
 

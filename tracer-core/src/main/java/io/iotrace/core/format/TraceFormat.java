@@ -146,6 +146,8 @@ public final class TraceFormat
     public static final int STATUS_EOF = 0x0002;
     public static final int STATUS_IN_FLIGHT = 0x0004;
     public static final int STATUS_TRUNCATED = 0x0008;
+    /** The call was made through libc's syscall(SYS_x, ...), not the libc function of its row. */
+    public static final int STATUS_VIA_SYSCALL = 0x0010;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

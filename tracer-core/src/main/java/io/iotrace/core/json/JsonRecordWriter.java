@@ -83,8 +83,14 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString HOW = new SerializedString("how");
     static final SerializedString HOW_START = new SerializedString("start");
     static final SerializedString HOW_FIRST_USE = new SerializedString("first_use");
+    static final SerializedString SYSCALL_NAME = new SerializedString("syscall_name");
+    static final SerializedString VIA = new SerializedString("via");
+    static final SerializedString VIA_SYSCALL = new SerializedString("syscall");
 
     private static final SerializedString[] ACCESS_MODES = serialized(Flags.ACCESS_MODES);
+    /** aio_lio_opcode values of aio.h. */
+    private static final long LIO_READ = 0;
+    private static final long LIO_WRITE = 1;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final JsonGenerator generator;
@@ -383,6 +389,18 @@ public final class JsonRecordWriter implements AutoCloseable
                         g.writeFieldName(names[i]);
                         writeFlags(FlagNames.DUP_FLAGS, value);
                         break;
+                    case SYSNO:
+                    {
+                        g.writeFieldName(names[i]);
+                        g.writeNumber(value);
+                        final String syscallName = SyscallNames.name(value);
+                        if (null != syscallName)
+                        {
+                            g.writeFieldName(SYSCALL_NAME);
+                            g.writeString(syscallName);
+                        }
+                        break;
+                    }
                     default:
                         throw new IllegalStateException("unhandled scalar kind " + kind);
                 }
@@ -404,6 +422,12 @@ public final class JsonRecordWriter implements AutoCloseable
             }
         }
 
+        if (0 != (event.status() & io.iotrace.core.format.TraceFormat.STATUS_VIA_SYSCALL))
+        {
+            beginData();
+            g.writeFieldName(VIA);
+            g.writeString(VIA_SYSCALL);
+        }
         if (failed)
         {
             return;
@@ -428,6 +452,18 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeFieldName(ResultKind.READ_ITEMS == resultKind ? READ_BYTES : WRITTEN_BYTES);
                 final long size = function.sizeSlot() >= 0 ? event.slot(function.sizeSlot()) : 1;
                 writeUnsigned(event.result() * size);
+                break;
+            }
+            case AIO_BYTES:
+            {
+                // the aiocb's opcode says which way the bytes went (LIO_READ 0, LIO_WRITE 1; | 128 for *64 calls)
+                final long opcode = event.slot(function.slotOf("lio_opcode")) & 127;
+                if (LIO_READ == opcode || LIO_WRITE == opcode)
+                {
+                    beginData();
+                    g.writeFieldName(LIO_READ == opcode ? READ_BYTES : WRITTEN_BYTES);
+                    g.writeNumber(event.result());
+                }
                 break;
             }
             case NEW_OFFSET:

@@ -72,7 +72,10 @@ class FunctionTableTest
             new CParameter("int", "flags", "int flags")), open.parameters());
         assertEquals(new CParameter("mode_t", "mode", "mode_t mode"), open.variadic());
         assertEquals(open.variadic(), open.parameter("mode"));
-        assertEquals(List.of(FunctionInfo.FLAG_VARIADIC_MODE), List.copyOf(open.flags()));
+        assertEquals(List.of(FunctionInfo.FLAG_VARIADIC_MODE, FunctionInfo.FLAG_SYS), List.copyOf(open.flags()));
+        assertEquals("open", open.sysName());
+        assertEquals("newfstatat", table.byName("fstatat").sysName());
+        assertNull(table.byName("open64").sysName());
 
         final FunctionInfo fclose = table.byName("fclose");
         final RecordItem fd = fclose.item("fd");
@@ -123,6 +126,18 @@ class FunctionTableTest
             "dir_entry_r needs a parameter result");
         assertRejected("mapfile without length", "70 | f | void * | const char *path | path:path | pointer | mapfile\n",
             "effect mapfile needs a path item and an item length:size");
+        final IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> FunctionTable.parse(
+            new StringReader("70 | f | int | int a | a:int | status | use sys=read\n" +
+                "71 | read | int | int a | a:int | status | use sys\n")));
+        assertEquals("functions.tbl line 2: syscall already traced by another row: read", twice.getMessage());
+        assertRejected("sys on an errcode row", "70 | f | int | int a | a:int | errcode | use sys\n",
+            "sys needs a row whose result is returned as the syscall returns it");
+        assertRejected("syscall_only without sys", "70 | f | int | int a | a:int | status | use syscall_only\n",
+            "syscall_only needs the flag sys");
+        assertRejected("anon without proc_name", "70 | f | int | int a | a:int | fd | anon\n",
+            "effect anon needs a string item proc_name:str");
+        assertRejected("aio_bytes without opcode", "70 | f | ssize_t | int a | a:int | aio_bytes | use\n",
+            "result aio_bytes needs scalar items lio_opcode and aiocb");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.EventDecoder;
 import io.iotrace.core.format.FunctionTable;
+import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.testing.EventEncoder;
 import io.iotrace.core.testing.JsonLines;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -150,5 +151,35 @@ class JsonRecordWriterTest
         final JsonNode record = lines().getFirst();
         assertEquals("unknown_999", record.get("function_name").asText());
         assertFalse(record.has("function_data"));
+    }
+    @Test
+    void shouldMarkCallsMadeThroughSyscallNameGenericSyscallsAndLabelAioBytesByOpcode()
+    {
+        write(EventEncoder.event(table.byName("write")).result(8).status(TraceFormat.STATUS_VIA_SYSCALL)
+            .slot("fd", 3).slot("count", 8), "/w/s", JsonRecordWriter.FILE_TYPE_DESCRIPTOR, 3);
+        write(EventEncoder.event(table.byName("syscall")).result(77).slot("syscall_number", 39)
+            .slot("arg0", -1).slot("return_value", 77), JsonRecordWriter.NOT_A_FILE, JsonRecordWriter.FILE_TYPE_NONE, 0);
+        write(EventEncoder.event(table.byName("syscall")).result(0).slot("syscall_number", 999),
+            JsonRecordWriter.NOT_A_FILE, JsonRecordWriter.FILE_TYPE_NONE, 0);
+        write(EventEncoder.event(table.byName("aio_return64")).result(5).slot("fd", 3).slot("lio_opcode", 128),
+            "/w/a", JsonRecordWriter.FILE_TYPE_DESCRIPTOR, 3);
+        write(EventEncoder.event(table.byName("aio_return")).result(4).slot("fd", 3).slot("lio_opcode", 1),
+            "/w/a", JsonRecordWriter.FILE_TYPE_DESCRIPTOR, 3);
+        write(EventEncoder.event(table.byName("aio_return")).result(0).slot("fd", 3).slot("lio_opcode", 4),
+            "/w/a", JsonRecordWriter.FILE_TYPE_DESCRIPTOR, 3);
+        final List<JsonNode> records = lines();
+        assertEquals("{\"fd\":3,\"count\":8,\"via\":\"syscall\",\"written_bytes\":8}",
+            records.get(0).get("function_data").toString());
+        final JsonNode generic = records.get(1).get("function_data");
+        assertEquals(39, generic.get("syscall_number").asInt());
+        assertEquals("getpid", generic.get("syscall_name").asText());
+        assertEquals(-1, generic.get("arg0").asLong());
+        assertEquals(77, generic.get("return_value").asLong());
+        assertEquals(null, generic.get("via"));
+        assertEquals(null, records.get(2).get("function_data").get("syscall_name"), "no name for an unknown number");
+        assertEquals(5, records.get(3).get("function_data").get("read_bytes").asLong(), "LIO_READ | 128 (aio *64)");
+        assertEquals(4, records.get(4).get("function_data").get("written_bytes").asLong());
+        assertEquals(null, records.get(5).get("function_data").get("read_bytes"), "fsync request: no bytes");
+        assertEquals(null, records.get(5).get("function_data").get("written_bytes"));
     }
 }
