@@ -227,6 +227,18 @@ public final class HandleTable
     }
 
     /**
+     * A FILE* without a descriptor now exists (fmemopen, open_memstream): its records are named {@code name}.
+     *
+     * @param stream  the FILE* address.
+     * @param name    what its records are named (e.g. "&lt;not a file&gt;").
+     * @param timeEnd end of the call.
+     */
+    public void streamOpenedWithoutFd(final long stream, final String name, final long timeEnd)
+    {
+        streams.opened(stream, StreamTable.NO_FD, name, timeEnd);
+    }
+
+    /**
      * fclose(stream): the stream and its fd are gone (the C library closes the fd without a visible close call).
      * A stream opened at the same address after timeStart is a later reuse and stays.
      *

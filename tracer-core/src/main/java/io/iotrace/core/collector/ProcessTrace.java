@@ -361,7 +361,11 @@ public final class ProcessTrace implements MessageHandler
             }
             case USE:
             {
-                if (f.streamSlot() >= 0)
+                if (f.streamSlot() >= 0 && 0 == e.slot(f.streamSlot()))
+                {
+                    name = NOT_A_FILE; // fflush(NULL): every output stream, no one file
+                }
+                else if (f.streamSlot() >= 0)
                 {
                     final long stream = e.slot(f.streamSlot());
                     fileType = FILE_TYPE_STREAM;
@@ -525,6 +529,36 @@ public final class ProcessTrace implements MessageHandler
                 unresolvedHandle = fd;
                 break;
             }
+            case FREOPEN:
+                name = reopened(e, f, table, ok);
+                unresolvedHandle = hex(e.slot(f.streamSlot()));
+                break;
+            case POPEN:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    // the pipe as /proc names it, like pipe()'s ends
+                    name = "pipe:[" + e.slot(f.slotOf("inode")) + "]";
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    table.fdOpened(fd, name, te);
+                    table.streamOpened(e.result(), fd, te);
+                }
+                break;
+            }
+            case MEMSTREAM:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    table.streamOpenedWithoutFd(e.result(), NOT_A_FILE, te);
+                }
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;
@@ -537,6 +571,43 @@ public final class ProcessTrace implements MessageHandler
                 " (tid " + e.tid() + ")");
         }
         tracedFilename = name;
+    }
+
+    /**
+     * freopen(path, mode, stream): the old stream and its descriptor are closed (even when the call fails); on
+     * success the result stream and its new descriptor name path, or the old file when path is NULL (recorded "").
+     *
+     * @return the record's file name: the new file, else the old one.
+     */
+    private String reopened(final DecodedEvent e, final FunctionInfo f, final HandleTable table, final boolean ok)
+    {
+        final long ts = e.timeStart();
+        final long te = e.timeEnd();
+        final long stream = e.slot(f.streamSlot());
+        final int oldFd = (int)e.slot(f.slotOf("old_fd"));
+        String oldName = table.streamName(stream, ts);
+        if (null == oldName && oldFd >= 0)
+        {
+            oldName = table.fdName(oldFd, ts); // stdin/stdout/stderr: known by their descriptor only
+        }
+        final String path = f.pathString() >= 0 ? e.string(f.pathString()) : "";
+        final String newName = path.isEmpty() ? oldName : table.absolutePath(HandleTable.AT_FDCWD, path);
+        final boolean streamKnown = table.streamFd(stream) >= 0;
+        table.streamClosed(stream, ts, te);
+        if (!streamKnown && oldFd >= 0)
+        {
+            table.fdClosed(oldFd, ts, te);
+        }
+        fileType = FILE_TYPE_STREAM;
+        handle = stream;
+        if (ok)
+        {
+            final int fd = fd(e, f.fdSlot());
+            handle = e.result();
+            table.fdOpened(fd, newName, te);
+            table.streamOpened(e.result(), fd, te);
+        }
+        return null != newName ? newName : oldName;
     }
 
     private static int fd(final DecodedEvent e, final int slot)

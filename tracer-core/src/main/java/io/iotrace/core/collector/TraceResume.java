@@ -227,6 +227,24 @@ final class TraceResume
                     table.chdir(name);
                 }
             }
+            case FREOPEN, POPEN ->
+            {
+                final int fd = intField(r, "function_data.fd");
+                final long stream = hexField(r, "file_type.stream");
+                if (ok && named && fd >= 0 && 0 != stream)
+                {
+                    table.fdOpened(fd, name, 0);
+                    table.streamOpened(stream, fd, 0);
+                }
+            }
+            case MEMSTREAM ->
+            {
+                final long stream = hexField(r, "file_type.stream");
+                if (ok && 0 != stream)
+                {
+                    table.streamOpenedWithoutFd(stream, NOT_A_FILE, 0);
+                }
+            }
             default ->
             {
                 // fork, exec: nothing to rebuild in this incarnation's table

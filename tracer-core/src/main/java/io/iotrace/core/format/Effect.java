@@ -21,7 +21,13 @@ public enum Effect
     FCHDIR("fchdir"),
     FORK("fork"),
     EXEC("exec"),
-    DISCOVERED("discovered");
+    DISCOVERED("discovered"),
+    /** freopen: `stream` (its old descriptor `old_fd`) is closed; the result names `path` (or the old file). */
+    FREOPEN("freopen"),
+    /** popen: the result stream and its descriptor `fd` name the pipe pipe:[`inode`]. */
+    POPEN("popen"),
+    /** fmemopen, open_memstream: the result stream is in memory, its records are &lt;not a file&gt;. */
+    MEMSTREAM("memstream");
 
     private final String tableName;
 

@@ -19,7 +19,12 @@ public final class FunctionInfo
     public static final String FLAG_PUBLISH_BEFORE = "publish_before";
     /** Flag word: emitted by the shim itself, no wrapper. */
     public static final String FLAG_META = "meta";
-    /** Every flag word the table may use. */
+    /**
+     * Flag word prefix: {@code forward=<v-function>}: a variadic function whose {@code ...} the wrapper cannot
+     * forward (fprintf) calls the real v-function (vfprintf) with a va_list instead.
+     */
+    public static final String FLAG_FORWARD_PREFIX = "forward=";
+    /** Every flag word the table may use (besides {@code forward=<name>}). */
     public static final Set<String> FLAGS =
         Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE, FLAG_META);
 
@@ -283,6 +288,22 @@ public final class FunctionInfo
     public Set<String> flags()
     {
         return flags;
+    }
+
+    /**
+     * @return the v-function a variadic row calls with a va_list ({@code forward=<name>}), or null; the params
+     *         of such a row end in a bare {@code ...} (its {@link #variadic()} is the va_list {@code it_ap}).
+     */
+    public String forwardTo()
+    {
+        for (final String flag : flags)
+        {
+            if (flag.startsWith(FLAG_FORWARD_PREFIX))
+            {
+                return flag.substring(FLAG_FORWARD_PREFIX.length());
+            }
+        }
+        return null;
     }
 
     /** @param flag a flag word. @return true if the row has it. */

@@ -41,6 +41,9 @@ public final class FunctionTable
     private static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
     private static final Pattern PARAM = Pattern.compile("^(.*?)([A-Za-z_][A-Za-z0-9_]*)\\s*(\\[\\s*[0-9]*\\s*\\])?$");
 
+    /** The variadic "parameter" of a row with flag forward=<name>: the va_list the wrapper hands on. */
+    private static final CParameter FORWARDED_VARIADIC = new CParameter("va_list", "it_ap", "...");
+
     private static volatile FunctionTable defaultTable;
 
     private final FunctionInfo[] byId;
@@ -196,7 +199,9 @@ public final class FunctionTable
                 }
                 effect = e;
             }
-            else if (FunctionInfo.FLAGS.contains(word))
+            else if (FunctionInfo.FLAGS.contains(word) ||
+                (word.startsWith(FunctionInfo.FLAG_FORWARD_PREFIX) &&
+                NAME.matcher(word.substring(FunctionInfo.FLAG_FORWARD_PREFIX.length())).matches()))
             {
                 flags.add(word);
             }
@@ -239,12 +244,20 @@ public final class FunctionTable
                     throw new IllegalArgumentException("'...' must be the last parameter");
                 }
                 final String rest = part.substring(3).strip();
-                if (rest.isEmpty())
+                if (rest.isEmpty() && i > 0)
+                {
+                    // forwarded as a va_list to the real v-function (flag forward=<name>, checked later)
+                    variadic = FORWARDED_VARIADIC;
+                }
+                else if (rest.isEmpty())
                 {
                     throw new IllegalArgumentException(
                         "'...' needs '<type> <name>' (the variadic argument the wrapper reads)");
                 }
-                variadic = parseParameter(rest);
+                else
+                {
+                    variadic = parseParameter(rest);
+                }
             }
             else
             {
@@ -332,9 +345,9 @@ public final class FunctionTable
             {
                 throw new IllegalArgumentException("unknown kind '" + kindName + "' of record item " + itemName);
             }
-            if (post && !kind.isScalar())
+            if (post && ArgKind.ARGV == kind)
             {
-                throw new IllegalArgumentException("@post is only supported for scalar kinds (item " + itemName + ")");
+                throw new IllegalArgumentException("@post is not supported for argv (item " + itemName + ")");
             }
             items.add(new RecordItem(itemName, kind, kind.isScalar() ? slot++ : string++, expression, post));
         }
@@ -364,7 +377,20 @@ public final class FunctionTable
                     "=<C expression>)");
             }
         }
-        if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
+        if ((null != row.forwardTo()) != (FORWARDED_VARIADIC == row.variadic()))
+        {
+            throw new IllegalArgumentException(
+                "a bare '...' parameter and the flag forward=<v-function> go together (the wrapper calls the " +
+                "real v-function with a va_list)");
+        }
+        if (FORWARDED_VARIADIC == row.variadic())
+        {
+            if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
+            {
+                throw new IllegalArgumentException("forward=<v-function> excludes variadic_mode/variadic_arg");
+            }
+        }
+        else if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
         {
             if (null == row.variadic())
             {
@@ -391,6 +417,7 @@ public final class FunctionTable
             throw new IllegalArgumentException(
                 row.resultKind().tableName() + " needs a stream record item and a parameter nmemb");
         }
+        checkStdio(row);
         switch (row.effect())
         {
             case FCNTL ->
@@ -421,6 +448,48 @@ public final class FunctionTable
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {
             throw new IllegalArgumentException("result kind none is for, and only for, functions returning void");
+        }
+    }
+
+    /** What the stdio result kinds and effects read from a row. */
+    private static void checkStdio(final FunctionInfo row)
+    {
+        final List<String> needed = new ArrayList<>();
+        switch (row.resultKind())
+        {
+            case PUT_STRING, PUT_WSTRING, GET_STRING, GET_WSTRING -> needed.add("length");
+            case SCANNED -> needed.addAll(List.of("offset_before", "offset_after"));
+            default ->
+            {
+            }
+        }
+        switch (row.resultKind())
+        {
+            case GET_CHAR, GET_WCHAR, GET_STRING, GET_WSTRING, GET_LINE, SCANNED -> needed.add("stream");
+            default ->
+            {
+            }
+        }
+        switch (row.effect())
+        {
+            case FREOPEN -> needed.addAll(List.of("stream", "old_fd", "fd"));
+            case POPEN -> needed.addAll(List.of("fd", "inode"));
+            default ->
+            {
+            }
+        }
+        for (final String name : needed)
+        {
+            final RecordItem item = row.item(name);
+            if (null == item || !item.kind().isScalar() || ("stream".equals(name) && ArgKind.STREAM != item.kind()))
+            {
+                throw new IllegalArgumentException("result kind " + row.resultKind().tableName() + " / effect " +
+                    row.effect().tableName() + " needs a scalar record item named " + name);
+            }
+        }
+        if ((Effect.FREOPEN == row.effect() || Effect.POPEN == row.effect()) && !row.item("fd").post())
+        {
+            throw new IllegalArgumentException("effect " + row.effect().tableName() + ": item fd must be @post");
         }
     }
 

@@ -80,6 +80,9 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString WRITTEN_BYTES = new SerializedString("written_bytes");
     static final SerializedString NEW_OFFSET = new SerializedString("new_offset_relative_to_beginning_of_file");
     static final SerializedString FD = new SerializedString("fd");
+    static final SerializedString READ_CHARACTERS = new SerializedString("read_characters");
+    static final SerializedString WRITTEN_CHARACTERS = new SerializedString("written_characters");
+    static final SerializedString MATCHED_ITEMS = new SerializedString("matched_items");
     static final SerializedString HOW = new SerializedString("how");
     static final SerializedString HOW_START = new SerializedString("start");
     static final SerializedString HOW_FIRST_USE = new SerializedString("first_use");
@@ -446,8 +449,62 @@ public final class JsonRecordWriter implements AutoCloseable
                 writeHex(event.result());
                 break;
             default:
+                writeStdioCounts(event, function, resultKind);
                 break;
         }
+    }
+
+    /**
+     * The counts of the stdio result kinds: bytes where they are exact, wide characters (not bytes) for the wide
+     * functions, under keys that say which.
+     */
+    private void writeStdioCounts(final DecodedEvent event, final FunctionInfo function, final ResultKind kind)
+        throws IOException
+    {
+        final boolean eof = event.isEof();
+        final long count;
+        final SerializedString key;
+        switch (kind)
+        {
+            case PRINTED -> { key = WRITTEN_BYTES; count = (int)event.result(); }
+            case PRINTED_WIDE -> { key = WRITTEN_CHARACTERS; count = (int)event.result(); }
+            case PUT_STRING -> { key = WRITTEN_BYTES; count = itemValue(event, function, "length"); }
+            case PUT_WSTRING -> { key = WRITTEN_CHARACTERS; count = itemValue(event, function, "length"); }
+            case PUT_CHAR -> { key = WRITTEN_BYTES; count = 1; }
+            case PUT_WCHAR -> { key = WRITTEN_CHARACTERS; count = 1; }
+            case GET_CHAR -> { key = READ_BYTES; count = eof ? 0 : 1; }
+            case GET_WCHAR -> { key = READ_CHARACTERS; count = eof ? 0 : 1; }
+            case GET_STRING -> { key = READ_BYTES; count = eof ? 0 : itemValue(event, function, "length"); }
+            case GET_WSTRING -> { key = READ_CHARACTERS; count = eof ? 0 : itemValue(event, function, "length"); }
+            case GET_LINE -> { key = READ_BYTES; count = eof ? 0 : event.result(); }
+            case SCANNED ->
+            {
+                if (!eof)
+                {
+                    beginData();
+                    generator.writeFieldName(MATCHED_ITEMS);
+                    generator.writeNumber((int)event.result());
+                }
+                // bytes consumed, exact where the stream is seekable (its position before and after the call)
+                final long before = itemValue(event, function, "offset_before");
+                final long after = itemValue(event, function, "offset_after");
+                key = READ_BYTES;
+                count = before >= 0 && after >= before ? after - before : -1;
+            }
+            default -> { key = null; count = -1; }
+        }
+        if (null != key && count >= 0)
+        {
+            beginData();
+            generator.writeFieldName(key);
+            generator.writeNumber(count);
+        }
+    }
+
+    private static long itemValue(final DecodedEvent event, final FunctionInfo function, final String itemName)
+    {
+        final int slot = function.slotOf(itemName);
+        return slot >= 0 ? event.slot(slot) : -1;
     }
 
     private void writeFlags(final FlagNames names, final long value) throws IOException
