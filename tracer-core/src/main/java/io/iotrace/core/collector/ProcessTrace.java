@@ -581,33 +581,13 @@ public final class ProcessTrace implements MessageHandler
      */
     private String reopened(final DecodedEvent e, final FunctionInfo f, final HandleTable table, final boolean ok)
     {
-        final long ts = e.timeStart();
-        final long te = e.timeEnd();
         final long stream = e.slot(f.streamSlot());
-        final int oldFd = (int)e.slot(f.slotOf("old_fd"));
-        String oldName = table.streamName(stream, ts);
-        if (null == oldName && oldFd >= 0)
-        {
-            oldName = table.fdName(oldFd, ts); // stdin/stdout/stderr: known by their descriptor only
-        }
         final String path = f.pathString() >= 0 ? e.string(f.pathString()) : "";
-        final String newName = path.isEmpty() ? oldName : table.absolutePath(HandleTable.AT_FDCWD, path);
-        final boolean streamKnown = table.streamFd(stream) >= 0;
-        table.streamClosed(stream, ts, te);
-        if (!streamKnown && oldFd >= 0)
-        {
-            table.fdClosed(oldFd, ts, te);
-        }
+        final String newPath = path.isEmpty() ? null : table.absolutePath(HandleTable.AT_FDCWD, path);
         fileType = FILE_TYPE_STREAM;
-        handle = stream;
-        if (ok)
-        {
-            final int fd = fd(e, f.fdSlot());
-            handle = e.result();
-            table.fdOpened(fd, newName, te);
-            table.streamOpened(e.result(), fd, te);
-        }
-        return null != newName ? newName : oldName;
+        handle = ok ? e.result() : stream;
+        return table.streamReopened(stream, (int)e.slot(f.slotOf("old_fd")), newPath, ok ? e.result() : 0,
+            fd(e, f.fdSlot()), e.timeStart(), e.timeEnd());
     }
 
     private static int fd(final DecodedEvent e, final int slot)

@@ -231,6 +231,11 @@ final class TraceResume
             {
                 final int fd = intField(r, "function_data.fd");
                 final long stream = hexField(r, "file_type.stream");
+                final int oldFd = intField(r, "function_data.old_fd"); // freopen closed it, even when it failed
+                if (oldFd >= 0 && oldFd != fd)
+                {
+                    table.fdClosed(oldFd, Long.MAX_VALUE, Long.MAX_VALUE);
+                }
                 if (ok && named && fd >= 0 && 0 != stream)
                 {
                     table.fdOpened(fd, name, 0);
