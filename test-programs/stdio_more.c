@@ -25,12 +25,18 @@
  *  C: stdout: printf("%d-%d\n", 1, 2) [4]; vprintf("%s!\n", "v") [3]; puts("pq") [3]; putchar('x') [1];
  *     dprintf(1, "%d\n", 5) [2]; fflush(stdout) = 0                      (stdout file: 13 bytes)
  *  D: t = tmpfile(); fputs("tmp\n") [4]; fclose(t) = 0
- *  E: p = popen("echo hi", "r"); fgets = "hi\n" [3]; pclose(p) = 0
+ *  E: p = popen("echo 12 hi", "r"); fscanf("%d") = 1 [a pipe: bytes consumed unknown]; fgets = " hi\n" [4];
+ *     pclose(p) = 0
  *  F: m = fmemopen(buf, 64, "w+"); fprintf(m, "%d", 12345) [5]; fclose(m) = 0;
  *     ms = open_memstream(&p, &n); fprintf(ms, "%d\n", 7) [2]; fclose(ms) = 0
  *  W: w = fopen(DIR/wide.txt, "w+"); fputwc(L'a') [1 char]; putwc(L'b') [1]; fputws(L"cd\n") [3];
  *     fwprintf(L"%d\n", 42) [3]; rewind(w); fgetwc = 'a' [1]; getwc = 'b' [1]; fgetws = L"cd\n" [3];
  *     fwscanf(L"%d") = 1 [2 bytes consumed]; fgetwc = '\n' [1]; fgetwc = WEOF (eof); fclose(w) = 0
+ *  S: freopen(DIR/more.txt, "r", stdin) = stdin (fd 0); getchar = 'a' [1]; getchar_unlocked = 'b' [1];
+ *     scanf("%63s") = 1 ["cd": 2 bytes consumed]
+ *  X: r = fopen(DIR/more.txt, "r"); fputc('x', r) = EOF (EBADF: read-only); ferror(r) = 1;
+ *     fprintf(r, "%d\n", 1) = -1 (EBADF); fclose(r) = 0;
+ *     r = fopen(DIR/more.txt, "r"); freopen(DIR/missing/none, "r", r) = NULL (ENOENT; r is closed)
  *  Z: fflush(NULL) = 0; fcloseall() = 0
  */
 #include "common.h"
@@ -55,6 +61,8 @@ static int (*volatile getc_unlocked_p)(FILE *) = getc_unlocked;
 static int (*volatile fputc_unlocked_p)(int, FILE *) = fputc_unlocked;
 static int (*volatile putc_unlocked_p)(int, FILE *) = putc_unlocked;
 static int (*volatile putchar_p)(int) = putchar;
+static int (*volatile getchar_p)(void) = getchar;
+static int (*volatile getchar_unlocked_p)(void) = getchar_unlocked;
 
 static int vf(FILE *f, const char *format, ...)
 {
@@ -152,9 +160,10 @@ int main(int argc, char **argv)
     CHECK(fclose(t) == 0);
 
     /* E */
-    FILE *p = popen("echo hi", "r");
+    FILE *p = popen("echo 12 hi", "r");
     CHECK(p != NULL);
-    CHECK(fgets(line, sizeof line, p) != NULL && strcmp(line, "hi\n") == 0);
+    CHECK(fscanf(p, "%d", &value) == 1 && value == 12);
+    CHECK(fgets(line, sizeof line, p) != NULL && strcmp(line, " hi\n") == 0);
     CHECK(pclose(p) == 0);
 
     /* F */
@@ -186,6 +195,24 @@ int main(int argc, char **argv)
     CHECK(fgetwc(w) == L'\n');
     CHECK(fgetwc(w) == WEOF);
     CHECK(fclose(w) == 0);
+
+    /* S */
+    CHECK(freopen(path_in(dir, "more.txt"), "r", stdin) == stdin);
+    CHECK(getchar_p() == 'a');
+    CHECK(getchar_unlocked_p() == 'b');
+    char word[64];
+    CHECK(scanf("%63s", word) == 1 && strcmp(word, "cd") == 0);
+
+    /* X */
+    FILE *r = fopen(path_in(dir, "more.txt"), "r");
+    CHECK(r != NULL);
+    CHECK(fputc('x', r) == EOF && errno == EBADF);
+    CHECK(ferror(r) != 0);
+    CHECK(fprintf(r, "%d\n", 1) < 0 && errno == EBADF);
+    CHECK(fclose(r) == 0);
+    r = fopen(path_in(dir, "more.txt"), "r");
+    CHECK(r != NULL);
+    CHECK(freopen(path_in(dir, "missing/none"), "r", r) == NULL && errno == ENOENT);
 
     /* Z */
     CHECK(fflush(NULL) == 0);

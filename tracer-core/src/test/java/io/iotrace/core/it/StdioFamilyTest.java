@@ -43,11 +43,14 @@ class StdioFamilyTest
     private static final List<String> PART_B = List.of("fopen", "fprintf", "freopen", "fprintf", "fclose");
     private static final List<String> PART_C = List.of("printf", "vprintf", "puts", "putchar", "dprintf", "fflush");
     private static final List<String> PART_D = List.of("tmpfile", "fputs", "fclose");
-    private static final List<String> PART_E = List.of("popen", "fgets", "pclose");
+    private static final List<String> PART_E = List.of("popen", "__isoc99_fscanf", "fgets", "pclose");
     private static final List<String> PART_F =
         List.of("fmemopen", "fprintf", "fclose", "open_memstream", "fprintf", "fclose");
     private static final List<String> PART_W = List.of("fopen", "fputwc", "putwc", "fputws", "fwprintf", "rewind",
         "fgetwc", "getwc", "fgetws", "__isoc99_fwscanf", "fgetwc", "fgetwc", "fclose");
+    private static final List<String> PART_S = List.of("freopen", "getchar", "getchar_unlocked", "__isoc99_scanf");
+    private static final List<String> PART_X =
+        List.of("fopen", "fputc", "ferror", "fprintf", "fclose", "fopen", "freopen");
     private static final List<String> PART_Z = List.of("fflush", "fcloseall");
 
     @TempDir
@@ -67,7 +70,8 @@ class StdioFamilyTest
         final List<JsonNode> calls = all.pid(pid).calls();
 
         final List<String> expected = new ArrayList<>();
-        for (final List<String> part : List.of(PART_A, PART_B, PART_C, PART_D, PART_E, PART_F, PART_W, PART_Z))
+        for (final List<String> part : List.of(PART_A, PART_B, PART_C, PART_D, PART_E, PART_F, PART_W, PART_S, PART_X,
+            PART_Z))
         {
             part.forEach(name -> expected.add(lfs ? LFS_NAMES.getOrDefault(name, name) : name));
         }
@@ -82,6 +86,8 @@ class StdioFamilyTest
         final List<JsonNode> e = calls.subList(at, at += PART_E.size());
         final List<JsonNode> f = calls.subList(at, at += PART_F.size());
         final List<JsonNode> w = calls.subList(at, at += PART_W.size());
+        final List<JsonNode> stdin = calls.subList(at, at += PART_S.size());
+        final List<JsonNode> x = calls.subList(at, at += PART_X.size());
         final List<JsonNode> z = calls.subList(at, at + PART_Z.size());
 
         // A: one file written and read back through the byte functions
@@ -127,7 +133,11 @@ class StdioFamilyTest
         final String pipe = filename(e.getFirst());
         assertTrue(pipe.matches("pipe:\\[[0-9]+\\]"), pipe);
         e.forEach(r -> assertEquals(pipe, filename(r), r.toString()));
-        assertEquals(3, data(e.get(1), "read_bytes"));
+        final JsonNode pipeScan = e.get(1);
+        assertEquals(1, data(pipeScan, "matched_items"));
+        assertEquals(List.of(-1L, -1L), List.of(data(pipeScan, "offset_before"), data(pipeScan, "offset_after")));
+        assertFalse(pipeScan.path("function_data").has("read_bytes"), "a pipe cannot tell what fscanf consumed");
+        assertEquals(4, data(e.get(2), "read_bytes"));
 
         // F: memory streams are no files
         f.forEach(r -> assertEquals("<not a file>", filename(r), r.toString()));
@@ -143,6 +153,23 @@ class StdioFamilyTest
         assertEquals(Files.size(wide), sum(w, "written_characters"));
         assertFalse(w.stream().anyMatch(r -> r.path("function_data").has("written_bytes")),
             "wide output is not counted in bytes");
+
+        // S: stdin reopened on a file; getchar and scanf read it
+        stdin.forEach(r -> assertEquals(more.toString(), filename(r), r.toString()));
+        assertEquals(List.of(0L, 0L), List.of(data(stdin.getFirst(), "old_fd"), data(stdin.getFirst(), "fd")));
+        assertEquals(List.of(1L, 1L, 2L), counts(stdin.subList(1, 4), "read_bytes"));
+        assertEquals(1, data(stdin.get(3), "matched_items"));
+
+        // X: writing to a read-only stream fails with EBADF; a failed freopen names the file it could not open
+        x.subList(0, 5).forEach(r -> assertEquals(more.toString(), filename(r), r.toString()));
+        assertEquals(List.of("error", "ok", "error"), List.of(state(x.get(1)), state(x.get(2)), state(x.get(3))));
+        assertEquals(List.of(9, 9), List.of(TraceRecords.errno(x.get(1)), TraceRecords.errno(x.get(3))));
+        assertEquals(1, data(x.get(2), "indicator"));
+        assertFalse(x.get(1).path("function_data").has("written_bytes"));
+        final JsonNode failedReopen = x.get(6);
+        assertEquals("error", state(failedReopen));
+        assertEquals(2, TraceRecords.errno(failedReopen));
+        assertEquals(data.resolve("missing/none").toString(), filename(failedReopen));
 
         // Z: fflush(NULL) and fcloseall are about every stream, not one file
         z.forEach(r -> assertEquals("<not a file>", filename(r), r.toString()));
