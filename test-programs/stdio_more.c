@@ -32,6 +32,8 @@
  *  W: w = fopen(DIR/wide.txt, "w+"); fputwc(L'a') [1 char]; putwc(L'b') [1]; fputws(L"cd\n") [3];
  *     fwprintf(L"%d\n", 42) [3]; rewind(w); fgetwc = 'a' [1]; getwc = 'b' [1]; fgetws = L"cd\n" [3];
  *     fwscanf(L"%d") = 1 [2 bytes consumed]; fgetwc = '\n' [1]; fgetwc = WEOF (eof); fclose(w) = 0
+ *  U: setlocale(LC_CTYPE, "C.UTF-8") (not traced); u = fopen(DIR/utf8.txt, "w"); fputws(L"äö") [2 chars,
+ *     4 bytes]; fwprintf(u, L"%lc\n", L'ü') [2 chars, 3 bytes]; fclose(u) = 0
  *  S: freopen(DIR/more.txt, "r", stdin) = stdin (fd 0); getchar = 'a' [1]; getchar_unlocked = 'b' [1];
  *     scanf("%63s") = 1 ["cd": 2 bytes consumed]
  *  X: r = fopen(DIR/more.txt, "r"); fputc('x', r) = EOF (EBADF: read-only); ferror(r) = 1;
@@ -40,6 +42,7 @@
  *  Z: fflush(NULL) = 0; fcloseall() = 0
  */
 #include "common.h"
+#include <locale.h>
 #include <stdarg.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -195,6 +198,14 @@ int main(int argc, char **argv)
     CHECK(fgetwc(w) == L'\n');
     CHECK(fgetwc(w) == WEOF);
     CHECK(fclose(w) == 0);
+
+    /* U */
+    CHECK(setlocale(LC_CTYPE, "C.UTF-8") != NULL);
+    FILE *u = fopen(path_in(dir, "utf8.txt"), "w");
+    CHECK(u != NULL);
+    CHECK(fputws(opaque_wide(L"\u00e4\u00f6"), u) >= 0);
+    CHECK(fwprintf(u, L"%lc\n", (wint_t)L'\u00fc') == 2);
+    CHECK(fclose(u) == 0);
 
     /* S */
     CHECK(freopen(path_in(dir, "more.txt"), "r", stdin) == stdin);

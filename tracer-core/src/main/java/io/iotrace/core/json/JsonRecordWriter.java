@@ -462,36 +462,36 @@ public final class JsonRecordWriter implements AutoCloseable
         throws IOException
     {
         final boolean eof = event.isEof();
-        final long count;
-        final SerializedString key;
-        switch (kind)
+        final SerializedString key = switch (kind)
         {
-            case PRINTED -> { key = WRITTEN_BYTES; count = (int)event.result(); }
-            case PRINTED_WIDE -> { key = WRITTEN_CHARACTERS; count = (int)event.result(); }
-            case PUT_STRING -> { key = WRITTEN_BYTES; count = itemValue(event, function, "length"); }
-            case PUT_WSTRING -> { key = WRITTEN_CHARACTERS; count = itemValue(event, function, "length"); }
-            case PUT_CHAR -> { key = WRITTEN_BYTES; count = 1; }
-            case PUT_WCHAR -> { key = WRITTEN_CHARACTERS; count = 1; }
-            case GET_CHAR -> { key = READ_BYTES; count = eof ? 0 : 1; }
-            case GET_WCHAR -> { key = READ_CHARACTERS; count = eof ? 0 : 1; }
-            case GET_STRING -> { key = READ_BYTES; count = eof ? 0 : itemValue(event, function, "length"); }
-            case GET_WSTRING -> { key = READ_CHARACTERS; count = eof ? 0 : itemValue(event, function, "length"); }
-            case GET_LINE -> { key = READ_BYTES; count = eof ? 0 : event.result(); }
+            case PRINTED, PUT_STRING, PUT_CHAR -> WRITTEN_BYTES;
+            case PRINTED_WIDE, PUT_WSTRING, PUT_WCHAR -> WRITTEN_CHARACTERS;
+            case GET_CHAR, GET_STRING, GET_LINE, SCANNED -> READ_BYTES;
+            case GET_WCHAR, GET_WSTRING -> READ_CHARACTERS;
+            default -> null;
+        };
+        final long count = switch (kind)
+        {
+            case PRINTED, PRINTED_WIDE -> (int)event.result();
+            case PUT_STRING, PUT_WSTRING -> itemValue(event, function, "length");
+            case PUT_CHAR, PUT_WCHAR -> 1;
+            case GET_CHAR, GET_WCHAR -> eof ? 0 : 1;
+            case GET_STRING, GET_WSTRING -> eof ? 0 : itemValue(event, function, "length");
+            case GET_LINE -> eof ? 0 : event.result();
             case SCANNED ->
             {
-                if (!eof)
-                {
-                    beginData();
-                    generator.writeFieldName(MATCHED_ITEMS);
-                    generator.writeNumber((int)event.result());
-                }
                 // bytes consumed, exact where the stream is seekable (its position before and after the call)
                 final long before = itemValue(event, function, "offset_before");
                 final long after = itemValue(event, function, "offset_after");
-                key = READ_BYTES;
-                count = before >= 0 && after >= before ? after - before : -1;
+                yield before >= 0 && after >= before ? after - before : -1;
             }
-            default -> { key = null; count = -1; }
+            default -> -1;
+        };
+        if (ResultKind.SCANNED == kind && !eof)
+        {
+            beginData();
+            generator.writeFieldName(MATCHED_ITEMS);
+            generator.writeNumber((int)event.result());
         }
         if (null != key && count >= 0)
         {

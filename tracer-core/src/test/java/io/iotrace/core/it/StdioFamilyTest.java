@@ -48,6 +48,7 @@ class StdioFamilyTest
         List.of("fmemopen", "fprintf", "fclose", "open_memstream", "fprintf", "fclose");
     private static final List<String> PART_W = List.of("fopen", "fputwc", "putwc", "fputws", "fwprintf", "rewind",
         "fgetwc", "getwc", "fgetws", "__isoc99_fwscanf", "fgetwc", "fgetwc", "fclose");
+    private static final List<String> PART_U = List.of("fopen", "fputws", "fwprintf", "fclose");
     private static final List<String> PART_S = List.of("freopen", "getchar", "getchar_unlocked", "__isoc99_scanf");
     private static final List<String> PART_X =
         List.of("fopen", "fputc", "ferror", "fprintf", "fclose", "fopen", "freopen");
@@ -70,7 +71,7 @@ class StdioFamilyTest
         final List<JsonNode> calls = all.pid(pid).calls();
 
         final List<String> expected = new ArrayList<>();
-        for (final List<String> part : List.of(PART_A, PART_B, PART_C, PART_D, PART_E, PART_F, PART_W, PART_S, PART_X,
+        for (final List<String> part : List.of(PART_A, PART_B, PART_C, PART_D, PART_E, PART_F, PART_W, PART_U, PART_S, PART_X,
             PART_Z))
         {
             part.forEach(name -> expected.add(lfs ? LFS_NAMES.getOrDefault(name, name) : name));
@@ -86,6 +87,7 @@ class StdioFamilyTest
         final List<JsonNode> e = calls.subList(at, at += PART_E.size());
         final List<JsonNode> f = calls.subList(at, at += PART_F.size());
         final List<JsonNode> w = calls.subList(at, at += PART_W.size());
+        final List<JsonNode> utf8 = calls.subList(at, at += PART_U.size());
         final List<JsonNode> stdin = calls.subList(at, at += PART_S.size());
         final List<JsonNode> x = calls.subList(at, at += PART_X.size());
         final List<JsonNode> z = calls.subList(at, at + PART_Z.size());
@@ -153,6 +155,10 @@ class StdioFamilyTest
         assertEquals(Files.size(wide), sum(w, "written_characters"));
         assertFalse(w.stream().anyMatch(r -> r.path("function_data").has("written_bytes")),
             "wide output is not counted in bytes");
+
+        // U: in UTF-8, characters are not bytes: 4 characters written, 7 bytes in the file
+        assertEquals(List.of(2L, 2L), counts(utf8.subList(1, 3), "written_characters"));
+        assertEquals(7, Files.size(data.resolve("utf8.txt")));
 
         // S: stdin reopened on a file; getchar and scanf read it
         stdin.forEach(r -> assertEquals(more.toString(), filename(r), r.toString()));
