@@ -152,6 +152,28 @@ public class GenerateWrappers
         return String.join(", ", parts);
     }
 
+    /** The real symbol called: the row's own, or the v-function of a {@code forward=} row. */
+    static String realName(final FunctionInfo r)
+    {
+        return null != r.forwardTo() ? r.forwardTo() : r.name();
+    }
+
+    /** Parameters of the real symbol: a {@code forward=} row's v-function takes a va_list for the {@code ...}. */
+    static String realParams(final FunctionInfo r)
+    {
+        if (null == r.forwardTo())
+        {
+            return protoParams(r);
+        }
+        final List<String> parts = new ArrayList<>();
+        for (final CParameter p : r.parameters())
+        {
+            parts.add(p.text());
+        }
+        parts.add("va_list " + r.variadic().name());
+        return String.join(", ", parts);
+    }
+
     static String callArgs(final FunctionInfo r)
     {
         final List<String> parts = new ArrayList<>();
@@ -173,7 +195,7 @@ public class GenerateWrappers
         final StringBuilder s = new StringBuilder();
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
-        s.append("#include <aio.h>\n#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
+        s.append("#include <aio.h>\n#include <stdarg.h>\n#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n#include <wchar.h>\n\n");
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
@@ -202,7 +224,7 @@ public class GenerateWrappers
             if (wrapsSymbol(r))
             {
                 s.append("typedef ").append(r.returnType()).append(" (*").append(realType(r)).append(")(")
-                    .append(protoParams(r)).append(");\n");
+                    .append(realParams(r)).append(");\n");
             }
         }
         s.append("\n/* resolved lazily; NULL until then (written atomically, the same value by every writer) */\n");
@@ -221,6 +243,9 @@ public class GenerateWrappers
         s.append(" *   else: unknown fd arguments are discovered, slots filled, the real call timed (guard released\n");
         s.append(" *   around it so nested and signal-handler calls are traced), result/status/strings encoded,\n");
         s.append(" *   effects applied to the known-fd table, the event published, errno restored. */\n");
+        s.append("/* no extern-inline bodies or macros of libc functions (getc_unlocked, fread_unlocked at -O2): the\n");
+        s.append(" * wrappers define those symbols themselves */\n");
+        s.append("#ifndef __NO_INLINE__\n#define __NO_INLINE__ 1\n#endif\n");
         s.append("#include \"iotrace_runtime.h\"\n\n");
         s.append("void *iotrace_real_fns[IOTRACE_REAL_COUNT];\n\n");
         s.append("const char *const iotrace_real_names[IOTRACE_REAL_COUNT] = {\n");
@@ -228,7 +253,7 @@ public class GenerateWrappers
         {
             if (wrapsSymbol(r))
             {
-                s.append("    \"").append(r.name()).append("\",\n");
+                s.append("    \"").append(realName(r)).append("\",\n");
             }
         }
         s.append("};\n");
@@ -236,7 +261,7 @@ public class GenerateWrappers
         {
             if (!meta(r))
             {
-                wrapper(s, r);
+                wrapper(s, r, redirectedByHeaders(r, rows));
             }
         }
         for (final FunctionInfo r : rows)
@@ -293,12 +318,22 @@ public class GenerateWrappers
             case STREAM_STATUS -> "EOF";
             case READ_ITEMS, WRITTEN_ITEMS -> "0";
             case ERRCODE, DIR_ENTRY_R -> "ENOSYS";
-            case POINTER, DIR_ENTRY -> "NULL";
-            default -> "-1";
+            case POINTER, DIR_ENTRY, GET_STRING, GET_WSTRING -> "NULL";
+            case PUT_WCHAR, GET_WCHAR -> "WEOF";
+            default -> "-1"; // EOF too
         };
     }
 
-    static void wrapper(final StringBuilder s, final FunctionInfo r)
+    /**
+     * glibc's headers (C99 and later) declare fscanf as an alias of __isoc99_fscanf: a row X whose table also has
+     * __isoc99_X gets its wrapper defined under another C name with the asm label X, or the two would collide.
+     */
+    static boolean redirectedByHeaders(final FunctionInfo r, final List<FunctionInfo> rows)
+    {
+        return rows.stream().anyMatch(o -> o.name().equals("__isoc99_" + r.name()));
+    }
+
+    static void wrapper(final StringBuilder s, final FunctionInfo r, final boolean redirected)
     {
         s.append("\n/* ").append(r.id()).append(" ").append(r.name()).append(": record `");
         s.append(String.join(" ", Arrays.stream(r.items()).map(i -> i.name() + ":" + i.kind().tableName() +
@@ -340,9 +375,45 @@ public class GenerateWrappers
             }
             return;
         }
-        s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space)
-            .append(r.name()).append("(").append(protoParams(r)).append(")\n{\n");
-        readVariadic(s, r);
+        if (null != r.forwardTo())
+        {
+            // the `...` cannot be handed on: the exported function makes a va_list, the body (below) takes it
+            s.append("static ").append(r.returnType()).append(space).append(forwardBody(r)).append("(")
+                .append(realParams(r)).append(");\n");
+            final String exported = redirected ? "iotrace_exported_" + r.name() : r.name();
+            if (redirected)
+            {
+                s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space).append(exported).append("(")
+                    .append(protoParams(r)).append(") __asm__(\"").append(r.name()).append("\");\n");
+            }
+            s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space).append(exported).append("(")
+                .append(protoParams(r)).append(")\n{\n");
+            s.append("    va_list it_ap;\n    va_start(it_ap, ").append(r.parameters().getLast().name()).append(");\n");
+            final List<String> args = new ArrayList<>();
+            r.parameters().forEach(p -> args.add(p.name()));
+            args.add("it_ap");
+            s.append("    ").append(r.returnType()).append(" it_r = ").append(forwardBody(r)).append("(")
+                .append(String.join(", ", args)).append(");\n");
+            s.append("    va_end(it_ap);\n    return it_r;\n}\n");
+            s.append("static ").append(r.returnType()).append(space).append(forwardBody(r)).append("(")
+                .append(realParams(r)).append(")\n{\n");
+        }
+        else
+        {
+            final String exported = redirected ? "iotrace_exported_" + r.name() : r.name();
+            if (redirected)
+            {
+                s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space).append(exported).append("(")
+                    .append(protoParams(r)).append(") __asm__(\"").append(r.name()).append("\");\n");
+            }
+            s.append("IOTRACE_EXPORT ").append(r.returnType()).append(space)
+                .append(exported).append("(").append(protoParams(r)).append(")\n{\n");
+        }
+
+        if (null == r.forwardTo())
+        {
+            readVariadic(s, r);
+        }
         body(s, r);
     }
 
@@ -496,7 +567,7 @@ public class GenerateWrappers
             {
                 s.append("    uint64_t item_").append(i.name()).append(" = (uint64_t)(uintptr_t)(")
                     .append(i.expression()).append(");\n");
-                if (i.kind().isScalar())
+                if (i.kind().isScalar()) // a string item computed after the call is copied with the strings below
                 {
                     s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name())
                         .append(");\n");
@@ -594,6 +665,11 @@ public class GenerateWrappers
             .append(", it_sys);\n    }\n}\n");
     }
 
+    static String forwardBody(final FunctionInfo r)
+    {
+        return "iotrace_body_" + r.name();
+    }
+
     static void strings(final StringBuilder s, final FunctionInfo r, final String indent)
     {
         for (final RecordItem i : r.items())
@@ -619,10 +695,11 @@ public class GenerateWrappers
         final String failed = "        it_status |= IOTRACE_STATUS_FAILED;\n";
         return switch (r.resultKind())
         {
-            case FD, WRITTEN_BYTES, STATUS, NEW_OFFSET, PID, VALUE ->
+            case FD, WRITTEN_BYTES, STATUS, NEW_OFFSET, PID ->
                 "    if (ret == -1)\n" + failed;
             case AIO_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0 && (" +
                 valueOf(r, r.item("lio_opcode")) + " & 127) == LIO_READ)\n        it_status |= IOTRACE_STATUS_EOF;\n";
+            case VALUE -> "    if (ret == (__typeof__(ret))-1)\n" + failed; // also wint_t (ungetwc: WEOF)
             case READ_BYTES -> "    if (ret == -1)\n" + failed + "    else if (ret == 0)\n" +
                 "        it_status |= IOTRACE_STATUS_EOF;\n";
             case NONE -> "";
@@ -648,7 +725,30 @@ public class GenerateWrappers
                 final String stream = valueOf(r, r.itemOfKind(ArgKind.STREAM));
                 yield "    if (ret < nmemb && iotrace_stream_error(" + stream + "))\n" + failed;
             }
+            case PRINTED, PRINTED_WIDE -> "    if (ret < 0)\n" + failed;
+            case PUT_STRING, PUT_WSTRING, PUT_CHAR -> "    if (ret == EOF)\n" + failed;
+            case PUT_WCHAR -> "    if (ret == WEOF)\n" + failed;
+            case GET_CHAR -> endOfInput(r, "ret == EOF");
+            case GET_WCHAR -> endOfInput(r, "ret == WEOF");
+            case GET_STRING, GET_WSTRING -> endOfInput(r, "ret == NULL");
+            case GET_LINE -> endOfInput(r, "ret == -1");
+            case SCANNED -> endOfInput(r, "ret == EOF");
         };
+    }
+
+    /**
+     * A stdio input call's end-of-input result: eof when the stream's end-of-file indicator is set and its error
+     * indicator is not, else failed (read error, or a bad argument that set neither).
+     */
+    static String endOfInput(final FunctionInfo r, final String endCondition)
+    {
+        final String stream = "(FILE *)(uintptr_t)" + valueOf(r, r.item("stream")); // stdin: a computed item
+        return "    if (" + endCondition + ") {\n" +
+            "        if (iotrace_stream_eof(" + stream + ") && !iotrace_stream_error(" + stream + "))\n" +
+            "            it_status |= IOTRACE_STATUS_EOF;\n" +
+            "        else\n" +
+            "            it_status |= IOTRACE_STATUS_FAILED;\n" +
+            "    }\n";
     }
 
     static String effectCode(final FunctionInfo r)
@@ -665,6 +765,10 @@ public class GenerateWrappers
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
             case FCLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
+            case POPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
+            // freopen closes the old descriptor even when it fails; fcloseall closes no descriptor (glibc)
+            case FREOPEN -> "    iotrace_fd_clear((int)" + valueOf(r, r.item("old_fd")) + ");\n" +
+                "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table

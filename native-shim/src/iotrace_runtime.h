@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "clock.h"
 #include "raw_syscall.h"
@@ -153,10 +154,16 @@ static inline void iotrace_fd_clear(int fd)
         __atomic_fetch_and(&iotrace_fd_bits[fd >> 6], ~(1ULL << (fd & 63)), __ATOMIC_RELAXED);
 }
 
+/* glibc's flag of streams built on a descriptor (libio's _IO_IS_FILEBUF; not in the public headers): memory
+ * streams (open_memstream) lack it and leave _fileno 0, which must not be taken for stdin */
+#define IOTRACE_IO_IS_FILEBUF 0x2000
+
 /* fileno without the stream lock and without touching errno; -1 for NULL or a stream without fd */
 static inline int iotrace_stream_fd(FILE *stream)
 {
-    return stream != NULL ? stream->_fileno : -1;
+    if (stream == NULL || (stream->_flags & IOTRACE_IO_IS_FILEBUF) == 0)
+        return -1;
+    return stream->_fileno >= 0 ? stream->_fileno : -1; /* fopencookie/fmemopen: -2 */
 }
 
 /* the size a stat-family call filled in (struct stat or stat64), 0 when it failed */
@@ -173,14 +180,15 @@ static inline uint64_t iotrace_fd_inode(int fd)
 }
 
 /* feof/ferror without the stream lock (and NULL-safe: fread/fwrite of 0 bytes never touch the stream) */
+/* (the flag bits themselves: feof_unlocked/ferror_unlocked are traced symbols of this library) */
 static inline int iotrace_stream_eof(FILE *stream)
 {
-    return stream != NULL && feof_unlocked(stream);
+    return stream != NULL && __feof_unlocked_body(stream);
 }
 
 static inline int iotrace_stream_error(FILE *stream)
 {
-    return stream != NULL && ferror_unlocked(stream);
+    return stream != NULL && __ferror_unlocked_body(stream);
 }
 
 /* ---- libc's syscall() -------------------------------------------------------------------------------------- */
@@ -242,6 +250,21 @@ static inline uint32_t iotrace_uring_setup_flags(const void *params)
  * buffer valid until the next call of this thread */
 const char *iotrace_fd_proc_name(long fd);
 #define IOTRACE_FD_PROC_NAME(ret) iotrace_fd_proc_name((long)(ret))
+/* ---- stdio rows (stdio_support.c) ------------------------------------------------------------------------- */
+
+/* what /proc names the descriptor of a stream ("/tmp/#123 (deleted)" for tmpfile); "" when it has none.
+ * The text is in a per-thread buffer, valid until the thread's next call. */
+const char *iotrace_stream_path(FILE *stream);
+
+/* the stream's position by the real ftello64 (state and errno unchanged), -1 when unseekable or NULL */
+int64_t iotrace_stream_tell(FILE *stream);
+
+/* strlen/wcslen of a call's string argument or result, 0 for NULL; out of line so no nonnull attribute of a
+ * libc prototype (fputs's s) lets the compiler drop the NULL check */
+size_t iotrace_strlen(const char *s);
+size_t iotrace_wcslen(const wchar_t *s);
+#define IOTRACE_STRLEN(s) iotrace_strlen(s)
+#define IOTRACE_WCSLEN(s) iotrace_wcslen(s)
 
 /* ---- exec ------------------------------------------------------------------------------------------------- */
 

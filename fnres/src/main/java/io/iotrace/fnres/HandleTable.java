@@ -227,6 +227,63 @@ public final class HandleTable
     }
 
     /**
+     * A FILE* without a descriptor now exists (fmemopen, open_memstream): its records are named {@code name}.
+     *
+     * @param stream  the FILE* address.
+     * @param name    what its records are named (e.g. "&lt;not a file&gt;").
+     * @param timeEnd end of the call.
+     */
+    public void streamOpenedWithoutFd(final long stream, final String name, final long timeEnd)
+    {
+        streams.opened(stream, StreamTable.NO_FD, name, timeEnd);
+    }
+
+    /**
+     * freopen(path, mode, stream) ran from timeStart to timeEnd: the old stream and its descriptor are closed (also
+     * when the call failed); on success the result stream and its new descriptor name newPath, or, for a NULL
+     * path, the file the old stream named. A stream that was never opened here (stdin, stdout, stderr) is known by
+     * its descriptor, oldFd.
+     *
+     * @param stream    the FILE* passed in.
+     * @param oldFd     its descriptor before the call, or -1.
+     * @param newPath   absolute path of the file reopened, or null when the call had no path (same file).
+     * @param result    the FILE* returned, 0 when the call failed.
+     * @param newFd     the result's descriptor, or -1.
+     * @param timeStart start of the call.
+     * @param timeEnd   end of the call.
+     * @return the file the call is about: newPath (also when the call failed, as for a failed fopen), else the
+     *         old stream's file; null when neither is known.
+     */
+    public String streamReopened(
+        final long stream,
+        final int oldFd,
+        final String newPath,
+        final long result,
+        final int newFd,
+        final long timeStart,
+        final long timeEnd)
+    {
+        String oldName = streams.name(stream, timeStart, fds);
+        if (null == oldName && oldFd >= 0)
+        {
+            oldName = fds.name(oldFd, timeStart);
+        }
+        final boolean streamKnown = StreamTable.NO_FD != streams.fd(stream);
+        streams.closed(stream, timeStart, timeEnd, fds);
+        if (!streamKnown && oldFd >= 0)
+        {
+            fds.closed(oldFd, timeStart, timeEnd);
+        }
+        final String name = null != newPath ? newPath : oldName;
+        if (0 != result)
+        {
+            fds.opened(newFd, name, timeEnd);
+            streams.opened(result, newFd < 0 ? StreamTable.NO_FD : newFd, name, timeEnd);
+        }
+        return name;
+    }
+
+    /**
      * fclose(stream): the stream and its fd are gone (the C library closes the fd without a visible close call).
      * A stream opened at the same address after timeStart is a later reuse and stays.
      *

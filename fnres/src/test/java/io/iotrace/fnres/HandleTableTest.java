@@ -320,6 +320,60 @@ class HandleTableTest
     }
 
     @Test
+    void shouldNameAReopenedStreamByItsNewFile()
+    {
+        final long stream = 0x5000L;
+        table.fdOpened(3, "/data/a", 10);
+        table.streamOpened(stream, 3, 10);
+
+        assertEquals("/data/b", table.streamReopened(stream, 3, "/data/b", stream, 3, 20, 21));
+        assertEquals("/data/b", table.streamName(stream, 30));
+        assertEquals("/data/b", table.fdName(3, 30));
+        assertEquals("/data/a", table.streamName(stream, 15), "a late record of the old stream");
+
+        assertEquals("/data/b", table.streamReopened(stream, 3, null, stream, 4, 40, 41), "NULL path: same file");
+        assertEquals("/data/b", table.fdName(4, 50));
+        assertNull(table.fdName(3, 50), "the old descriptor is closed");
+        assertEquals(2, table.size());
+    }
+
+    @Test
+    void shouldCloseTheOldStreamWhenReopenFails()
+    {
+        final long stream = 0x6000L;
+        table.fdOpened(3, "/data/a", 10);
+        table.streamOpened(stream, 3, 10);
+
+        assertEquals("/missing/b", table.streamReopened(stream, 3, "/missing/b", 0, -1, 20, 21));
+        assertNull(table.streamName(stream, 30));
+        assertNull(table.fdName(3, 30));
+    }
+
+    @Test
+    void shouldReopenAStandardStreamKnownByItsDescriptorOnly()
+    {
+        final long stdout = 0x7000L;
+        table.fdOpened(1, "/dev/pts/0", 1);
+
+        assertEquals("/data/out", table.streamReopened(stdout, 1, "/data/out", stdout, 1, 20, 21));
+        assertEquals("/data/out", table.streamName(stdout, 30));
+        assertEquals("/data/out", table.fdName(1, 30));
+    }
+
+    @Test
+    void shouldNameAMemoryStreamWithoutDescriptor()
+    {
+        final long stream = 0x8000L;
+        table.fdOpened(0, "/dev/null", 1);
+        table.streamOpenedWithoutFd(stream, "<not a file>", 10);
+
+        assertEquals("<not a file>", table.streamName(stream, 20));
+        assertEquals(-1, table.streamFd(stream));
+        assertEquals("<not a file>", table.streamClosed(stream, 30, 31));
+        assertEquals("/dev/null", table.fdName(0, 40), "no descriptor was closed with it");
+    }
+
+    @Test
     void shouldReturnNullForUnknownStream()
     {
         assertNull(table.streamName(0x3000L, 1));

@@ -362,7 +362,11 @@ public final class ProcessTrace implements MessageHandler
             }
             case USE:
             {
-                if (f.streamSlot() >= 0)
+                if (f.streamSlot() >= 0 && 0 == e.slot(f.streamSlot()))
+                {
+                    name = NOT_A_FILE; // fflush(NULL): every output stream, no one file
+                }
+                else if (f.streamSlot() >= 0)
                 {
                     final long stream = e.slot(f.streamSlot());
                     fileType = FILE_TYPE_STREAM;
@@ -557,6 +561,36 @@ public final class ProcessTrace implements MessageHandler
                 }
                 break;
             }
+            case FREOPEN:
+                name = reopened(e, f, table, ok);
+                unresolvedHandle = hex(e.slot(f.streamSlot()));
+                break;
+            case POPEN:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    // the pipe as /proc names it, like pipe()'s ends
+                    name = "pipe:[" + e.slot(f.slotOf("inode")) + "]";
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    table.fdOpened(fd, name, te);
+                    table.streamOpened(e.result(), fd, te);
+                }
+                break;
+            }
+            case MEMSTREAM:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    fileType = FILE_TYPE_STREAM;
+                    handle = e.result();
+                    table.streamOpenedWithoutFd(e.result(), NOT_A_FILE, te);
+                }
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;
@@ -574,6 +608,23 @@ public final class ProcessTrace implements MessageHandler
                 " (tid " + e.tid() + ")");
         }
         tracedFilename = name;
+    }
+
+    /**
+     * freopen(path, mode, stream): the old stream and its descriptor are closed (even when the call fails); on
+     * success the result stream and its new descriptor name path, or the old file when path is NULL (recorded "").
+     *
+     * @return the record's file name: the new file, else the old one.
+     */
+    private String reopened(final DecodedEvent e, final FunctionInfo f, final HandleTable table, final boolean ok)
+    {
+        final long stream = e.slot(f.streamSlot());
+        final String path = f.pathString() >= 0 ? e.string(f.pathString()) : "";
+        final String newPath = path.isEmpty() ? null : table.absolutePath(HandleTable.AT_FDCWD, path);
+        fileType = FILE_TYPE_STREAM;
+        handle = ok ? e.result() : stream;
+        return table.streamReopened(stream, (int)e.slot(f.slotOf("old_fd")), newPath, ok ? e.result() : 0,
+            fd(e, f.fdSlot()), e.timeStart(), e.timeEnd());
     }
 
     private static int fd(final DecodedEvent e, final int slot)

@@ -236,6 +236,29 @@ final class TraceResume
                     table.mapped(address, length, name);
                 }
             }
+            case FREOPEN, POPEN ->
+            {
+                final int fd = intField(r, "function_data.fd");
+                final long stream = hexField(r, "file_type.stream");
+                final int oldFd = intField(r, "function_data.old_fd"); // freopen closed it, even when it failed
+                if (oldFd >= 0 && oldFd != fd)
+                {
+                    table.fdClosed(oldFd, Long.MAX_VALUE, Long.MAX_VALUE);
+                }
+                if (ok && named && fd >= 0 && 0 != stream)
+                {
+                    table.fdOpened(fd, name, 0);
+                    table.streamOpened(stream, fd, 0);
+                }
+            }
+            case MEMSTREAM ->
+            {
+                final long stream = hexField(r, "file_type.stream");
+                if (ok && 0 != stream)
+                {
+                    table.streamOpenedWithoutFd(stream, NOT_A_FILE, 0);
+                }
+            }
             default ->
             {
                 // fork, exec: nothing to rebuild in this incarnation's table

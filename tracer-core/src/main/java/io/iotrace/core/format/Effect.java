@@ -25,7 +25,13 @@ public enum Effect
     /** The result address is a mapping of {@code length} bytes of the file {@code path} (sem_open). */
     MAPFILE("mapfile"),
     /** The result fd is a handle without a path (io_uring ring, memfd): named by the string item proc_name. */
-    ANON("anon");
+    ANON("anon"),
+    /** freopen: `stream` (its old descriptor `old_fd`) is closed; the result names `path` (or the old file). */
+    FREOPEN("freopen"),
+    /** popen: the result stream and its descriptor `fd` name the pipe pipe:[`inode`]. */
+    POPEN("popen"),
+    /** fmemopen, open_memstream: the result stream is in memory, its records are &lt;not a file&gt;. */
+    MEMSTREAM("memstream");
 
     private final String tableName;
 

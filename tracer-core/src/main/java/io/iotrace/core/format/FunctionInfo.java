@@ -30,9 +30,14 @@ public final class FunctionInfo
     public static final String FLAG_SYSCALL_DISPATCH = "syscall_dispatch";
     /** Flag word: the call submits work the trace does not see (io_uring_enter): warned once per process. */
     public static final String FLAG_OPAQUE = "opaque";
-    /** Every flag word the table may use ({@code sys=<name>} is the flag sys with a name). */
+    /** Every flag word the table may use ({@code sys=<name>} is the flag sys with a name; forward=<name>). */
     public static final Set<String> FLAGS = Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE,
         FLAG_META, FLAG_SYS, FLAG_SYSCALL_ONLY, FLAG_SYSCALL_DISPATCH, FLAG_OPAQUE);
+    /**
+     * Flag word prefix: {@code forward=<v-function>}: a variadic function whose {@code ...} the wrapper cannot
+     * forward (fprintf) calls the real v-function (vfprintf) with a va_list instead.
+     */
+    public static final String FLAG_FORWARD_PREFIX = "forward=";
 
     private final int id;
     private final String name;
@@ -338,6 +343,22 @@ public final class FunctionInfo
     public Set<String> flags()
     {
         return flags;
+    }
+
+    /**
+     * @return the v-function a variadic row calls with a va_list ({@code forward=<name>}), or null; the params
+     *         of such a row end in a bare {@code ...} (its {@link #variadic()} is the va_list {@code it_ap}).
+     */
+    public String forwardTo()
+    {
+        for (final String flag : flags)
+        {
+            if (flag.startsWith(FLAG_FORWARD_PREFIX))
+            {
+                return flag.substring(FLAG_FORWARD_PREFIX.length());
+            }
+        }
+        return null;
     }
 
     /** @param flag a flag word. @return true if the row has it. */

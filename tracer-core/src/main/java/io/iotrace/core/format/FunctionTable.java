@@ -41,6 +41,9 @@ public final class FunctionTable
     private static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
     private static final Pattern PARAM = Pattern.compile("^(.*?)([A-Za-z_][A-Za-z0-9_]*)\\s*(\\[\\s*[0-9]*\\s*\\])?$");
 
+    /** The variadic "parameter" of a row with flag forward=<name>: the va_list the wrapper hands on. */
+    private static final CParameter FORWARDED_VARIADIC = new CParameter("va_list", "it_ap", "...");
+
     private static volatile FunctionTable defaultTable;
 
     private final FunctionInfo[] byId;
@@ -202,7 +205,9 @@ public final class FunctionTable
                 effect = e;
             }
             else if (FunctionInfo.FLAGS.contains(word) ||
-                word.startsWith(FunctionInfo.FLAG_SYS + "=") && NAME.matcher(word.substring(4)).matches())
+                word.startsWith(FunctionInfo.FLAG_SYS + "=") && NAME.matcher(word.substring(4)).matches() ||
+                (word.startsWith(FunctionInfo.FLAG_FORWARD_PREFIX) &&
+                NAME.matcher(word.substring(FunctionInfo.FLAG_FORWARD_PREFIX.length())).matches()))
             {
                 flags.add(word);
             }
@@ -246,12 +251,20 @@ public final class FunctionTable
                 }
                 afterEllipsis = true;
                 final String rest = part.substring(3).strip();
-                if (rest.isEmpty())
+                if (rest.isEmpty() && !parameters.isEmpty())
+                {
+                    // forwarded as a va_list to the real v-function (flag forward=<name>, checked later)
+                    variadics.add(FORWARDED_VARIADIC);
+                }
+                else if (rest.isEmpty())
                 {
                     throw new IllegalArgumentException(
                         "'...' needs '<type> <name>' (the variadic argument the wrapper reads)");
                 }
-                variadics.add(parseParameter(rest));
+                else
+                {
+                    variadics.add(parseParameter(rest));
+                }
             }
             else if (afterEllipsis)
             {
@@ -375,12 +388,25 @@ public final class FunctionTable
                     "=<C expression>)");
             }
         }
+        if ((null != row.forwardTo()) != (FORWARDED_VARIADIC == row.variadic()))
+        {
+            throw new IllegalArgumentException(
+                "a bare '...' parameter and the flag forward=<v-function> go together (the wrapper calls the " +
+                "real v-function with a va_list)");
+        }
         if (row.hasFlag(FunctionInfo.FLAG_SYSCALL_DISPATCH))
         {
             if (null == row.variadic() || 1 != row.parameters().size() || !"long".equals(row.returnType()))
             {
                 throw new IllegalArgumentException(
                     "syscall_dispatch is for long syscall(long <number>, ... long <name>)");
+            }
+        }
+        else if (FORWARDED_VARIADIC == row.variadic())
+        {
+            if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
+            {
+                throw new IllegalArgumentException("forward=<v-function> excludes variadic_mode/variadic_arg");
             }
         }
         else if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) || row.hasFlag(FunctionInfo.FLAG_VARIADIC_ARG))
@@ -410,6 +436,7 @@ public final class FunctionTable
             throw new IllegalArgumentException(
                 row.resultKind().tableName() + " needs a stream record item and a parameter nmemb");
         }
+        checkStdio(row);
         switch (row.effect())
         {
             case FCNTL ->
@@ -482,6 +509,48 @@ public final class FunctionTable
             (0 > row.pathString() || null == row.item("length") || ArgKind.SIZE != row.item("length").kind()))
         {
             throw new IllegalArgumentException("effect mapfile needs a path item and an item length:size");
+        }
+    }
+
+    /** What the stdio result kinds and effects read from a row. */
+    private static void checkStdio(final FunctionInfo row)
+    {
+        final List<String> needed = new ArrayList<>();
+        switch (row.resultKind())
+        {
+            case PUT_STRING, PUT_WSTRING, GET_STRING, GET_WSTRING -> needed.add("length");
+            case SCANNED -> needed.addAll(List.of("offset_before", "offset_after"));
+            default ->
+            {
+            }
+        }
+        switch (row.resultKind())
+        {
+            case GET_CHAR, GET_WCHAR, GET_STRING, GET_WSTRING, GET_LINE, SCANNED -> needed.add("stream");
+            default ->
+            {
+            }
+        }
+        switch (row.effect())
+        {
+            case FREOPEN -> needed.addAll(List.of("stream", "old_fd", "fd"));
+            case POPEN -> needed.addAll(List.of("fd", "inode"));
+            default ->
+            {
+            }
+        }
+        for (final String name : needed)
+        {
+            final RecordItem item = row.item(name);
+            if (null == item || !item.kind().isScalar() || ("stream".equals(name) && ArgKind.STREAM != item.kind()))
+            {
+                throw new IllegalArgumentException("result kind " + row.resultKind().tableName() + " / effect " +
+                    row.effect().tableName() + " needs a scalar record item named " + name);
+            }
+        }
+        if ((Effect.FREOPEN == row.effect() || Effect.POPEN == row.effect()) && !row.item("fd").post())
+        {
+            throw new IllegalArgumentException("effect " + row.effect().tableName() + ": item fd must be @post");
         }
     }
 

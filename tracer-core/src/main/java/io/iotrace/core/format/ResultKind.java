@@ -26,7 +26,35 @@ public enum ResultKind
     /** readdir_r: error number returned (as errcode); end of directory when it set *result to NULL. */
     DIR_ENTRY_R("dir_entry_r"),
     /** aio_return: ssize_t, failed when -1; read_bytes or written_bytes by the item lio_opcode. */
-    AIO_BYTES("aio_bytes");
+    AIO_BYTES("aio_bytes"),
+    // ---- stdio (FILE*): counts a stream call returns or that follow from its arguments
+    /** int bytes written (fprintf family), failed when negative -> written_bytes. */
+    PRINTED("printed"),
+    /** int wide characters written (fwprintf family), failed when negative -> written_characters. */
+    PRINTED_WIDE("printed_wide"),
+    /** int, failed when EOF; bytes written = the item {@code length} (fputs: strlen, puts: strlen + 1). */
+    PUT_STRING("put_string"),
+    /** int, failed when EOF (-1); wide characters written = the item {@code length} (fputws: wcslen). */
+    PUT_WSTRING("put_wstring"),
+    /** int character written or EOF (fputc): 1 byte -> written_bytes. */
+    PUT_CHAR("put_char"),
+    /** wint_t wide character written or WEOF (fputwc): 1 character -> written_characters. */
+    PUT_WCHAR("put_wchar"),
+    /** int character read or EOF (fgetc): eof/failed by feof/ferror; read_bytes 1 (0 at eof). */
+    GET_CHAR("get_char"),
+    /** wint_t wide character read or WEOF (fgetwc): eof/failed by feof/ferror; read_characters 1 (0 at eof). */
+    GET_WCHAR("get_wchar"),
+    /** char* or NULL (fgets): eof/failed by feof/ferror; read_bytes = the item {@code length} (strlen of the result). */
+    GET_STRING("get_string"),
+    /** wchar_t* or NULL (fgetws): eof/failed by feof/ferror; read_characters = the item {@code length}. */
+    GET_WSTRING("get_wstring"),
+    /** ssize_t bytes read or -1 (getline): eof when feof and not ferror, else failed; read_bytes. */
+    GET_LINE("get_line"),
+    /**
+     * int items matched or EOF (fscanf): EOF is eof when feof and not ferror, else failed; matched_items, and
+     * read_bytes = {@code offset_after - offset_before} when both are known (stream positions, -1 when unseekable).
+     */
+    SCANNED("scanned");
 
     private final String tableName;
 

@@ -80,6 +80,9 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString WRITTEN_BYTES = new SerializedString("written_bytes");
     static final SerializedString NEW_OFFSET = new SerializedString("new_offset_relative_to_beginning_of_file");
     static final SerializedString FD = new SerializedString("fd");
+    static final SerializedString READ_CHARACTERS = new SerializedString("read_characters");
+    static final SerializedString WRITTEN_CHARACTERS = new SerializedString("written_characters");
+    static final SerializedString MATCHED_ITEMS = new SerializedString("matched_items");
     static final SerializedString HOW = new SerializedString("how");
     static final SerializedString HOW_START = new SerializedString("start");
     static final SerializedString HOW_FIRST_USE = new SerializedString("first_use");
@@ -482,8 +485,62 @@ public final class JsonRecordWriter implements AutoCloseable
                 writeHex(event.result());
                 break;
             default:
+                writeStdioCounts(event, function, resultKind);
                 break;
         }
+    }
+
+    /**
+     * The counts of the stdio result kinds: bytes where they are exact, wide characters (not bytes) for the wide
+     * functions, under keys that say which.
+     */
+    private void writeStdioCounts(final DecodedEvent event, final FunctionInfo function, final ResultKind kind)
+        throws IOException
+    {
+        final boolean eof = event.isEof();
+        final SerializedString key = switch (kind)
+        {
+            case PRINTED, PUT_STRING, PUT_CHAR -> WRITTEN_BYTES;
+            case PRINTED_WIDE, PUT_WSTRING, PUT_WCHAR -> WRITTEN_CHARACTERS;
+            case GET_CHAR, GET_STRING, GET_LINE, SCANNED -> READ_BYTES;
+            case GET_WCHAR, GET_WSTRING -> READ_CHARACTERS;
+            default -> null;
+        };
+        final long count = switch (kind)
+        {
+            case PRINTED, PRINTED_WIDE -> (int)event.result();
+            case PUT_STRING, PUT_WSTRING -> itemValue(event, function, "length");
+            case PUT_CHAR, PUT_WCHAR -> 1;
+            case GET_CHAR, GET_WCHAR -> eof ? 0 : 1;
+            case GET_STRING, GET_WSTRING -> eof ? 0 : itemValue(event, function, "length");
+            case GET_LINE -> eof ? 0 : event.result();
+            case SCANNED ->
+            {
+                // bytes consumed, exact where the stream is seekable (its position before and after the call)
+                final long before = itemValue(event, function, "offset_before");
+                final long after = itemValue(event, function, "offset_after");
+                yield before >= 0 && after >= before ? after - before : -1;
+            }
+            default -> -1;
+        };
+        if (ResultKind.SCANNED == kind && !eof)
+        {
+            beginData();
+            generator.writeFieldName(MATCHED_ITEMS);
+            generator.writeNumber((int)event.result());
+        }
+        if (null != key && count >= 0)
+        {
+            beginData();
+            generator.writeFieldName(key);
+            generator.writeNumber(count);
+        }
+    }
+
+    private static long itemValue(final DecodedEvent event, final FunctionInfo function, final String itemName)
+    {
+        final int slot = function.slotOf(itemName);
+        return slot >= 0 ? event.slot(slot) : -1;
     }
 
     private void writeFlags(final FlagNames names, final long value) throws IOException

@@ -95,6 +95,15 @@ class FunctionTableTest
             List.of(execve.effect().tableName(), String.join(" ", execve.flags())));
         assertTrue(table.byName("fork").parameters().isEmpty());
         assertEquals(new CParameter("unsigned long", "arg", "unsigned long arg"), table.byName("fcntl").variadic());
+
+        // a variadic stdio row hands its `...` on as a va_list to the real v-function
+        final FunctionInfo fprintf = table.byName("fprintf");
+        assertEquals("vfprintf", fprintf.forwardTo());
+        assertEquals("va_list", fprintf.variadic().type());
+        assertEquals(ResultKind.PRINTED, fprintf.resultKind());
+        assertEquals(null, table.byName("vfprintf").forwardTo());
+        assertEquals(Effect.FREOPEN, table.byName("freopen").effect());
+        assertTrue(table.byName("tmpfile").item("path").post(), "a string computed after the call");
     }
 
     @Test
@@ -138,6 +147,14 @@ class FunctionTableTest
             "effect anon needs a string item proc_name:str");
         assertRejected("aio_bytes without opcode", "70 | f | ssize_t | int a | a:int | aio_bytes | use\n",
             "result aio_bytes needs scalar items lio_opcode and aiocb");
+        assertRejected("bare ... without forward", "70 | f | int | int a, ... | a:int | status | use\n",
+            "a bare '...' parameter and the flag forward=<v-function> go together");
+        assertRejected("forward without bare ...", "70 | f | int | int a | a:int | printed | use forward=vf\n",
+            "a bare '...' parameter and the flag forward=<v-function> go together");
+        assertRejected("put_string without length", "70 | f | int | const char *s | - | put_string | use\n",
+            "needs a scalar record item named length");
+        assertRejected("freopen fd not @post", "70 | f | FILE * | const char *path, FILE *stream | " +
+            "stream:stream old_fd:fd=1 fd:fd=2 | stream | freopen\n", "item fd must be @post");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",

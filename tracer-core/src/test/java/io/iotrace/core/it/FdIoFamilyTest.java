@@ -34,11 +34,15 @@ class FdIoFamilyTest
         final TracedRun.Outcome run = TracedRun.program(program, data.toString()).run(work);
         assertEquals(0, run.exitStatus(), run.stderr());
         final TraceRecords trace = run.records();
+        final String printf = v.isEmpty() ? "printf" : "__printf_chk"; // the fallocate result, on stdout
         assertEquals(List.of("open" + v, "pwritev" + v, "preadv" + v, v2("pwritev", v), v2("preadv", v),
-            "ftruncate" + v, "fallocate" + v, "readahead", "syncfs", "sync_file_range", "flock", "flock", "close",
-            "truncate" + v, "chdir", "truncate" + v, "truncate" + v), trace.callNames());
+            "ftruncate" + v, "fallocate" + v, printf, "readahead", "syncfs", "sync_file_range", "flock", "flock",
+            "close", "truncate" + v, "chdir", "truncate" + v, "truncate" + v), trace.callNames());
 
-        final List<JsonNode> calls = trace.calls();
+        final JsonNode printed = trace.function(printf).getFirst();
+        assertEquals(run.stdout().length(), data(printed, "written_bytes"));
+        final List<JsonNode> calls = trace.where(r -> !"fd_discovered".equals(r.get("function_name").asText()) &&
+            !printf.equals(r.get("function_name").asText()));
         final String file = data.resolve("more.dat").toString();
         calls.subList(0, 14).forEach(r -> assertEquals(file, filename(r), r.toString()));
         assertEquals(file, filename(calls.get(15)), "a relative truncate after chdir");

@@ -36,7 +36,7 @@ class ProcessLifecycleTest
         assertEquals(java.util.Set.of(parent, child), java.util.Set.copyOf(trace.pids()));
 
         final TraceRecords parentTrace = trace.pid(parent);
-        assertEquals(List.of("open", "write", "fork"), parentTrace.callNames());
+        assertEquals(List.of("open", "write", "fork", "printf"), parentTrace.callNames());
         assertEquals(child, data(parentTrace.function("fork").get(0), "pid"));
 
         final TraceRecords childTrace = trace.pid(child);
