@@ -119,8 +119,8 @@ public final class Flags
         "getsig", null, null, null, "setown_ex", "getown_ex" };
     private static final String[] FCNTL_OFD = { "ofd_getlk", "ofd_setlk", "ofd_setlkw" };
     private static final String[] FCNTL_HIGH = {
-        "setlease", "getlease", "notify", null, null, null, "dupfd_cloexec", "setpipe_sz", "getpipe_sz", "add_seals",
-        "get_seals", "get_rw_hint", "set_rw_hint", "get_file_rw_hint", "set_file_rw_hint" };
+        "setlease", "getlease", "notify", "dupfd_query", "created_query", "cancellk", "dupfd_cloexec", "setpipe_sz",
+        "getpipe_sz", "add_seals", "get_seals", "get_rw_hint", "set_rw_hint", "get_file_rw_hint", "set_file_rw_hint" };
 
     private Flags()
     {
