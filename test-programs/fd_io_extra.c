@@ -33,6 +33,10 @@
  *   posix_fadvise(3, 0, 100, POSIX_FADV_SEQUENTIAL) = 0;  posix_fadvise(3, 0, 0, 99) = EINVAL
  *   posix_fallocate(4, 0, 4096) = 0;  posix_fallocate(6, 0, 10) = ESPIPE
  *   sync()
+ *   fcntl(3, F_GETLEASE) = L;  fcntl(3, F_ADD_SEALS, F_SEAL_SHRINK|F_SEAL_GROW) = S;  fcntl(3, F_GET_SEALS) = G
+ *   open(DIR, O_RDONLY|O_DIRECTORY) = D;  fcntl(D, F_NOTIFY, DN_CREATE|DN_MULTISHOT) = N;  fcntl(D, F_NOTIFY, 0)
+ *   close(D)           (lease, seal and dnotify support differ between file systems: printed as
+ *                       "lease L <errno> seals S <errno> G <errno> notify N <errno>", errno 0 on success)
  *   close(N) for N = 22, 8, 7, 6, 5, 4, 3
  */
 #include "common.h"
@@ -114,6 +118,24 @@ int main(int argc, char **argv)
     CHECK(posix_fallocate(out, 0, 4096) == 0);
     CHECK(posix_fallocate(p[1], 0, 10) == ESPIPE);
     sync();
+    errno = 0;
+    int lease = fcntl(in, F_GETLEASE);
+    int lease_errno = lease == -1 ? errno : 0;
+    errno = 0;
+    int add_seals = fcntl(in, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+    int add_seals_errno = add_seals == -1 ? errno : 0;
+    errno = 0;
+    int seals = fcntl(in, F_GET_SEALS);
+    int seals_errno = seals == -1 ? errno : 0;
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK(dir_fd >= 0);
+    errno = 0;
+    int notify = fcntl(dir_fd, F_NOTIFY, DN_CREATE | DN_MULTISHOT);
+    int notify_errno = notify == -1 ? errno : 0;
+    fcntl(dir_fd, F_NOTIFY, 0); /* cancelled before anything happens in DIR: no SIGIO */
+    CHECK(close(dir_fd) == 0);
+    printf("lease %d %d seals %d %d %d %d notify %d %d\n", lease, lease_errno, add_seals, add_seals_errno, seals,
+           seals_errno, notify, notify_errno);
     int closing[] = {22, 8, 7, 6, 5, 4, 3};
     for (int i = 0; i < 7; i++) CHECK(close(closing[i]) == 0);
     return 0;

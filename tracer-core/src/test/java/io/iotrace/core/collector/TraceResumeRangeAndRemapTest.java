@@ -35,7 +35,8 @@ class TraceResumeRangeAndRemapTest
         final Path file = work.resolve("h_5_0.jsonl");
         Files.writeString(file, open(3, "/d/a") + open(4, "/d/b") + open(5, "/d/c") + open(9, "/d/e") +
             record("close_range", "<not a file>", "", "{\"first\":3,\"last\":4,\"range_flags\":[]}") +
-            record("close_range", "<not a file>", "", "{\"first\":5,\"last\":4294967295,\"range_flags\":[\"cloexec\"]}") +
+            record("close_range", "<not a file>", "",
+                "{\"first\":5,\"last\":4294967295,\"range_flags\":[\"cloexec\"]}") +
             open(4, "/d/d"));
 
         final HandleTable table = TraceResume.prepare(file, FunctionTable.load(), "/").handles;
@@ -47,8 +48,8 @@ class TraceResumeRangeAndRemapTest
         Files.writeString(file, record("closefrom", "<not a file>", "", "{\"first\":4}"),
             java.nio.file.StandardOpenOption.APPEND);
         final HandleTable after = TraceResume.prepare(file, FunctionTable.load(), "/").handles;
-        assertEquals(null, after.fdName(9, Long.MAX_VALUE));
-        assertEquals(null, after.fdName(4, Long.MAX_VALUE));
+        assertNull(after.fdName(9, Long.MAX_VALUE));
+        assertNull(after.fdName(4, Long.MAX_VALUE));
     }
 
     @Test

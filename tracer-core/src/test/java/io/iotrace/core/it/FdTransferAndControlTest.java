@@ -44,8 +44,9 @@ class FdTransferAndControlTest
             "sendfile" + v, "pipe", "splice", "pipe", "tee", "splice", "vmsplice"));
         expected.addAll(Collections.nCopies(15, "fcntl" + v));
         expected.addAll(List.of("dup2", "close_range", "write", "close_range", "write", "closefrom", "write",
-            "posix_fadvise" + v, "posix_fadvise" + v, "posix_fallocate" + v, "posix_fallocate" + v, "sync"));
-        expected.addAll(Collections.nCopies(7, "close"));
+            "posix_fadvise" + v, "posix_fadvise" + v, "posix_fallocate" + v, "posix_fallocate" + v, "sync",
+            "fcntl" + v, "fcntl" + v, "fcntl" + v, "open" + v, "fcntl" + v, "fcntl" + v));
+        expected.addAll(Collections.nCopies(8, "close"));
         assertEquals(expected, trace.callNames());
 
         final List<JsonNode> calls = trace.calls();
@@ -81,7 +82,8 @@ class FdTransferAndControlTest
         assertEquals(14, errno(fcntl.get(9)));
         assertFcntl(fcntl.get(10), "getlk", "<unresolved>", "{}");
         assertEquals(9, errno(fcntl.get(10)));
-        final long pipeSize = Long.parseLong(run.stdout().strip().split(" ")[1]);
+        final String[] printed = run.stdout().strip().split("\n");
+        final long pipeSize = Long.parseLong(printed[0].split(" ")[1]);
         assertFcntl(fcntl.get(11), "getpipe_sz", pipe, "{\"pipe_size\":" + pipeSize + "}");
         assertFcntl(fcntl.get(12), "setpipe_sz", pipe, "{\"arg\":8192,\"pipe_size\":8192}");
         assertFcntl(fcntl.get(13), "dupfd", in, "{\"arg\":20}");
@@ -113,8 +115,27 @@ class FdTransferAndControlTest
         assertEquals(100, data(calls.get(33), "len"));
         assertEquals(4096, data(calls.get(35), "len"));
         assertEquals("<not a file>", filename(calls.get(37)));
-        assertEquals(List.of(out, otherPipe, otherPipe, pipe, pipe, out, in),
-            calls.subList(38, 45).stream().map(TraceRecords::filename).toList());
+
+        // lease, seals and dnotify: what the file system supports is printed ("lease L errno seals S errno G errno
+        // notify N errno"); the records agree with it
+        final String[] results = printed[1].split(" ");
+        final boolean leaseOk = !"-1".equals(results[1]);
+        assertFcntlResult(calls.get(38), "getlease", in, results[1], results[2], leaseOk ?
+            "{\"lease\":\"" + List.of("read", "write", "unlock").get(Integer.parseInt(results[1])) + "\"}" : "{}");
+        assertFcntlResult(calls.get(39), "add_seals", in, results[4], results[5], "{\"seals\":[\"shrink\",\"grow\"]}");
+        final int seals = Integer.parseInt(results[6]);
+        final List<String> sealNames = List.of("seal", "shrink", "grow", "write", "future_write", "exec");
+        assertFcntlResult(calls.get(40), "get_seals", in, results[6], results[7], -1 == seals ? "{}" :
+            "{\"seals\":[" + String.join(",", java.util.stream.IntStream.range(0, sealNames.size())
+                .filter(bit -> 0 != (seals & (1 << bit))).mapToObj(bit -> "\"" + sealNames.get(bit) + "\"").toList()) +
+            "]}");
+        final String dir = data.toString();
+        assertEquals(dir, filename(calls.get(41)));
+        assertFcntlResult(calls.get(42), "notify", dir, results[9], results[10],
+            "{\"notify_flags\":[\"create\",\"multishot\"]}");
+        assertFcntl(calls.get(43), "notify", dir, "{\"notify_flags\":[]}");
+        assertEquals(List.of(dir, out, otherPipe, otherPipe, pipe, pipe, out, in),
+            calls.subList(44, 52).stream().map(TraceRecords::filename).toList());
         // out.dat: 40 + 30 + 20 transferred bytes, the writes through fds 20 and 22, zeros to 4096 (posix_fallocate)
         final String content = Files.readString(data.resolve("out.dat"));
         assertEquals(4096, content.length());
@@ -141,6 +162,16 @@ class FdTransferAndControlTest
             ((com.fasterxml.jackson.databind.node.ObjectNode)record.get("function_data")).deepCopy();
         others.remove(List.of("fd", "cmd"));
         assertEquals(rest, others.toString(), record.toString());
+    }
+
+    /** {@link #assertFcntl} plus the result the program printed: ok, or error with the printed errno. */
+    private static void assertFcntlResult(
+        final JsonNode record, final String cmd, final String file, final String result, final String errno,
+        final String rest)
+    {
+        assertFcntl(record, cmd, file, rest);
+        assertEquals("-1".equals(result) ? "error" : "ok", state(record), record.toString());
+        assertEquals(Integer.parseInt(errno), errno(record), record.toString());
     }
 
     private static String lock(final String type, final long start, final long len, final long pid)
