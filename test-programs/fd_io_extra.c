@@ -37,6 +37,7 @@
  *   open(DIR, O_RDONLY|O_DIRECTORY) = D;  fcntl(D, F_NOTIFY, DN_CREATE|DN_MULTISHOT) = N;  fcntl(D, F_NOTIFY, 0)
  *   close(D)           (lease, seal and dnotify support differ between file systems: printed as
  *                       "lease L <errno> seals S <errno> G <errno> notify N <errno>", errno 0 on success)
+ *   __fcntl(3, F_GETFD) = FD_CLOEXEC                      (glibc's other name of fcntl)
  *   close(N) for N = 22, 8, 7, 6, 5, 4, 3
  */
 #include "common.h"
@@ -45,6 +46,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+extern int __fcntl(int fd, int cmd, ...); /* exported by glibc, declared by no header */
 
 /* dup3 without libc (nothing the tracer sees): an fd appearing behind its back */
 static long raw_dup3(long oldfd, long newfd)
@@ -136,6 +139,7 @@ int main(int argc, char **argv)
     CHECK(close(dir_fd) == 0);
     printf("lease %d %d seals %d %d %d %d notify %d %d\n", lease, lease_errno, add_seals, add_seals_errno, seals,
            seals_errno, notify, notify_errno);
+    CHECK(__fcntl(in, F_GETFD) == FD_CLOEXEC);
     int closing[] = {22, 8, 7, 6, 5, 4, 3};
     for (int i = 0; i < 7; i++) CHECK(close(closing[i]) == 0);
     return 0;
