@@ -197,6 +197,12 @@ static inline const struct flock *iotrace_fcntl_lock(int cmd, unsigned long arg,
          ? (int64_t)iotrace_fcntl_lock((cmd), (arg), (ret), (err))->field                                  \
          : (int64_t)-1)
 
+/* where a transfer (copy_file_range, sendfile, splice) started in a file whose offset was passed by pointer: the
+ * kernel advanced *offset by the bytes moved. -1: no pointer (the descriptor's own file offset was used) or the call
+ * failed (the pointer may be bad: it is read only after a success, which proves the kernel could read it). */
+#define IOTRACE_START_POSITION(ret, offset) \
+    ((ret) >= 0 && (offset) != NULL ? (int64_t)*(offset) - (int64_t)(ret) : (int64_t)-1)
+
 /* mremap's fifth argument exists only with MREMAP_FIXED */
 #define IOTRACE_MREMAP_TARGET(flags, target) (((flags) & MREMAP_FIXED) ? (target) : NULL)
 

@@ -63,6 +63,11 @@ class FdTransferAndControlTest
         assertEquals("[\"move\"]", calls.get(6).path("function_data").path("splice_flags").toString());
         assertTransfer(calls.get(8), pipe, 5, otherPipe, 8, 20);
         assertTransfer(calls.get(9), pipe, 5, out, 4, 20);
+        // offsets passed by pointer: where the transfer began (-1: the descriptor's own file offset)
+        assertEquals(List.of(0L, -1L), List.of(data(calls.get(3), "position"), data(calls.get(3), "out_position")));
+        assertEquals(40, data(calls.get(4), "position"));
+        assertEquals(List.of(70L, -1L), List.of(data(calls.get(6), "position"), data(calls.get(6), "out_position")));
+        assertEquals(List.of(-1L, -1L), List.of(data(calls.get(9), "position"), data(calls.get(9), "out_position")));
         assertEquals(pipe, filename(calls.get(10)));
         assertEquals(10, data(calls.get(10), "written_bytes"));
 
