@@ -70,7 +70,7 @@ class TraceResumeRangeAndRemapTest
                 "{\"addr\":\"0x0\",\"length\":8192,\"fd\":3,\"offset\":0,\"address\":\"0x10000\"}") +
             record("mremap", "/d/m", ",\"file_type\":{\"address\":\"0x40000\",\"length\":16384}",
                 "{\"addr\":\"0x10000\",\"length\":8192,\"new_length\":16384,\"mremap_flags\":[\"maymove\"]," +
-                "\"target\":\"0x0\",\"address\":\"0x40000\"}"));
+                "\"fixed_address\":\"0x0\",\"address\":\"0x40000\"}"));
 
         final HandleTable table = TraceResume.prepare(file, FunctionTable.load(), "/").handles;
 

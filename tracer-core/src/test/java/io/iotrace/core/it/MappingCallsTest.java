@@ -77,7 +77,7 @@ class MappingCallsTest
 
         final JsonNode move = calls.get(16);
         assertMapping(move, file, d, page, "mremap_flags", "[\"maymove\",\"fixed\"]");
-        assertEquals(List.of(b, d), List.of(hex(move, "addr"), hex(move, "target")));
+        assertEquals(List.of(b, d), List.of(hex(move, "addr"), hex(move, "fixed_address")));
         assertMapping(calls.get(17), file, d, page, "msync_flags", "[\"sync\"]");
         assertEquals(file, filename(calls.get(18)), "munmap of the moved mapping");
         assertEquals(none, filename(calls.get(19)), "munmap of the anonymous mapping");
