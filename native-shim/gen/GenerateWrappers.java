@@ -771,6 +771,15 @@ public class GenerateWrappers
                 "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
+            case CLOSE_RANGE ->
+            {
+                // closefrom has no `last` (everything from `first` on) and returns nothing (it cannot fail)
+                final String first = valueOf(r, r.item("first"));
+                final String last = null == r.item("last") ? "~0U" : valueOf(r, r.item("last"));
+                final String flags = null == r.item("range_flags") ? "0" : valueOf(r, r.item("range_flags"));
+                yield "    if (" + (isVoid(r) ? "1" : "ret == 0") + " && !((" + flags + ") & CLOSE_RANGE_CLOEXEC))\n" +
+                    "        iotrace_fd_clear_range((unsigned int)" + first + ", (unsigned int)" + last + ");\n";
+            }
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
         };
     }

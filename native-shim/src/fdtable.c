@@ -69,3 +69,20 @@ void iotrace_fd_scan(void)
     for (int i = 0; i < open_fds.count; i++)
         iotrace_fd_discover(open_fds.fds[i], 0);
 }
+
+void iotrace_fd_clear_range(unsigned int first, unsigned int last)
+{
+    if (first >= IOTRACE_FD_MAX || first > last)
+        return;
+    if (last >= IOTRACE_FD_MAX)
+        last = IOTRACE_FD_MAX - 1;
+    for (unsigned int fd = first; fd <= last;) {
+        unsigned int word = fd >> 6;
+        unsigned int word_end = (word << 6) + 63 < last ? (word << 6) + 63 : last; /* last fd of this word */
+        uint64_t high = word_end - (word << 6) == 63 ? ~0ULL : ((1ULL << (word_end - (word << 6) + 1)) - 1);
+        uint64_t mask = high & ~((1ULL << (fd & 63)) - 1);
+        if (__atomic_load_n(&iotrace_fd_bits[word], __ATOMIC_RELAXED) & mask)
+            __atomic_fetch_and(&iotrace_fd_bits[word], ~mask, __ATOMIC_RELAXED);
+        fd = word_end + 1;
+    }
+}

@@ -158,6 +158,12 @@ static inline void iotrace_fd_clear(int fd)
  * streams (open_memstream) lack it and leave _fileno 0, which must not be taken for stdin */
 #define IOTRACE_IO_IS_FILEBUF 0x2000
 
+/* close_range/closefrom closed [first, last] (clamped to the table) */
+void iotrace_fd_clear_range(unsigned int first, unsigned int last);
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4 /* <linux/close_range.h>: mark close-on-exec, do not close */
+#endif
+
 /* fileno without the stream lock and without touching errno; -1 for NULL or a stream without fd */
 static inline int iotrace_stream_fd(FILE *stream)
 {
@@ -178,6 +184,37 @@ static inline uint64_t iotrace_fd_inode(int fd)
     struct stat st;
     return fd >= 0 && syscall(SYS_fstat, fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
+
+/* The struct flock of an fcntl lock command (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*), read after the call; NULL for
+ * other commands and when the kernel may not have read it (EBADF comes before the copy, EFAULT is a bad pointer):
+ * reading it then could crash the traced program. */
+static inline const struct flock *iotrace_fcntl_lock(int cmd, unsigned long arg, long ret, int err)
+{
+    switch (cmd) {
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        break;
+    default:
+        return NULL;
+    }
+    if (arg == 0 || (ret == -1 && (err == EFAULT || err == EBADF)))
+        return NULL;
+    return (const struct flock *)arg;
+}
+
+/* one field of that struct as a record slot; -1 when there is none (l_type -1 tells the collector to skip all) */
+#define IOTRACE_FLOCK_FIELD(cmd, arg, ret, err, field)                                                     \
+    (iotrace_fcntl_lock((cmd), (arg), (ret), (err)) != NULL                                                 \
+         ? (int64_t)iotrace_fcntl_lock((cmd), (arg), (ret), (err))->field                                  \
+         : (int64_t)-1)
+
+/* where a transfer (copy_file_range, sendfile, splice) started in a file whose offset was passed by pointer: the
+ * kernel advanced *offset by the bytes moved. -1: no pointer (the descriptor's own file offset was used) or the call
+ * failed (the pointer may be bad: it is read only after a success, which proves the kernel could read it). */
+#define IOTRACE_START_POSITION(ret, offset) \
+    ((ret) >= 0 && (offset) != NULL ? (int64_t)*(offset) - (int64_t)(ret) : (int64_t)-1)
+
+/* mremap's fifth argument exists only with MREMAP_FIXED */
+#define IOTRACE_MREMAP_TARGET(flags, target) (((flags) & MREMAP_FIXED) ? (target) : NULL)
 
 /* feof/ferror without the stream lock (and NULL-safe: fread/fwrite of 0 bytes never touch the stream) */
 /* (the flag bits themselves: feof_unlocked/ferror_unlocked are traced symbols of this library) */

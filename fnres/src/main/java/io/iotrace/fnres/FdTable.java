@@ -147,6 +147,38 @@ final class FdTable
     }
 
     /**
+     * Every descriptor in [first, last] was closed (close_range, closefrom); numbers never named are skipped.
+     *
+     * @return the number of named descriptors closed.
+     */
+    int closedRange(final int first, final int last, final long timeStart, final long timeEnd)
+    {
+        int count = 0;
+        final int from = Math.max(0, first);
+        final int directEnd = (int)Math.min((long)last + 1, slots.length);
+        for (int fd = from; fd < directEnd; fd++)
+        {
+            if (null != slots[fd] && null != closed(fd, timeStart, timeEnd))
+            {
+                count++;
+            }
+        }
+        if (!highSlots.isEmpty())
+        {
+            final int[] high = highSlots.keySet().stream().mapToInt(Integer::intValue)
+                .filter(fd -> fd >= from && fd <= last).toArray();
+            for (final int fd : high)
+            {
+                if (null != closed(fd, timeStart, timeEnd))
+                {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
      * @return the name fd had for a call that started at timeStart, or null when unknown.
      */
     String name(final int fd, final long timeStart)

@@ -347,6 +347,38 @@ public final class HandleTable
     }
 
     /**
+     * mremap: the mapping at [address, address + oldLength) now lies at [newAddress, newAddress + newLength)
+     * (moved, grown or shrunk; the destination replaces whatever it overlapped).
+     *
+     * @param address    old start.
+     * @param oldLength  old length.
+     * @param newAddress the call's result.
+     * @param newLength  new length.
+     * @param keepOld    MREMAP_DONTUNMAP: the old range stays mapped (to the same file).
+     * @return the name of the file mapped at address, or null (anonymous or unknown).
+     */
+    public String remapped(
+        final long address, final long oldLength, final long newAddress, final long newLength, final boolean keepOld)
+    {
+        return mappings.remapped(address, oldLength, newAddress, newLength, keepOld);
+    }
+
+    /**
+     * close_range/closefrom: every named descriptor in [first, last] was closed by a call from timeStart to
+     * timeEnd.
+     *
+     * @param first     lowest descriptor.
+     * @param last      highest descriptor (inclusive).
+     * @param timeStart start of the call.
+     * @param timeEnd   end of the call.
+     * @return number of named descriptors closed.
+     */
+    public int fdRangeClosed(final int first, final int last, final long timeStart, final long timeEnd)
+    {
+        return fds.closedRange(first, last, timeStart, timeEnd);
+    }
+
+    /**
      * The file mapped at an address.
      *
      * @param address any address inside a mapping.

@@ -77,6 +77,23 @@ final class MappingTable
     }
 
     /**
+     * mremap: [address, address + oldLength) moves to [newAddress, newAddress + newLength).
+     *
+     * @return the name of the file mapped at address, or null.
+     */
+    String remapped(
+        final long address, final long oldLength, final long newAddress, final long newLength, final boolean keepOld)
+    {
+        final String name = name(address);
+        if (!keepOld)
+        {
+            unmapped(address, oldLength);
+        }
+        mapped(newAddress, newLength, name);
+        return name;
+    }
+
+    /**
      * @return the name of the range holding address, or null.
      */
     String name(final long address)

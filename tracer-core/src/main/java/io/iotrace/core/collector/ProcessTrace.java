@@ -591,6 +591,65 @@ public final class ProcessTrace implements MessageHandler
                 }
                 break;
             }
+            case TRANSFER:
+            {
+                final int fd = fd(e, f.fdSlot());
+                final int outFd = fd(e, f.slotOf("out_fd"));
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = table.fdName(fd, ts);
+                final String outName = table.fdName(outFd, ts);
+                writer.extraString(JsonRecordWriter.OUT_FILENAME, null == outName ? UNRESOLVED : outName);
+                unresolvedHandle = fd;
+                break;
+            }
+            case CLOSE_RANGE:
+            {
+                name = NOT_A_FILE;
+                final long first = e.slot(f.slotOf("first")) & 0xFFFF_FFFFL;
+                final int lastSlot = f.slotOf("last");
+                final long last = lastSlot >= 0 ? e.slot(lastSlot) & 0xFFFF_FFFFL : 0xFFFF_FFFFL; // closefrom: all
+                final int flagsSlot = f.slotOf("range_flags");
+                final long flags = flagsSlot >= 0 ? e.slot(flagsSlot) : 0;
+                if (ok && 0 == (flags & Flags.CLOSE_RANGE_CLOEXEC))
+                {
+                    // CLOSE_RANGE_CLOEXEC only marks the descriptors: they stay open until an exec
+                    table.fdRangeClosed((int)Math.min(first, Integer.MAX_VALUE), (int)Math.min(last, Integer.MAX_VALUE),
+                        ts, te);
+                }
+                break;
+            }
+            case MREMAP:
+            {
+                final long address = e.slot(f.addrSlot());
+                final long oldLength = e.slot(f.lengthSlot());
+                final long newLength = e.slot(f.slotOf("new_length"));
+                final int flagsSlot = f.slotOf("mremap_flags");
+                final boolean keepOld = flagsSlot >= 0 && 0 != (e.slot(flagsSlot) & Flags.MREMAP_DONTUNMAP);
+                fileType = FILE_TYPE_MEMORY;
+                handle = ok ? e.result() : address;
+                length = ok ? newLength : oldLength;
+                name = ok ? table.remapped(address, oldLength, e.result(), newLength, keepOld) :
+                    table.mappingName(address);
+                if (null == name)
+                {
+                    name = NOT_A_FILE;
+                }
+                break;
+            }
+            case MAPPING:
+            {
+                final long address = e.slot(f.addrSlot());
+                fileType = FILE_TYPE_MEMORY;
+                handle = address;
+                length = e.slot(f.lengthSlot());
+                name = table.mappingName(address);
+                if (null == name)
+                {
+                    name = NOT_A_FILE;
+                }
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;

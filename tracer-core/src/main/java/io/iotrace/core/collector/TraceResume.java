@@ -76,12 +76,13 @@ final class TraceResume
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
         {
             String line;
+            long step = 0;
             while (null != (line = reader.readLine()))
             {
                 fields.clear();
                 if (flatten(factory, line, fields))
                 {
-                    replay(functions, resume.handles, fields);
+                    replay(functions, resume.handles, fields, ++step);
                     final int tid = intField(fields, "tid");
                     resume.writtenUntil.put(tid, Math.max(resume.writtenUntil.get(tid), longField(fields, "time_start")));
                 }
@@ -144,7 +145,7 @@ final class TraceResume
                 }
                 else if (JsonToken.START_ARRAY == value)
                 {
-                    parser.skipChildren();
+                    fields.put(prefix + name, arrayText(parser)); // flag names: "cloexec,unshare"
                 }
                 else
                 {
@@ -159,7 +160,32 @@ final class TraceResume
         }
     }
 
-    private static void replay(final FunctionTable functions, final HandleTable table, final Map<String, String> r)
+    /** The scalar elements of the array the parser is at the start of, comma-separated (nested ones skipped). */
+    private static String arrayText(final JsonParser parser) throws IOException
+    {
+        final StringBuilder text = new StringBuilder();
+        JsonToken token;
+        while (null != (token = parser.nextToken()) && JsonToken.END_ARRAY != token)
+        {
+            if (token.isStructStart())
+            {
+                parser.skipChildren();
+            }
+            else
+            {
+                text.append(text.isEmpty() ? "" : ",").append(parser.getText());
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * Apply one record to the table. step (the record's number in the file) is the time of its changes: a close
+     * must come before a later open of the same number, and the opens after it (fnres keeps a state that began
+     * after a call's start for late records only).
+     */
+    private static void replay(
+        final FunctionTable functions, final HandleTable table, final Map<String, String> r, final long step)
     {
         final String name = r.get("traced_filename");
         final boolean named = null != name && !UNRESOLVED.equals(name) && !NOT_A_FILE.equals(name);
@@ -169,19 +195,19 @@ final class TraceResume
         final Effect effect = null == function ? Effect.USE : function.effect();
         switch (effect)
         {
-            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE, ANON ->
+            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE, ANON, TRANSFER ->
             {
-                if (ok && named && descriptor >= 0 && (Effect.USE != effect || null == table.fdName(descriptor,
-                    Long.MAX_VALUE)))
+                final boolean onlyUses = Effect.USE == effect || Effect.TRANSFER == effect;
+                if (ok && named && descriptor >= 0 && (!onlyUses || null == table.fdName(descriptor, Long.MAX_VALUE)))
                 {
-                    table.fdOpened(descriptor, name, 0);
+                    table.fdOpened(descriptor, name, step);
                 }
             }
             case CLOSE ->
             {
                 if (ok && descriptor >= 0)
                 {
-                    table.fdClosed(descriptor, Long.MAX_VALUE, Long.MAX_VALUE);
+                    table.fdClosed(descriptor, step, step);
                 }
             }
             case FOPEN, FDOPEN ->
@@ -190,8 +216,8 @@ final class TraceResume
                 final long stream = hexField(r, "file_type.stream");
                 if (ok && named && fd >= 0 && 0 != stream)
                 {
-                    table.fdOpened(fd, name, 0);
-                    table.streamOpened(stream, fd, 0);
+                    table.fdOpened(fd, name, step);
+                    table.streamOpened(stream, fd, step);
                 }
             }
             case FCLOSE ->
@@ -199,7 +225,7 @@ final class TraceResume
                 final long stream = hexField(r, "file_type.stream");
                 if (0 != stream)
                 {
-                    table.streamClosed(stream, Long.MAX_VALUE, Long.MAX_VALUE);
+                    table.streamClosed(stream, step, step);
                 }
             }
             case MMAP ->
@@ -243,12 +269,12 @@ final class TraceResume
                 final int oldFd = intField(r, "function_data.old_fd"); // freopen closed it, even when it failed
                 if (oldFd >= 0 && oldFd != fd)
                 {
-                    table.fdClosed(oldFd, Long.MAX_VALUE, Long.MAX_VALUE);
+                    table.fdClosed(oldFd, step, step);
                 }
                 if (ok && named && fd >= 0 && 0 != stream)
                 {
-                    table.fdOpened(fd, name, 0);
-                    table.streamOpened(stream, fd, 0);
+                    table.fdOpened(fd, name, step);
+                    table.streamOpened(stream, fd, step);
                 }
             }
             case MEMSTREAM ->
@@ -256,12 +282,35 @@ final class TraceResume
                 final long stream = hexField(r, "file_type.stream");
                 if (ok && 0 != stream)
                 {
-                    table.streamOpenedWithoutFd(stream, NOT_A_FILE, 0);
+                    table.streamOpenedWithoutFd(stream, NOT_A_FILE, step);
+                }
+            }
+            case CLOSE_RANGE ->
+            {
+                final long first = longField(r, "function_data.first");
+                final long last = r.containsKey("function_data.last") ? longField(r, "function_data.last") :
+                    Integer.MAX_VALUE; // closefrom
+                final String flags = r.get("function_data.range_flags");
+                if (ok && first >= 0 && (null == flags || !flags.contains("cloexec")))
+                {
+                    table.fdRangeClosed((int)Math.min(first, Integer.MAX_VALUE), (int)Math.min(last, Integer.MAX_VALUE),
+                        step, step);
+                }
+            }
+            case MREMAP ->
+            {
+                final long address = hexField(r, "function_data.addr");
+                final long newAddress = hexField(r, "function_data.address");
+                final String flags = r.get("function_data.mremap_flags");
+                if (ok && 0 != address && 0 != newAddress)
+                {
+                    table.remapped(address, longField(r, "function_data.length"), newAddress,
+                        longField(r, "function_data.new_length"), null != flags && flags.contains("dontunmap"));
                 }
             }
             default ->
             {
-                // fork, exec: nothing to rebuild in this incarnation's table
+                // fork, exec, mapping: nothing to rebuild in this incarnation's table
             }
         }
     }

@@ -119,8 +119,8 @@ public final class Flags
         "getsig", null, null, null, "setown_ex", "getown_ex" };
     private static final String[] FCNTL_OFD = { "ofd_getlk", "ofd_setlk", "ofd_setlkw" };
     private static final String[] FCNTL_HIGH = {
-        "setlease", "getlease", "notify", null, null, null, "dupfd_cloexec", "setpipe_sz", "getpipe_sz", "add_seals",
-        "get_seals", "get_rw_hint", "set_rw_hint", "get_file_rw_hint", "set_file_rw_hint" };
+        "setlease", "getlease", "notify", "dupfd_query", "created_query", "cancellk", "dupfd_cloexec", "setpipe_sz",
+        "getpipe_sz", "add_seals", "get_seals", "get_rw_hint", "set_rw_hint", "get_file_rw_hint", "set_file_rw_hint" };
 
     private Flags()
     {
@@ -172,5 +172,120 @@ public final class Flags
     public static boolean isFcntlDup(final long cmd)
     {
         return F_DUPFD == cmd || F_DUPFD_CLOEXEC == cmd;
+    }
+    // ---- fcntl arguments, memory-mapping and splice calls (values from <fcntl.h>, <sys/mman.h>, <linux/*.h>)
+
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_SETOWN = 8;
+    public static final int F_SETSIG = 10;
+    public static final int F_SETLEASE = 1024;
+    public static final int F_GETLEASE = 1025;
+    public static final int F_NOTIFY = 1026;
+    public static final int F_SETPIPE_SZ = 1031;
+    public static final int F_GETPIPE_SZ = 1032;
+    public static final int F_ADD_SEALS = 1033;
+    public static final int F_GET_SEALS = 1034;
+    /** close_range: mark close-on-exec instead of closing. */
+    public static final int CLOSE_RANGE_CLOEXEC = 4;
+    /** mremap: the old range stays mapped. */
+    public static final int MREMAP_DONTUNMAP = 4;
+
+    /** F_GETFD/F_SETFD descriptor flags → {@code fd_flags}. */
+    public static final FlagSet FD_FLAGS = FlagSet.of(null, 1, 0, "cloexec");
+
+    /** F_NOTIFY directory events (DN_*) → {@code notify_flags}. */
+    public static final FlagSet NOTIFY_FLAGS = FlagSet.of(
+        null,
+        0x1, 0, "access",
+        0x2, 0, "modify",
+        0x4, 0, "create",
+        0x8, 0, "delete",
+        0x10, 0, "rename",
+        0x20, 0, "attrib",
+        0x80000000L, 0, "multishot");
+
+    /** F_ADD_SEALS/F_GET_SEALS (F_SEAL_*) → {@code seals}. */
+    public static final FlagSet SEALS = FlagSet.of(
+        null,
+        0x1, 0, "seal",
+        0x2, 0, "shrink",
+        0x4, 0, "grow",
+        0x8, 0, "write",
+        0x10, 0, "future_write",
+        0x20, 0, "exec");
+
+    /** msync flags (MS_*) → {@code msync_flags}. */
+    public static final FlagSet MSYNC_FLAGS = FlagSet.of(
+        null,
+        0x1, 0, "async",
+        0x2, 0, "invalidate",
+        0x4, 0, "sync");
+
+    /** mremap flags (MREMAP_*) → {@code mremap_flags}. */
+    public static final FlagSet MREMAP_FLAGS = FlagSet.of(
+        null,
+        0x1, 0, "maymove",
+        0x2, 0, "fixed",
+        MREMAP_DONTUNMAP, 0, "dontunmap");
+
+    /** splice, tee, vmsplice flags (SPLICE_F_*) → {@code splice_flags}. */
+    public static final FlagSet SPLICE_FLAGS = FlagSet.of(
+        null,
+        0x1, 0, "move",
+        0x2, 0, "nonblock",
+        0x4, 0, "more",
+        0x8, 0, "gift");
+
+    /** close_range flags → {@code range_flags}. */
+    public static final FlagSet CLOSE_RANGE_FLAGS = FlagSet.of(
+        null,
+        0x2, 0, "unshare",
+        CLOSE_RANGE_CLOEXEC, 0, "cloexec");
+
+    /** struct flock l_type and F_SETLEASE/F_GETLEASE lease types, indexed by F_RDLCK, F_WRLCK, F_UNLCK. */
+    private static final String[] LOCK_TYPES = { "read", "write", "unlock" };
+
+    /** MADV_* (posix_madvise's POSIX_MADV_* are the first five), indexed by value. */
+    private static final String[] MADVICE = {
+        "normal", "random", "sequential", "willneed", "dontneed", null, null, null, "free", "remove", "dontfork",
+        "dofork", "mergeable", "unmergeable", "hugepage", "nohugepage", "dontdump", "dodump", "wipeonfork",
+        "keeponfork", "cold", "pageout", "populate_read", "populate_write", "dontneed_locked", "collapse" };
+
+    /**
+     * @param cmd fcntl command.
+     * @return true for the commands whose argument is a struct flock (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*).
+     */
+    public static boolean isFcntlLock(final long cmd)
+    {
+        return (cmd >= 5 && cmd <= 7) || (cmd >= 36 && cmd <= 38);
+    }
+
+    /**
+     * @param type l_type of a struct flock, or a lease type.
+     * @return read, write or unlock; null when unknown.
+     */
+    public static String lockType(final long type)
+    {
+        return type >= 0 && type < LOCK_TYPES.length ? LOCK_TYPES[(int)type] : null;
+    }
+
+    /**
+     * @param advice madvise or posix_madvise advice.
+     * @return its name, or null when unknown.
+     */
+    public static String memoryAdvice(final long advice)
+    {
+        if (100 == advice)
+        {
+            return "hwpoison";
+        }
+        if (101 == advice)
+        {
+            return "soft_offline";
+        }
+        return advice >= 0 && advice < MADVICE.length ? MADVICE[(int)advice] : null;
     }
 }

@@ -23,7 +23,25 @@ public enum ArgKind
     STR("str", false),
     ARGV("argv", false),
     /** A syscall number: written as the number and, as syscall_name, its x86_64 name. */
-    SYSNO("sysno", true);
+    SYSNO("sysno", true),
+    /** fcntl's third argument, decoded by the record's fcntlcmd (flags, lease, seals, pipe size...). */
+    FCNTLARG("fcntlarg", true),
+    /** a field of the struct flock of an fcntl lock command (l_type); -1 when the struct was not read. */
+    LOCKTYPE("locktype", true),
+    /** l_whence of the struct flock of an fcntl lock command. */
+    LOCKWHENCE("lockwhence", true),
+    /** l_start, l_len or l_pid of the struct flock of an fcntl lock command. */
+    LOCKINT("lockint", true),
+    /** msync flags (MS_*). */
+    MSYNCFLAGS("msyncflags", true),
+    /** madvise/posix_madvise advice (MADV_*). */
+    MADVICE("madvice", true),
+    /** mremap flags (MREMAP_*). */
+    MREMAPFLAGS("mremapflags", true),
+    /** splice/tee/vmsplice flags (SPLICE_F_*). */
+    SPLICEFLAGS("spliceflags", true),
+    /** close_range flags (CLOSE_RANGE_*). */
+    CLOSERANGEFLAGS("closerangeflags", true);
 
     private final String tableName;
     private final boolean scalar;

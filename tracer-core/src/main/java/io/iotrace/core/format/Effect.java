@@ -31,7 +31,15 @@ public enum Effect
     /** popen: the result stream and its descriptor `fd` name the pipe pipe:[`inode`]. */
     POPEN("popen"),
     /** fmemopen, open_memstream: the result stream is in memory, its records are &lt;not a file&gt;. */
-    MEMSTREAM("memstream");
+    MEMSTREAM("memstream"),
+    /** data moves from `fd` (the record's file) to `out_fd` (named in function_data.out_filename). */
+    TRANSFER("transfer"),
+    /** closes every descriptor in [`first`, `last`] (closefrom: no `last`), unless CLOSE_RANGE_CLOEXEC. */
+    CLOSE_RANGE("close_range"),
+    /** the mapping at [addr, addr+length) moves to [result, result+new_length). */
+    MREMAP("mremap"),
+    /** the record is about the mapping at `addr` (msync, madvise). */
+    MAPPING("mapping");
 
     private final String tableName;
 

@@ -460,6 +460,11 @@ public final class FunctionTable
                         "effect " + effect + ": item fd must " + (fd.post() ? "not " : "") + "be @post");
                 }
             }
+            case TRANSFER -> requireItems(row, "fd", ArgKind.FD, "out_fd", ArgKind.FD);
+            case CLOSE_RANGE -> requireItems(row, "first", ArgKind.INT);
+            case MREMAP -> requireItems(row, "addr", ArgKind.POINTER, "length", ArgKind.SIZE,
+                "new_length", ArgKind.SIZE);
+            case MAPPING -> requireItems(row, "addr", ArgKind.POINTER, "length", ArgKind.SIZE);
             default ->
             {
             }
@@ -551,6 +556,20 @@ public final class FunctionTable
         if ((Effect.FREOPEN == row.effect() || Effect.POPEN == row.effect()) && !row.item("fd").post())
         {
             throw new IllegalArgumentException("effect " + row.effect().tableName() + ": item fd must be @post");
+        }
+    }
+
+    /** An effect's named record items: pairs of item name and kind. */
+    private static void requireItems(final FunctionInfo row, final Object... namesAndKinds)
+    {
+        for (int i = 0; i < namesAndKinds.length; i += 2)
+        {
+            final RecordItem item = row.item((String)namesAndKinds[i]);
+            if (null == item || namesAndKinds[i + 1] != item.kind())
+            {
+                throw new IllegalArgumentException("effect " + row.effect().tableName() + " needs a record item " +
+                    namesAndKinds[i] + ":" + ((ArgKind)namesAndKinds[i + 1]).tableName());
+            }
         }
     }
 

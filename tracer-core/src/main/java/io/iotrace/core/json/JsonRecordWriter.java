@@ -89,6 +89,13 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString SYSCALL_NAME = new SerializedString("syscall_name");
     static final SerializedString VIA = new SerializedString("via");
     static final SerializedString VIA_SYSCALL = new SerializedString("syscall");
+    static final SerializedString FD_FLAGS = new SerializedString("fd_flags");
+    static final SerializedString LEASE = new SerializedString("lease");
+    static final SerializedString NOTIFY_FLAGS = new SerializedString("notify_flags");
+    static final SerializedString SEALS = new SerializedString("seals");
+    static final SerializedString PIPE_SIZE = new SerializedString("pipe_size");
+    /** function_data key of the file a transfer (sendfile, splice...) writes to. */
+    public static final SerializedString OUT_FILENAME = new SerializedString("out_filename");
 
     private static final SerializedString[] ACCESS_MODES = serialized(Flags.ACCESS_MODES);
     /** aio_lio_opcode values of aio.h. */
@@ -105,6 +112,8 @@ public final class JsonRecordWriter implements AutoCloseable
     private final Int2ObjectHashMap<SerializedString> functionNames = new Int2ObjectHashMap<>();
     private final char[] hexBuffer = new char[18];
     private boolean dataStarted;
+    private SerializedString extraKey;
+    private String extraValue;
     private long records;
 
     /**
@@ -249,6 +258,8 @@ public final class JsonRecordWriter implements AutoCloseable
             g.writeEndObject();
             g.writeRaw('\n');
             records++;
+            extraKey = null;
+            extraValue = null;
         }
         catch (final IOException ex)
         {
@@ -404,6 +415,34 @@ public final class JsonRecordWriter implements AutoCloseable
                         }
                         break;
                     }
+                    case FCNTLARG:
+                        writeFcntlArgument(event, function, names[i], value, failed);
+                        break;
+                    case LOCKTYPE:
+                    case LOCKWHENCE:
+                    case LOCKINT:
+                        writeLockField(event, function, names[i], kind, value);
+                        break;
+                    case MSYNCFLAGS:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.MSYNC, value);
+                        break;
+                    case MREMAPFLAGS:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.MREMAP, value);
+                        break;
+                    case SPLICEFLAGS:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.SPLICE, value);
+                        break;
+                    case CLOSERANGEFLAGS:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.CLOSE_RANGE, value);
+                        break;
+                    case MADVICE:
+                        g.writeFieldName(names[i]);
+                        writeNameOrNumber(Flags.memoryAdvice(value), value);
+                        break;
                     default:
                         throw new IllegalStateException("unhandled scalar kind " + kind);
                 }
@@ -430,6 +469,12 @@ public final class JsonRecordWriter implements AutoCloseable
             beginData();
             g.writeFieldName(VIA);
             g.writeString(VIA_SYSCALL);
+        }
+        if (null != extraKey)
+        {
+            beginData();
+            g.writeFieldName(extraKey);
+            g.writeString(extraValue);
         }
         if (failed)
         {
@@ -543,6 +588,133 @@ public final class JsonRecordWriter implements AutoCloseable
         return slot >= 0 ? event.slot(slot) : -1;
     }
 
+    /**
+     * One more string for function_data of the next record only (the collector's resolution of a second handle,
+     * e.g. out_filename of a transfer).
+     *
+     * @param key   the function_data key.
+     * @param value the string.
+     */
+    public void extraString(final SerializedString key, final String value)
+    {
+        extraKey = key;
+        extraValue = value;
+    }
+
+    /** fcntl's argument as its command reads it; result-carried values (F_GETFL...) when the call succeeded. */
+    private void writeFcntlArgument(
+        final DecodedEvent event, final FunctionInfo function, final SerializedString name, final long arg,
+        final boolean failed) throws IOException
+    {
+        final JsonGenerator g = generator;
+        final long cmd = function.cmdSlot() >= 0 ? event.slot(function.cmdSlot()) : -1;
+        final long result = event.result();
+        switch ((int)cmd)
+        {
+            case Flags.F_GETFD, Flags.F_SETFD ->
+            {
+                if (Flags.F_SETFD == cmd || !failed)
+                {
+                    g.writeFieldName(FD_FLAGS);
+                    writeFlags(FlagNames.FD, Flags.F_SETFD == cmd ? arg : result);
+                }
+            }
+            case Flags.F_GETFL ->
+            {
+                if (!failed)
+                {
+                    g.writeFieldName(MODE);
+                    g.writeString(ACCESS_MODES[(int)(result & Flags.O_ACCMODE)]);
+                    g.writeFieldName(STATUS);
+                    writeFlags(FlagNames.STATUS, result);
+                }
+            }
+            case Flags.F_SETFL ->
+            {
+                g.writeFieldName(STATUS);
+                writeFlags(FlagNames.STATUS, arg);
+            }
+            case Flags.F_SETLEASE, Flags.F_GETLEASE ->
+            {
+                if (Flags.F_SETLEASE == cmd || !failed)
+                {
+                    final long lease = Flags.F_SETLEASE == cmd ? arg : result;
+                    g.writeFieldName(LEASE);
+                    writeNameOrNumber(Flags.lockType(lease), lease);
+                }
+            }
+            case Flags.F_NOTIFY ->
+            {
+                g.writeFieldName(NOTIFY_FLAGS);
+                writeFlags(FlagNames.NOTIFY, arg);
+            }
+            case Flags.F_ADD_SEALS, Flags.F_GET_SEALS ->
+            {
+                if (Flags.F_ADD_SEALS == cmd || !failed)
+                {
+                    g.writeFieldName(SEALS);
+                    writeFlags(FlagNames.SEALS, Flags.F_ADD_SEALS == cmd ? arg : result);
+                }
+            }
+            case Flags.F_SETPIPE_SZ, Flags.F_GETPIPE_SZ ->
+            {
+                if (Flags.F_SETPIPE_SZ == cmd)
+                {
+                    g.writeFieldName(name);
+                    g.writeNumber((int)arg);
+                }
+                if (!failed)
+                {
+                    g.writeFieldName(PIPE_SIZE);
+                    g.writeNumber(result);
+                }
+            }
+            case Flags.F_DUPFD, Flags.F_DUPFD_CLOEXEC, Flags.F_SETOWN, Flags.F_SETSIG ->
+            {
+                g.writeFieldName(name);
+                g.writeNumber((int)arg);
+            }
+            default ->
+            {
+                // lock commands: the struct flock is in the lock_* items; F_GETOWN and the like: no argument;
+                // pointers (F_SETOWN_EX, read/write hints): not decoded
+            }
+        }
+    }
+
+    /** A struct flock field: only for lock commands whose struct was read (l_type is -1 otherwise). */
+    private void writeLockField(
+        final DecodedEvent event, final FunctionInfo function, final SerializedString name, final ArgKind kind,
+        final long value) throws IOException
+    {
+        final long cmd = function.cmdSlot() >= 0 ? event.slot(function.cmdSlot()) : -1;
+        final RecordItem type = function.itemOfKind(ArgKind.LOCKTYPE);
+        if (!Flags.isFcntlLock(cmd) || null == type || -1 == event.slot(type.position()))
+        {
+            return;
+        }
+        final JsonGenerator g = generator;
+        g.writeFieldName(name);
+        switch (kind)
+        {
+            case LOCKTYPE -> writeNameOrNumber(Flags.lockType(value), value);
+            case LOCKWHENCE -> writeNameOrNumber(Flags.whence(value), value);
+            default -> g.writeNumber(value);
+        }
+    }
+
+    private void writeNameOrNumber(final String name, final long value) throws IOException
+    {
+        if (null != name)
+        {
+            generator.writeString(name);
+        }
+        else
+        {
+            generator.writeNumber(value);
+        }
+    }
+
     private void writeFlags(final FlagNames names, final long value) throws IOException
     {
         final JsonGenerator g = generator;
@@ -629,6 +801,13 @@ public final class JsonRecordWriter implements AutoCloseable
         static final FlagNames PROTECTION = new FlagNames(Flags.PROTECTION);
         static final FlagNames MAP_FLAGS = new FlagNames(Flags.MAP_FLAGS);
         static final FlagNames DUP_FLAGS = new FlagNames(Flags.DUP_FLAGS);
+        static final FlagNames FD = new FlagNames(Flags.FD_FLAGS);
+        static final FlagNames NOTIFY = new FlagNames(Flags.NOTIFY_FLAGS);
+        static final FlagNames SEALS = new FlagNames(Flags.SEALS);
+        static final FlagNames MSYNC = new FlagNames(Flags.MSYNC_FLAGS);
+        static final FlagNames MREMAP = new FlagNames(Flags.MREMAP_FLAGS);
+        static final FlagNames SPLICE = new FlagNames(Flags.SPLICE_FLAGS);
+        static final FlagNames CLOSE_RANGE = new FlagNames(Flags.CLOSE_RANGE_FLAGS);
 
         final FlagSet set;
         final SerializedString[] names;

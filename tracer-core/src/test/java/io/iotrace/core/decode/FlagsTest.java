@@ -80,4 +80,41 @@ class FlagsTest
         assertEquals("Disk quota exceeded", Errno.text(122));
         assertEquals("Unknown error 999", Errno.text(999));
     }
+
+    @Test
+    void shouldDecodeFcntlArgumentsLocksAndLeases()
+    {
+        assertEquals(List.of(true, true, true, true, true, true), List.of(Flags.isFcntlLock(5), Flags.isFcntlLock(6),
+            Flags.isFcntlLock(7), Flags.isFcntlLock(36), Flags.isFcntlLock(37), Flags.isFcntlLock(38)));
+        assertFalse(Flags.isFcntlLock(4));
+        assertFalse(Flags.isFcntlLock(8));
+        assertFalse(Flags.isFcntlLock(1024));
+        assertEquals(List.of("read", "write", "unlock"), List.of(Flags.lockType(0), Flags.lockType(1),
+            Flags.lockType(2)));
+        assertNull(Flags.lockType(3));
+        assertEquals(List.of("cloexec"), Flags.FD_FLAGS.decode(1));
+        assertEquals(List.of("modify", "delete", "multishot"), Flags.NOTIFY_FLAGS.decode(0x2 | 0x8 | 0x80000000L));
+        assertEquals(List.of("seal", "grow", "future_write"), Flags.SEALS.decode(0x1 | 0x4 | 0x10));
+        assertEquals("cancellk", Flags.fcntlCommand(1029));
+        assertEquals("getpipe_sz", Flags.fcntlCommand(1032));
+        assertEquals("set_file_rw_hint", Flags.fcntlCommand(1038));
+    }
+
+    @Test
+    void shouldDecodeMappingAndSpliceFlagsAndAdvice()
+    {
+        assertEquals(List.of("async", "invalidate"), Flags.MSYNC_FLAGS.decode(3));
+        assertEquals(List.of("sync"), Flags.MSYNC_FLAGS.decode(4));
+        assertEquals(List.of("maymove", "fixed", "dontunmap"), Flags.MREMAP_FLAGS.decode(7));
+        assertEquals(List.of("move", "more"), Flags.SPLICE_FLAGS.decode(5));
+        assertEquals(List.of("cloexec"), Flags.CLOSE_RANGE_FLAGS.decode(4));
+        assertEquals(List.of("unshare"), Flags.CLOSE_RANGE_FLAGS.decode(2));
+        assertEquals("willneed", Flags.memoryAdvice(3));
+        assertEquals("dontneed", Flags.memoryAdvice(4));
+        assertEquals("free", Flags.memoryAdvice(8));
+        assertEquals("collapse", Flags.memoryAdvice(25));
+        assertEquals("hwpoison", Flags.memoryAdvice(100));
+        assertNull(Flags.memoryAdvice(5));
+        assertNull(Flags.memoryAdvice(-1));
+    }
 }

@@ -227,4 +227,32 @@ class FunctionTableTest
         assertThrows(IllegalArgumentException.class,
             () -> FunctionTable.parse(new StringReader("70 | f | int | - | a:fd | status\n")));
     }
+
+    @Test
+    void shouldRequireTheItemsOfTransferRangeCloseAndMappingEffects()
+    {
+        assertRejected("transfer without out_fd",
+            "70 | f | ssize_t | int fd, int o | fd:fd o:fd | read_bytes | transfer\n",
+            "effect transfer needs a record item out_fd:fd");
+        assertRejected("close_range without first", "70 | f | int | int a | a:int | status | close_range\n",
+            "effect close_range needs a record item first:int");
+        assertRejected("mremap without new_length",
+            "70 | f | void * | void *addr, size_t length | addr:pointer length:size | mmap_address | mremap\n",
+            "effect mremap needs a record item new_length:size");
+        assertRejected("mapping with an int addr",
+            "70 | f | int | int addr, size_t length | addr:int length:size | status | mapping\n",
+            "effect mapping needs a record item addr:pointer");
+        final FunctionInfo sendfile = table.byName("sendfile");
+        assertEquals(Effect.TRANSFER, sendfile.effect());
+        assertEquals(0, sendfile.fdSlot());
+        assertEquals(1, sendfile.slotOf("out_fd"));
+        assertEquals(Effect.CLOSE_RANGE, table.byName("closefrom").effect());
+        assertEquals(ResultKind.NONE, table.byName("closefrom").resultKind());
+        assertEquals(Effect.MAPPING, table.byName("posix_madvise").effect());
+        assertEquals(ResultKind.ERRCODE, table.byName("posix_madvise").resultKind());
+        final FunctionInfo fcntl = table.byName("fcntl");
+        assertEquals(ArgKind.FCNTLARG, fcntl.item("arg").kind());
+        assertTrue(fcntl.item("lock_type").post());
+        assertEquals(ArgKind.LOCKTYPE, fcntl.item("lock_type").kind());
+    }
 }

@@ -96,6 +96,17 @@ public final class TraceRecords
         return new TraceRecords(where(r -> r.get("pid").asLong() == pid), warnings, files);
     }
 
+    /**
+     * @return these records without the program's own stdio report on stdout (printf and the like: stream records
+     *         on descriptor 1), for tests about other families whose programs print what they saw.
+     */
+    public TraceRecords withoutStdoutReport()
+    {
+        return new TraceRecords(where(r -> !(r.has("file_type") && r.get("file_type").has("stream") &&
+            r.has("function_data") && r.get("function_data").has("fd") &&
+            1 == r.get("function_data").get("fd").asInt())), warnings, files);
+    }
+
     /** @return records of one thread (tid). */
     public TraceRecords tid(final long tid)
     {
