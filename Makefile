@@ -6,6 +6,7 @@ export JAVA_HOME
 JAVA      := $(JAVA_HOME)/bin/java
 MVN       := mvn -B -Diotrace.home=$(CURDIR)
 LAUNCHER  := native-shim/build/iotrace-collector
+CLI       := bin/iotrace
 
 .PHONY: all setup native java launcher test-programs test demo clean
 all: setup native java launcher test-programs
@@ -23,9 +24,11 @@ test-programs: setup
 java: setup
 	$(MVN) -q -DskipTests package
 
-# The collector JVM that the shim spawns: a script beside libiotrace_shared.so, with the JDK and classpath fixed.
+# The collector JVM that the shim spawns (a script beside libiotrace_shared.so) and the iotrace command (bin/iotrace),
+# both with the JDK and classpath fixed.
 launcher: java native
 	@scripts/make-launcher.sh "$(JAVA)" "$(CURDIR)" > $(LAUNCHER).tmp && chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
+	@mkdir -p bin && scripts/make-cli.sh "$(JAVA)" "$(CURDIR)" > $(CLI).tmp && chmod 755 $(CLI).tmp && mv $(CLI).tmp $(CLI)
 
 # not quiet: Surefire's per-class and total "Tests run" lines are the test report
 test: all
