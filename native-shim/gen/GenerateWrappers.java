@@ -128,6 +128,7 @@ public class GenerateWrappers
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
         s.append("#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
+        s.append("#include <signal.h>\n#include <sys/socket.h>\n\n"); // sockets section: socklen_t, msghdr, sigset_t
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
@@ -366,7 +367,11 @@ public class GenerateWrappers
             {
                 s.append("    uint64_t item_").append(i.name()).append(" = (uint64_t)(uintptr_t)(")
                     .append(i.expression()).append(");\n");
-                s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name()).append(");\n");
+                if (i.kind().isScalar()) // a @post str is a pointer, encoded with the other strings below
+                {
+                    s.append("    iotrace_ev_slot(&it_ev, ").append(i.position()).append(", item_").append(i.name())
+                        .append(");\n");
+                }
             }
         }
         s.append("    uint16_t it_status = 0;\n");
@@ -458,6 +463,9 @@ public class GenerateWrappers
             case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
             case FCLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
             case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
+                ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
+            case NEWFD, ACCEPT -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
+            case FDPAIR -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
         };

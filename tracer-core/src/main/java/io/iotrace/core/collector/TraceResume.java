@@ -227,6 +227,23 @@ final class TraceResume
                     table.chdir(name);
                 }
             }
+            case NEWFD, ACCEPT, SOCKNAME ->
+            {
+                if (ok && named && descriptor >= 0)
+                {
+                    table.fdOpened(descriptor, name, 0);
+                }
+            }
+            case FDPAIR ->
+            {
+                final int fd1 = intField(r, "function_data.fd1");
+                final String fd1Name = r.get("function_data.fd1_name");
+                if (ok && named && descriptor >= 0 && fd1 >= 0 && null != fd1Name && !fd1Name.isEmpty())
+                {
+                    table.fdOpened(descriptor, name, 0);
+                    table.fdOpened(fd1, fd1Name, 0);
+                }
+            }
             default ->
             {
                 // fork, exec: nothing to rebuild in this incarnation's table

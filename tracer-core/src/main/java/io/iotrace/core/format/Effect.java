@@ -21,7 +21,15 @@ public enum Effect
     FCHDIR("fchdir"),
     FORK("fork"),
     EXEC("exec"),
-    DISCOVERED("discovered");
+    DISCOVERED("discovered"),
+    /** The result fd is new, named by the string item {@code fd_name} (the kernel's name: socket:[N], anon_inode:...). */
+    NEWFD("newfd"),
+    /** A successful call made {@code fd0} and {@code fd1}, named by {@code fd0_name} and {@code fd1_name} (socketpair). */
+    FDPAIR("fdpair"),
+    /** A successful call (connect: also EINPROGRESS) names {@code fd} by its address, the string item {@code sockaddr}. */
+    SOCKNAME("sockname"),
+    /** The result fd is a new connection of listening {@code fd}, named by the peer address {@code sockaddr}. */
+    ACCEPT("accept");
 
     private final String tableName;
 

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * returns, params, record, result, effect. The params field is the C parameter list ({@code -} or {@code void}
  * for none), its last entry may be {@code ... <type> <name>}, the variadic argument the wrapper reads. The record
  * field is a space separated list of {@code name:kind}, {@code name:kind=<C expression>} or
- * {@code name:kind@post=<C expression>} ({@code @post}: scalar kinds only); scalar kinds take the slots in order,
+ * {@code name:kind@post=<C expression>} ({@code @post}: scalar kinds and str); scalar kinds take the slots in order,
  * string kinds follow in order. The effect field holds one effect word and flag words. Rows that are not
  * {@code meta} are also checked for what their generated wrapper relies on (items name parameters or have an
  * expression, variadic flags match the params, the items an effect or result kind needs are there). Every error
@@ -332,9 +332,10 @@ public final class FunctionTable
             {
                 throw new IllegalArgumentException("unknown kind '" + kindName + "' of record item " + itemName);
             }
-            if (post && !kind.isScalar())
+            if (post && !kind.isScalar() && ArgKind.STR != kind)
             {
-                throw new IllegalArgumentException("@post is only supported for scalar kinds (item " + itemName + ")");
+                throw new IllegalArgumentException(
+                    "@post is only supported for scalar kinds and str (item " + itemName + ")");
             }
             items.add(new RecordItem(itemName, kind, kind.isScalar() ? slot++ : string++, expression, post));
         }
@@ -414,13 +415,39 @@ public final class FunctionTable
                         "effect " + effect + ": item fd must " + (fd.post() ? "not " : "") + "be @post");
                 }
             }
+            case NEWFD -> requireItems(row, "fd_name:str");
+            case FDPAIR -> requireItems(row, "fd0:fd", "fd1:fd", "fd0_name:str", "fd1_name:str");
+            case SOCKNAME, ACCEPT -> requireItems(row, "fd:fd", "sockaddr:str");
             default ->
             {
+            }
+        }
+        for (final RecordItem item : row.items())
+        {
+            if (item.post() && !item.kind().isScalar() && row.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE))
+            {
+                throw new IllegalArgumentException("publish_before encodes strings before the call: item " +
+                    item.name() + " cannot be @post");
             }
         }
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {
             throw new IllegalArgumentException("result kind none is for, and only for, functions returning void");
+        }
+    }
+
+    /** Every {@code name:kind} given must be a record item of the row (what its effect reads). */
+    private static void requireItems(final FunctionInfo row, final String... items)
+    {
+        for (final String wanted : items)
+        {
+            final String[] nameKind = wanted.split(":");
+            final RecordItem item = row.item(nameKind[0]);
+            if (null == item || !item.kind().tableName().equals(nameKind[1]))
+            {
+                throw new IllegalArgumentException(
+                    "effect " + row.effect().tableName() + " needs a record item " + wanted);
+            }
         }
     }
 

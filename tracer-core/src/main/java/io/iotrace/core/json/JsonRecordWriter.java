@@ -83,6 +83,8 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString HOW = new SerializedString("how");
     static final SerializedString HOW_START = new SerializedString("start");
     static final SerializedString HOW_FIRST_USE = new SerializedString("first_use");
+    /** fd_discovered how=2: a descriptor received in an SCM_RIGHTS message. */
+    static final SerializedString HOW_RECEIVED = new SerializedString("received");
 
     private static final SerializedString[] ACCESS_MODES = serialized(Flags.ACCESS_MODES);
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -297,7 +299,8 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeNumber((int)event.slot(function.fdSlot()));
             }
             g.writeFieldName(HOW);
-            g.writeString(function.howSlot() >= 0 && 0 != event.slot(function.howSlot()) ? HOW_FIRST_USE : HOW_START);
+            final long how = function.howSlot() >= 0 ? event.slot(function.howSlot()) : 0;
+            g.writeString(0 == how ? HOW_START : 2 == how ? HOW_RECEIVED : HOW_FIRST_USE);
             return;
         }
 
