@@ -103,8 +103,14 @@ class FunctionTableTest
             "'...' parameter without variadic_mode or variadic_arg flag");
         assertRejected("flag without variadic", "70 | f | int | int a | a:int | status | use variadic_arg\n",
             "variadic_arg needs a '... <type> <name>' parameter");
-        assertRejected("@post string", "70 | f | int | int a | s:str@post=ret | status | use\n",
-            "@post is only supported for scalar kinds");
+        assertRejected("@post path", "70 | f | int | int a | s:path@post=ret | status | use\n",
+            "@post is only supported for scalar kinds and str");
+        assertRejected("@post str published before the call",
+            "70 | f | int | int a | s:str@post=ret | status | exec publish_before\n", "item s cannot be @post");
+        assertRejected("newfd without its name", "70 | f | int | int a | a:int | fd | newfd\n",
+            "effect newfd needs a record item fd_name:str");
+        assertRejected("accept without the peer", "70 | f | int | int fd | fd:fd | fd | accept\n",
+            "effect accept needs a record item sockaddr:str");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",
