@@ -11,20 +11,28 @@
  *  SCM_RIGHTS:  open(DIR/passed.txt, O_CREAT|O_TRUNC|O_RDWR) = 3; write(3, 11) = 11; socketpair = 0 {4,5};
  *               sendmsg(4, 1 byte + fd 3) = 1; close(3); recvmsg(5) = 1 (fd 3 received, named DIR/passed.txt);
  *               pread(3, 64, 0) = 11; close(3); close(4); close(5)
- *  tcp:         socket(INET, STREAM) = 3; bind(3, 127.0.0.1:0); getsockname(3) (port P); listen(3, 4);
- *               socket(INET, STREAM) = 4; connect(4, 127.0.0.1:P); accept4(3, &peer, CLOEXEC) = 5 (peer port C);
- *               send(4, 3) = 3; recv(5, 3) = 3; shutdown(4, SHUT_WR); recv(5, 3) = 0 (eof); close(5); close(4);
- *               close(3); socket(INET, STREAM) = 3; connect(3, 127.0.0.1:P) = -1 ECONNREFUSED; close(3)
- *  udp:         socket(INET, DGRAM) = 3; bind(3, 127.0.0.1:0); getsockname(3) (port U); socket(INET, DGRAM) = 4;
- *               sendto(4, 8, 127.0.0.1:U) = 8; recvfrom(3, 64) = 8 (from port B); sendmmsg(4, 3 + 5 bytes) = 2;
- *               recvmmsg(3, 2) = 2 (8 bytes); sendmsg(4, 1, to U) = 1; recvmsg(3) = 1; close(4); close(3)
- *  others:      eventfd(0, CLOEXEC) = 3; write(3, 8) = 8; read(3, 8) = 8; close(3)
+ *  tcp:         socket(INET, STREAM) = 3; setsockopt(3, SOL_SOCKET, SO_REUSEADDR); bind(3, 127.0.0.1:0);
+ *               getsockname(3) (port P); listen(3, 4); socket(INET, STREAM) = 4; connect(4, 127.0.0.1:P);
+ *               accept4(3, &peer, CLOEXEC) = 5 (peer port C); send(4, 3) = 3; recv(5, 3) = 3; shutdown(4, SHUT_WR);
+ *               recv(5, 3) = 0 (eof); close(5); close(4); close(3);
+ *               socket(INET, STREAM) = 3; connect(3, 127.0.0.1:P) = -1 ECONNREFUSED; close(3)
+ *  udp:         socket(INET, DGRAM) = 3; bind(3, 127.0.0.1:0); getsockname(3) (port U); getsockopt(3, SO_TYPE);
+ *               socket(INET, DGRAM) = 4; sendto(4, 8, 127.0.0.1:U) = 8; recvfrom(3, 64) = 8 (from port B);
+ *               sendmmsg(4, 3 + 5 bytes) = 2; recvmmsg(3, 2) = 2 (8 bytes); sendmsg(4, 1, to U) = 1;
+ *               recvmsg(3) = 1; close(4); close(3)
+ *  others:      eventfd(0, CLOEXEC) = 3; write(3, 8) = 8; epoll_create1(CLOEXEC) = 4; epoll_ctl(4, ADD, 3) = 0;
+ *               epoll_wait(4, 4, 0) = 1; read(3, 8) = 8; epoll_pwait(4, 4, 0) = 0; eventfd_write(3, 2) = 0;
+ *               eventfd_read(3) = 0; close(4); close(3);  epoll_create(4) = 3; close(3)
  *               memfd_create("iotrace-memfd", 0) = 3; write(3, 6) = 6; mmap(6, READ, SHARED, 3); munmap; close(3)
- *               epoll_create1(CLOEXEC) = 3; close(3);  inotify_init1(CLOEXEC) = 3; close(3)
- *               timerfd_create(MONOTONIC, 0) = 3; close(3);  signalfd(-1, {SIGUSR1}, 0) = 3; close(3)
+ *               inotify_init1(CLOEXEC) = 3; inotify_add_watch(3, DIR, IN_CREATE) = 1; inotify_rm_watch(3, 1) = 0;
+ *               close(3);  inotify_init() = 3; close(3)
+ *               timerfd_create(MONOTONIC, 0) = 3; timerfd_settime(3, 1 s) = 0; timerfd_gettime(3) = 0; close(3)
+ *               signalfd(-1, {SIGUSR1}, 0) = 3; close(3)
  *               socket(UNIX, DGRAM) = 3; bind(3, abstract "\0iotrace-<pid>"); close(3)
  *               socket(INET, 9999) = -1 EINVAL
- * Prints one line "P C U B" (the ports the kernel chose).
+ *  tcp6:        socket(INET6, STREAM) = 3; bind(3, [::1]:0) (fails without an IPv6 loopback: then no getsockname);
+ *               getsockname(3) (port Q); close(3)
+ * Prints one line "P C U B Q" (the ports the kernel chose; Q -1 without IPv6).
  */
 #include "common.h"
 #include <arpa/inet.h>
@@ -143,7 +151,9 @@ static void tcp(unsigned *server_port, unsigned *client_port)
 {
     char buf[8];
     struct sockaddr_in any = loopback(0);
+    int yes = 1;
     CHECK(socket(AF_INET, SOCK_STREAM, 0) == 3);
+    CHECK(setsockopt(3, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) == 0);
     CHECK(bind(3, (struct sockaddr *)&any, sizeof any) == 0);
     *server_port = local_port(3);
     CHECK(listen(3, 4) == 0);
@@ -171,6 +181,9 @@ static void udp(unsigned *receiver_port, unsigned *sender_port)
     CHECK(socket(AF_INET, SOCK_DGRAM, 0) == 3);
     CHECK(bind(3, (struct sockaddr *)&any, sizeof any) == 0);
     *receiver_port = local_port(3);
+    int type = 0;
+    socklen_t type_len = sizeof type;
+    CHECK(getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 && type == SOCK_DGRAM);
     struct sockaddr_in to = loopback(*receiver_port);
     CHECK(socket(AF_INET, SOCK_DGRAM, 0) == 4);
     CHECK(sendto(4, "datagram", 8, 0, (struct sockaddr *)&to, sizeof to) == 8);
@@ -208,12 +221,21 @@ static void udp(unsigned *receiver_port, unsigned *sender_port)
     CHECK(close(4) == 0 && close(3) == 0);
 }
 
-static void other_descriptors(void)
+static void other_descriptors(const char *dir)
 {
     uint64_t one = 1, value = 0;
+    struct epoll_event ready[4], event = {.events = EPOLLIN};
     CHECK(eventfd(0, EFD_CLOEXEC) == 3);
     CHECK(write(3, &one, sizeof one) == 8);
+    CHECK(epoll_create1(EPOLL_CLOEXEC) == 4);
+    CHECK(epoll_ctl(4, EPOLL_CTL_ADD, 3, &event) == 0);
+    CHECK(epoll_wait(4, ready, 4, 0) == 1);
     CHECK(read(3, &value, sizeof value) == 8 && value == 1);
+    CHECK(epoll_pwait(4, ready, 4, 0, NULL) == 0);
+    CHECK(eventfd_write(3, 2) == 0);
+    CHECK(eventfd_read(3, &value) == 0 && value == 2);
+    CHECK(close(4) == 0 && close(3) == 0);
+    CHECK(epoll_create(4) == 3);
     CHECK(close(3) == 0);
 
     CHECK(memfd_create("iotrace-memfd", 0) == 3);
@@ -223,11 +245,17 @@ static void other_descriptors(void)
     CHECK(munmap(map, 6) == 0);
     CHECK(close(3) == 0);
 
-    CHECK(epoll_create1(EPOLL_CLOEXEC) == 3);
-    CHECK(close(3) == 0);
     CHECK(inotify_init1(IN_CLOEXEC) == 3);
+    CHECK(inotify_add_watch(3, dir, IN_CREATE) == 1);
+    CHECK(inotify_rm_watch(3, 1) == 0);
     CHECK(close(3) == 0);
+    CHECK(inotify_init() == 3);
+    CHECK(close(3) == 0);
+
+    struct itimerspec second = {.it_value = {.tv_sec = 1}}, left;
     CHECK(timerfd_create(CLOCK_MONOTONIC, 0) == 3);
+    CHECK(timerfd_settime(3, 0, &second, NULL) == 0);
+    CHECK(timerfd_gettime(3, &left) == 0);
     CHECK(close(3) == 0);
     sigset_t mask;
     sigemptyset(&mask);
@@ -244,6 +272,21 @@ static void other_descriptors(void)
     CHECK(socket(AF_INET, 9999, 0) == -1 && errno == EINVAL);
 }
 
+/* tcp6 on [::1]: returns the bound port, or -1 when the host has no IPv6 loopback (bind fails) */
+static int ipv6_loopback(void)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int port = -1;
+    CHECK(socket(AF_INET6, SOCK_STREAM, 0) == 3);
+    if (bind(3, (struct sockaddr *)&a, sizeof a) == 0) {
+        socklen_t len = sizeof a;
+        CHECK(getsockname(3, (struct sockaddr *)&a, &len) == 0);
+        port = ntohs(a.sin6_port);
+    }
+    CHECK(close(3) == 0);
+    return port;
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -253,7 +296,8 @@ int main(int argc, char **argv)
     pass_descriptor(argv[1]);
     tcp(&p, &c);
     udp(&u, &b);
-    other_descriptors();
-    printf("%u %u %u %u\n", p, c, u, b);
+    other_descriptors(argv[1]);
+    int q = ipv6_loopback();
+    printf("%u %u %u %u %d\n", p, c, u, b, q);
     return 0;
 }

@@ -128,7 +128,9 @@ public class GenerateWrappers
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
         s.append("#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n\n");
-        s.append("#include <signal.h>\n#include <sys/socket.h>\n\n"); // sockets section: socklen_t, msghdr, sigset_t
+        // sockets section: socklen_t, msghdr, sigset_t, epoll_event, itimerspec, eventfd_t
+        s.append("#include <signal.h>\n#include <time.h>\n#include <sys/epoll.h>\n#include <sys/eventfd.h>\n")
+            .append("#include <sys/socket.h>\n\n");
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
