@@ -15,8 +15,9 @@
 #include "sys.h"
 #include "util.h"
 
-#define KERNEL_NAME_MAX 512 /* /memfd:<name up to 249 bytes> (deleted) and every anon_inode name fit */
-#define SOCKADDR_TEXT_MAX 256
+/* small: initial-exec TLS comes out of the static TLS block */
+#define KERNEL_NAME_MAX 288   /* "/memfd:" + a name of up to 249 bytes + " (deleted)", and every anon_inode name */
+#define SOCKADDR_TEXT_MAX 160 /* "unix:" + 108 path bytes; "udp6:[<45>]:65535"; "inet<type>-..." */
 
 static IOTRACE_TLS char kernel_names[2][KERNEL_NAME_MAX];
 static IOTRACE_TLS char sockaddr_text[SOCKADDR_TEXT_MAX];
@@ -34,21 +35,29 @@ const char *iotrace_fd_kernel_name(long fd, int which)
     return out;
 }
 
-/* tcp/udp for stream/datagram sockets of the inet families, else the socket type's number */
+/* the transport protocol of an inet socket by name (tcp, udp, ...; the caller appends "6" for IPv6) */
 static const char *inet_protocol(int fd, char *spare, size_t cap)
 {
-    int type = 0;
-    socklen_t len = sizeof type;
-    if (fd >= 0 && syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
-        if (type == SOCK_STREAM)
-            return "tcp";
-        if (type == SOCK_DGRAM)
-            return "udp";
-        if (type == SOCK_RAW)
-            return "raw";
+    int protocol = -1;
+    socklen_t len = sizeof protocol;
+    if (fd < 0 || syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+        protocol = -1;
+    switch (protocol) {
+    case IPPROTO_TCP:
+        return "tcp";
+    case IPPROTO_UDP:
+        return "udp";
+    case IPPROTO_SCTP:
+        return "sctp";
+    case IPPROTO_UDPLITE:
+        return "udplite";
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
+        return "icmp";
+    default:
+        iotrace_fmt(spare, cap, "ipproto%d-", protocol); /* "ipproto41-:..." and "ipproto41-6:[...]" */
+        return spare;
     }
-    iotrace_fmt(spare, cap, "inet%d-", type);
-    return spare;
 }
 
 /* The text of a socket address of `len` bytes; "" when there is none. */
@@ -61,6 +70,8 @@ static const char *format_sockaddr(int fd, const struct sockaddr *addr, socklen_
     char protocol[24];
     char ip[INET6_ADDRSTRLEN];
     switch (addr->sa_family) {
+    case AF_UNSPEC: /* connect(AF_UNSPEC) dissolves an association: no address */
+        break;
     case AF_INET: {
         const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
         if (len < sizeof *in || inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL)
