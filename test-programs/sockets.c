@@ -14,7 +14,8 @@
  *  tcp:         socket(INET, STREAM) = 3; setsockopt(3, SOL_SOCKET, SO_REUSEADDR); bind(3, 127.0.0.1:0);
  *               getsockname(3) (port P); listen(3, 4); socket(INET, STREAM) = 4; connect(4, 127.0.0.1:P);
  *               accept4(3, &peer, CLOEXEC) = 5 (peer port C); send(4, 3) = 3; recv(5, 3) = 3; shutdown(4, SHUT_WR);
- *               recv(5, 3) = 0 (eof); close(5); close(4); close(3);
+ *               recv(5, 3) = 0 (eof); close(5); close(4); socket(INET, STREAM|NONBLOCK) = 4;
+ *               connect(4, 127.0.0.1:P) = 0 or -1 EINPROGRESS; close(4); close(3);
  *               socket(INET, STREAM) = 3; connect(3, 127.0.0.1:P) = -1 ECONNREFUSED; close(3)
  *  udp:         socket(INET, DGRAM) = 3; bind(3, 127.0.0.1:0); getsockname(3) (port U); getsockopt(3, SO_TYPE);
  *               socket(INET, DGRAM) = 4; sendto(4, 8, 127.0.0.1:U) = 8; recvfrom(3, 64) = 8 (from port B);
@@ -168,7 +169,11 @@ static void tcp(unsigned *server_port, unsigned *client_port)
     CHECK(recv(5, buf, three, MSG_WAITALL) == 3);
     CHECK(shutdown(4, SHUT_WR) == 0);
     CHECK(recv(5, buf, three, 0) == 0);
-    CHECK(close(5) == 0 && close(4) == 0 && close(3) == 0);
+    CHECK(close(5) == 0 && close(4) == 0);
+    /* a non-blocking connect: done at once or still in progress (EINPROGRESS), named by the peer either way */
+    CHECK(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0) == 4);
+    CHECK(connect(4, (struct sockaddr *)&server, sizeof server) == 0 || errno == EINPROGRESS);
+    CHECK(close(4) == 0 && close(3) == 0);
     CHECK(socket(AF_INET, SOCK_STREAM, 0) == 3);
     CHECK(connect(3, (struct sockaddr *)&server, sizeof server) == -1 && errno == ECONNREFUSED);
     CHECK(close(3) == 0);
