@@ -13,7 +13,8 @@
  *               pread(3, 64, 0) = 11; close(3); close(4); close(5)
  *  tcp:         socket(INET, STREAM) = 3; setsockopt(3, SOL_SOCKET, SO_REUSEADDR); bind(3, 127.0.0.1:0);
  *               getsockname(3) (port P); listen(3, 4); socket(INET, STREAM) = 4; connect(4, 127.0.0.1:P);
- *               accept4(3, &peer, CLOEXEC) = 5 (peer port C); send(4, 3) = 3; recv(5, 3) = 3; shutdown(4, SHUT_WR);
+ *               accept4(3, &peer, CLOEXEC) = 5 (peer port C); send(4, 3) = 3; recv(5, 3) = 3; sockatmark(5) = 0;
+ *               shutdown(4, SHUT_WR);
  *               recv(5, 3) = 0 (eof); close(5); close(4); socket(INET, STREAM|NONBLOCK) = 4;
  *               connect(4, 127.0.0.1:P) = 0 or -1 EINPROGRESS; close(4); close(3);
  *               socket(INET, STREAM) = 3; connect(3, 127.0.0.1:P) = -1 ECONNREFUSED; close(3)
@@ -22,7 +23,8 @@
  *               sendmmsg(4, 3 + 5 bytes) = 2; recvmmsg(3, 2) = 2 (8 bytes); sendmsg(4, 1, to U) = 1;
  *               recvmsg(3) = 1; close(4); close(3)
  *  others:      eventfd(0, CLOEXEC) = 3; write(3, 8) = 8; epoll_create1(CLOEXEC) = 4; epoll_ctl(4, ADD, 3) = 0;
- *               epoll_wait(4, 4, 0) = 1; read(3, 8) = 8; epoll_pwait(4, 4, 0) = 0; eventfd_write(3, 2) = 0;
+ *               epoll_wait(4, 4, 0) = 1; read(3, 8) = 8; epoll_pwait(4, 4, 0) = 0;
+ *               epoll_pwait2(4, 4, {0, 0}) = 0 (or -1 ENOSYS before Linux 5.11); eventfd_write(3, 2) = 0;
  *               eventfd_read(3) = 0; close(4); close(3);  epoll_create(4) = 3; close(3)
  *               memfd_create("iotrace-memfd", 0) = 3; write(3, 6) = 6; mmap(6, READ, SHARED, 3); munmap; close(3)
  *               inotify_init1(CLOEXEC) = 3; inotify_add_watch(3, DIR, IN_CREATE) = 1; inotify_rm_watch(3, 1) = 0;
@@ -167,6 +169,7 @@ static void tcp(unsigned *server_port, unsigned *client_port)
     *client_port = ntohs(peer.sin_port);
     CHECK(send(4, "abc", 3, 0) == 3);
     CHECK(recv(5, buf, three, MSG_WAITALL) == 3);
+    CHECK(sockatmark(5) == 0);
     CHECK(shutdown(4, SHUT_WR) == 0);
     CHECK(recv(5, buf, three, 0) == 0);
     CHECK(close(5) == 0 && close(4) == 0);
@@ -237,6 +240,9 @@ static void other_descriptors(const char *dir)
     CHECK(epoll_wait(4, ready, 4, 0) == 1);
     CHECK(read(3, &value, sizeof value) == 8 && value == 1);
     CHECK(epoll_pwait(4, ready, 4, 0, NULL) == 0);
+    struct timespec no_wait = {0, 0};
+    int r = epoll_pwait2(4, ready, 4, &no_wait, NULL);
+    CHECK(r == 0 || errno == ENOSYS); /* Linux < 5.11 */
     CHECK(eventfd_write(3, 2) == 0);
     CHECK(eventfd_read(3, &value) == 0 && value == 2);
     CHECK(close(4) == 0 && close(3) == 0);
