@@ -196,6 +196,9 @@ public class GenerateWrappers
         s.append("/* Generated from ").append(table.getFileName()).append(" by gen/GenerateWrappers.java: do not edit. */\n");
         s.append("#ifndef IOTRACE_FUNCTIONS_GEN_H\n#define IOTRACE_FUNCTIONS_GEN_H\n\n");
         s.append("#include <aio.h>\n#include <stdarg.h>\n#include <stdio.h>\n#include <sys/types.h>\n#include <sys/uio.h>\n#include <wchar.h>\n\n");
+        // sockets section: socklen_t, msghdr, sigset_t, epoll_event, itimerspec, eventfd_t
+        s.append("#include <signal.h>\n#include <time.h>\n#include <sys/epoll.h>\n#include <sys/eventfd.h>\n")
+            .append("#include <sys/socket.h>\n\n");
         s.append("/* function ids = ring record types */\n");
         for (final FunctionInfo r : rows)
         {
@@ -755,7 +758,7 @@ public class GenerateWrappers
     {
         return switch (r.effect())
         {
-            case OPEN, DUP, DUP2, ANON -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
+            case OPEN, DUP, DUP2 -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
             case FCNTL ->
             {
                 final String cmd = valueOf(r, r.itemOfKind(ArgKind.FCNTLCMD));
@@ -780,6 +783,9 @@ public class GenerateWrappers
                 yield "    if (" + (isVoid(r) ? "1" : "ret == 0") + " && !((" + flags + ") & CLOSE_RANGE_CLOEXEC))\n" +
                     "        iotrace_fd_clear_range((unsigned int)" + first + ", (unsigned int)" + last + ");\n";
             }
+            case NEWFD, ACCEPT -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
+            case FDPAIR -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
+                ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
         };
     }

@@ -1,6 +1,6 @@
 /*
  * Helpers of the record items of the asynchronous I/O rows of functions.tbl (POSIX aio, io_uring through
- * syscall(), memfd): reading aiocb lists and naming descriptors that have no path. Called with the guard held,
+ * syscall()): reading aiocb lists. Called with the guard held,
  * so the per-thread buffer is never used by two calls at once (a signal handler's calls go untraced meanwhile).
  */
 #include <aio.h>
@@ -48,16 +48,3 @@ const char *iotrace_lio_describe(const void *const *list, int nent)
     return scratch;
 }
 
-const char *iotrace_fd_proc_name(long fd)
-{
-    int saved = errno;
-    char link[64];
-    scratch[0] = '\0';
-    if (fd >= 0) {
-        iotrace_fmt(link, sizeof link, "/proc/self/fd/%ld", fd);
-        ssize_t n = sys_readlink(link, scratch, sizeof scratch - 1);
-        scratch[n > 0 ? n : 0] = '\0';
-    }
-    errno = saved;
-    return scratch;
-}

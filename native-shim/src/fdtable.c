@@ -47,6 +47,24 @@ void iotrace_fd_discover(int fd, int how)
     errno = saved;
 }
 
+/* A descriptor received in an SCM_RIGHTS message (how=2): always named, whatever the bit said (a number the shim
+ * still thought known was closed behind its back, or the kernel would not have handed it out). */
+void iotrace_fd_received(int fd)
+{
+    if (fd < 0 || fd >= IOTRACE_FD_MAX || fd == iotrace_spill_fd())
+        return;
+    int saved = errno;
+    char link[64];
+    char path[IOTRACE_MAX_STRING + 1];
+    iotrace_fmt(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = sys_readlink(link, path, sizeof path);
+    if (n >= 0) {
+        iotrace_fd_set(fd);
+        emit_discovered(fd, 2, path, (size_t)n);
+    }
+    errno = saved;
+}
+
 struct fd_list {
     int fds[4096];
     int count;

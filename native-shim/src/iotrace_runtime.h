@@ -281,12 +281,6 @@ static inline uint32_t iotrace_uring_setup_flags(const void *params)
 }
 #define IOTRACE_URING_SETUP_FLAGS(params) iotrace_uring_setup_flags(params)
 
-/* ---- handles without a path ------------------------------------------------------------------------------- */
-
-/* what /proc/self/fd/<fd> shows (anon_inode:[io_uring], /memfd:x (deleted)), "" when unknown; in a per-thread
- * buffer valid until the next call of this thread */
-const char *iotrace_fd_proc_name(long fd);
-#define IOTRACE_FD_PROC_NAME(ret) iotrace_fd_proc_name((long)(ret))
 /* ---- stdio rows (stdio_support.c) ------------------------------------------------------------------------- */
 
 /* what /proc names the descriptor of a stream ("/tmp/#123 (deleted)" for tmpfile); "" when it has none.
@@ -302,6 +296,33 @@ size_t iotrace_strlen(const char *s);
 size_t iotrace_wcslen(const wchar_t *s);
 #define IOTRACE_STRLEN(s) iotrace_strlen(s)
 #define IOTRACE_WCSLEN(s) iotrace_wcslen(s)
+
+/* ---- sockets and other non-file descriptors (sockets.c): the @post items of their table rows ------------- */
+
+struct msghdr;
+struct mmsghdr;
+void iotrace_fd_received(int fd); /* SCM_RIGHTS: named as fd_discovered how=2 (fdtable.c) */
+/* the kernel's name of fd (/proc/self/fd), in per-thread buffer `which` (0 or 1); "" when fd < 0 */
+const char *iotrace_fd_kernel_name(long fd, int which);
+/* socket addresses as text ("tcp:127.0.0.1:80", "unix:/path", "" for none), in a per-thread buffer */
+const char *iotrace_sockaddr_text(long fd, const void *addr, long len);
+const char *iotrace_sockaddr_out(long ret, long fd, const void *addr, const unsigned int *len);
+const char *iotrace_sock_bound(long ret, long fd, const void *addr, long len);
+const char *iotrace_sock_peer(long ret);
+const char *iotrace_msg_sockaddr(long ret, long fd, const struct msghdr *msg);
+long iotrace_msg_received_fds(long ret, struct msghdr *msg);
+long iotrace_mmsg_received_fds(long ret, struct mmsghdr *vec);
+uint64_t iotrace_mmsg_bytes(long ret, const struct mmsghdr *vec);
+
+/* In a @post item of a generated wrapper: the call's pointer arguments may be read (not failed with EFAULT) */
+#define IOTRACE_ARGS_READABLE(ret) ((ret) != -1 || it_err != EFAULT)
+
+/* glibc's __SOCKADDR_ARG/__CONST_SOCKADDR_ARG are transparent unions with _GNU_SOURCE: the pointer inside */
+#if defined(__USE_GNU) && !defined(__cplusplus)
+#define IOTRACE_SOCKADDR(arg) ((const void *)(arg).__sockaddr__)
+#else
+#define IOTRACE_SOCKADDR(arg) ((const void *)(arg))
+#endif
 
 /* ---- exec ------------------------------------------------------------------------------------------------- */
 

@@ -522,7 +522,7 @@ public final class ProcessTrace implements MessageHandler
                 {
                     table.fdOpened(fd, name, te);
                 }
-                if (f.howSlot() >= 0 && 0 != e.slot(f.howSlot()))
+                if (f.howSlot() >= 0 && 1 == e.slot(f.howSlot())) // 2: received with SCM_RIGHTS, as expected
                 {
                     warn(f.name(), fd, "open not observed: descriptor " + fd + " first used while already open (" +
                         (null == name ? "name unknown" : name) + ")");
@@ -545,20 +545,6 @@ public final class ProcessTrace implements MessageHandler
                     table.mapped(handle, length, name);
                 }
                 unresolvedHandle = "cwd";
-                break;
-            }
-            case ANON:
-            {
-                // named as the kernel names it in /proc/<pid>/fd (anon_inode:[io_uring], /memfd:x (deleted))
-                final String procName = e.string(f.item("proc_name").position());
-                name = NOT_A_FILE;
-                if (ok && !procName.isEmpty())
-                {
-                    name = procName;
-                    fileType = FILE_TYPE_DESCRIPTOR;
-                    handle = (int)e.result();
-                    table.fdOpened((int)e.result(), name, te);
-                }
                 break;
             }
             case FREOPEN:
@@ -650,6 +636,67 @@ public final class ProcessTrace implements MessageHandler
                 }
                 break;
             }
+            case NEWFD:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    // named as the kernel names it in /proc/<pid>/fd, so discovered descriptors agree
+                    name = nonEmpty(e, f.stringOf("fd_name"));
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = (int)e.result();
+                    table.fdOpened((int)e.result(), name, te);
+                    unresolvedHandle = (int)e.result();
+                }
+                break;
+            }
+            case FDPAIR:
+            {
+                name = NOT_A_FILE;
+                if (ok)
+                {
+                    final int fd0 = (int)e.slot(f.slotOf("fd0"));
+                    name = nonEmpty(e, f.stringOf("fd0_name"));
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = fd0;
+                    table.fdOpened(fd0, name, te);
+                    table.fdOpened((int)e.slot(f.slotOf("fd1")), nonEmpty(e, f.stringOf("fd1_name")), te);
+                    unresolvedHandle = fd0;
+                }
+                break;
+            }
+            case SOCKNAME:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = table.fdName(fd, ts);
+                final String address = nonEmpty(e, f.stringOf("sockaddr"));
+                // a non-blocking connect goes on in the background: the socket is the peer's already
+                if ((ok || Errno.EINPROGRESS == e.errno()) && null != address)
+                {
+                    name = address;
+                    table.fdOpened(fd, address, te);
+                }
+                unresolvedHandle = fd;
+                break;
+            }
+            case ACCEPT:
+            {
+                final int fd = fd(e, f.fdSlot());
+                fileType = FILE_TYPE_DESCRIPTOR;
+                handle = fd;
+                name = table.fdName(fd, ts);
+                unresolvedHandle = fd;
+                if (ok)
+                {
+                    name = nonEmpty(e, f.stringOf("sockaddr"));
+                    handle = (int)e.result();
+                    table.fdOpened((int)e.result(), name, te);
+                    unresolvedHandle = (int)e.result();
+                }
+                break;
+            }
             default:
                 name = NOT_A_FILE;
                 break;
@@ -684,6 +731,13 @@ public final class ProcessTrace implements MessageHandler
         handle = ok ? e.result() : stream;
         return table.streamReopened(stream, (int)e.slot(f.slotOf("old_fd")), newPath, ok ? e.result() : 0,
             fd(e, f.fdSlot()), e.timeStart(), e.timeEnd());
+    }
+
+    /** The string item at this order, null when the row has none or the shim could not tell (""). */
+    private static String nonEmpty(final DecodedEvent e, final int string)
+    {
+        final String value = string >= 0 ? e.string(string) : null;
+        return null == value || value.isEmpty() ? null : value;
     }
 
     private static int fd(final DecodedEvent e, final int slot)

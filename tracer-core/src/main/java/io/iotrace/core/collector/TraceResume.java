@@ -195,7 +195,7 @@ final class TraceResume
         final Effect effect = null == function ? Effect.USE : function.effect();
         switch (effect)
         {
-            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE, ANON, TRANSFER ->
+            case OPEN, DISCOVERED, DUP, DUP2, FCNTL, USE, TRANSFER ->
             {
                 final boolean onlyUses = Effect.USE == effect || Effect.TRANSFER == effect;
                 if (ok && named && descriptor >= 0 && (!onlyUses || null == table.fdName(descriptor, Long.MAX_VALUE)))
@@ -306,6 +306,23 @@ final class TraceResume
                 {
                     table.remapped(address, longField(r, "function_data.length"), newAddress,
                         longField(r, "function_data.new_length"), null != flags && flags.contains("dontunmap"));
+                }
+            }
+            case NEWFD, ACCEPT, SOCKNAME ->
+            {
+                if (ok && named && descriptor >= 0)
+                {
+                    table.fdOpened(descriptor, name, step);
+                }
+            }
+            case FDPAIR ->
+            {
+                final int fd1 = intField(r, "function_data.fd1");
+                final String fd1Name = r.get("function_data.fd1_name");
+                if (ok && named && descriptor >= 0 && fd1 >= 0 && null != fd1Name && !fd1Name.isEmpty())
+                {
+                    table.fdOpened(descriptor, name, step);
+                    table.fdOpened(fd1, fd1Name, step);
                 }
             }
             default ->

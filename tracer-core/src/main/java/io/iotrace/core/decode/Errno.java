@@ -4,6 +4,8 @@ package io.iotrace.core.decode;
 public final class Errno
 {
     public static final int EBADF = 9;
+    /** Operation now in progress: a non-blocking connect started. */
+    public static final int EINPROGRESS = 115;
 
     private static final String[] TEXTS = {
         /*   0                 */ "Success",

@@ -24,8 +24,6 @@ public enum Effect
     DISCOVERED("discovered"),
     /** The result address is a mapping of {@code length} bytes of the file {@code path} (sem_open). */
     MAPFILE("mapfile"),
-    /** The result fd is a handle without a path (io_uring ring, memfd): named by the string item proc_name. */
-    ANON("anon"),
     /** freopen: `stream` (its old descriptor `old_fd`) is closed; the result names `path` (or the old file). */
     FREOPEN("freopen"),
     /** popen: the result stream and its descriptor `fd` name the pipe pipe:[`inode`]. */
@@ -39,7 +37,15 @@ public enum Effect
     /** the mapping at [addr, addr+length) moves to [result, result+new_length). */
     MREMAP("mremap"),
     /** the record is about the mapping at `addr` (msync, madvise). */
-    MAPPING("mapping");
+    MAPPING("mapping"),
+    /** The result fd is new, named by the string item {@code fd_name} (the kernel's name: socket:[N], anon_inode:...). */
+    NEWFD("newfd"),
+    /** A successful call made {@code fd0} and {@code fd1}, named by {@code fd0_name} and {@code fd1_name} (socketpair). */
+    FDPAIR("fdpair"),
+    /** A successful call (connect: also EINPROGRESS) names {@code fd} by its address, the string item {@code sockaddr}. */
+    SOCKNAME("sockname"),
+    /** The result fd is a new connection of listening {@code fd}, named by the peer address {@code sockaddr}. */
+    ACCEPT("accept");
 
     private final String tableName;
 

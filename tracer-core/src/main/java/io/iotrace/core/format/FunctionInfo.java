@@ -462,6 +462,16 @@ public final class FunctionInfo
         return pathString;
     }
 
+    /**
+     * @param itemName a string record item's name.
+     * @return its order among the strings, or -1 when the row has no string item of that name.
+     */
+    public int stringOf(final String itemName)
+    {
+        final RecordItem item = item(itemName);
+        return null != item && !item.kind().isScalar() ? item.position() : -1;
+    }
+
     public String toString()
     {
         return "FunctionInfo{id=" + id + ", name=" + name + ", effect=" + effect + ", result=" + resultKind + "}";

@@ -465,6 +465,10 @@ public final class FunctionTable
             case MREMAP -> requireItems(row, "addr", ArgKind.POINTER, "length", ArgKind.SIZE,
                 "new_length", ArgKind.SIZE);
             case MAPPING -> requireItems(row, "addr", ArgKind.POINTER, "length", ArgKind.SIZE);
+            case NEWFD -> requireItems(row, "fd_name", ArgKind.STR);
+            case FDPAIR -> requireItems(row, "fd0", ArgKind.FD, "fd1", ArgKind.FD, "fd0_name", ArgKind.STR,
+                "fd1_name", ArgKind.STR);
+            case SOCKNAME, ACCEPT -> requireItems(row, "fd", ArgKind.FD, "sockaddr", ArgKind.STR);
             default ->
             {
             }
@@ -477,10 +481,6 @@ public final class FunctionTable
         if (row.hasFlag(FunctionInfo.FLAG_SYSCALL_ONLY) && null == row.sysName())
         {
             throw new IllegalArgumentException("syscall_only needs the flag sys");
-        }
-        if (Effect.ANON == row.effect() && (null == row.item("proc_name") || ArgKind.STR != row.item("proc_name").kind()))
-        {
-            throw new IllegalArgumentException("effect anon needs a string item proc_name:str");
         }
         if (ResultKind.AIO_BYTES == row.resultKind() && (row.slotOf("lio_opcode") < 0 || row.slotOf("aiocb") < 0))
         {

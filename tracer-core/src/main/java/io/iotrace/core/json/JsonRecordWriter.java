@@ -96,6 +96,8 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString PIPE_SIZE = new SerializedString("pipe_size");
     /** function_data key of the file a transfer (sendfile, splice...) writes to. */
     public static final SerializedString OUT_FILENAME = new SerializedString("out_filename");
+    /** fd_discovered how=2: a descriptor received in an SCM_RIGHTS message. */
+    static final SerializedString HOW_RECEIVED = new SerializedString("received");
 
     private static final SerializedString[] ACCESS_MODES = serialized(Flags.ACCESS_MODES);
     /** aio_lio_opcode values of aio.h. */
@@ -317,7 +319,8 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeNumber((int)event.slot(function.fdSlot()));
             }
             g.writeFieldName(HOW);
-            g.writeString(function.howSlot() >= 0 && 0 != event.slot(function.howSlot()) ? HOW_FIRST_USE : HOW_START);
+            final long how = function.howSlot() >= 0 ? event.slot(function.howSlot()) : 0;
+            g.writeString(0 == how ? HOW_START : 2 == how ? HOW_RECEIVED : HOW_FIRST_USE);
             return;
         }
 

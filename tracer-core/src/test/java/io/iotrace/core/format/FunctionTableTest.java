@@ -143,8 +143,6 @@ class FunctionTableTest
             "sys needs a row whose result is returned as the syscall returns it");
         assertRejected("syscall_only without sys", "70 | f | int | int a | a:int | status | use syscall_only\n",
             "syscall_only needs the flag sys");
-        assertRejected("anon without proc_name", "70 | f | int | int a | a:int | fd | anon\n",
-            "effect anon needs a string item proc_name:str");
         assertRejected("aio_bytes without opcode", "70 | f | ssize_t | int a | a:int | aio_bytes | use\n",
             "result aio_bytes needs scalar items lio_opcode and aiocb");
         assertRejected("bare ... without forward", "70 | f | int | int a, ... | a:int | status | use\n",
@@ -155,6 +153,12 @@ class FunctionTableTest
             "needs a scalar record item named length");
         assertRejected("freopen fd not @post", "70 | f | FILE * | const char *path, FILE *stream | " +
             "stream:stream old_fd:fd=1 fd:fd=2 | stream | freopen\n", "item fd must be @post");
+        assertRejected("@post str published before the call",
+            "70 | f | int | int a | s:str@post=ret | status | exec publish_before\n", "item s cannot be @post");
+        assertRejected("newfd without its name", "70 | f | int | int a | a:int | fd | newfd\n",
+            "effect newfd needs a record item fd_name:str");
+        assertRejected("accept without the peer", "70 | f | int | int fd | fd:fd | fd | accept\n",
+            "effect accept needs a record item sockaddr:str");
         assertRejected("void result", "70 | f | void | int a | a:int | status | use\n",
             "only for, functions returning void");
         assertRejected("none result of an int function", "70 | f | int | int a | a:int | none | use\n",
