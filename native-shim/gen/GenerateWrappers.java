@@ -73,14 +73,23 @@ public class GenerateWrappers
 
     // ------------------------------------------------------------------------------------------------ rows
 
+    /** Rows without a generated wrapper: meta events, and functions written by hand in src/procs.c. */
     static boolean meta(final FunctionInfo r)
     {
-        return r.hasFlag(FunctionInfo.FLAG_META);
+        return r.hasFlag(FunctionInfo.FLAG_META) || r.hasFlag(FunctionInfo.FLAG_HANDWRITTEN);
     }
 
     static String macro(final FunctionInfo r)
     {
-        return "IOTRACE_FN_" + r.name().toUpperCase(Locale.ROOT);
+        return "IOTRACE_FN_" + upper(r);
+    }
+
+    /** The name for C macros: upper case, and _CAPS when the symbol has capitals (_Exit next to _exit). */
+    static String upper(final FunctionInfo r)
+    {
+        final String name = r.name();
+        final String upper = name.toUpperCase(Locale.ROOT);
+        return name.equals(name.toLowerCase(Locale.ROOT)) ? upper : upper + "_CAPS";
     }
 
     static String realType(final FunctionInfo r)
@@ -147,7 +156,7 @@ public class GenerateWrappers
         {
             if (!meta(r))
             {
-                s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT), index++));
+                s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + upper(r), index++));
             }
         }
         s.append("#define IOTRACE_REAL_COUNT ").append(index).append("\n\n");
@@ -223,6 +232,10 @@ public class GenerateWrappers
     static String forward(final FunctionInfo r)
     {
         final String call = "it_real(" + callArgs(r) + ");";
+        if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
+        {
+            return "{ " + call + " __builtin_unreachable(); }";
+        }
         return isVoid(r) ? "{ " + call + " return; }" : "return " + call;
     }
 
@@ -248,7 +261,7 @@ public class GenerateWrappers
     {
         final boolean exec = Effect.EXEC == r.effect();
         final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
-        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
+        final String real = "IOTRACE_REAL_" + upper(r);
 
         s.append("\n/* ").append(r.id()).append(" ").append(r.name()).append(": record `");
         s.append(String.join(" ", Arrays.stream(r.items()).map(i -> i.name() + ":" + i.kind().tableName() +
@@ -289,11 +302,13 @@ public class GenerateWrappers
             .append(real).append(");\n");
         s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
         s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
-        s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
-        if (exec)
+        if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
         {
-            s.append("    if (iotrace_in_vfork_child()) /* a vfork child shares our memory: leave the ring alone */\n");
-            s.append("        ").append(forward(r)).append("\n");
+            s.append("        for (;;)\n            syscall(SYS_exit_group, 127); /* must not return */\n    }\n");
+        }
+        else
+        {
+            s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
         }
         s.append("    if (!iotrace_enter()) {\n        errno = it_saved_errno;\n        ").append(forward(r))
             .append("\n    }\n");
@@ -318,6 +333,12 @@ public class GenerateWrappers
         s.append("    uint64_t it_buf[").append(words).append("];\n");
         s.append("    struct iotrace_event it_ev;\n");
         s.append("    iotrace_ev_init(&it_ev, it_buf, sizeof it_buf, ").append(macro(r)).append("_SLOTS);\n");
+        if (r.hasFlag(FunctionInfo.FLAG_KEEP_ENV))
+        {
+            // no malloc (we may be in a vfork child): the copy lives in this frame, the call never needs it after
+            s.append("    char it_envbuf[IOTRACE_KEEP_ENV_BYTES];\n");
+            s.append("    envp = iotrace_keep_env(envp, it_envbuf, sizeof it_envbuf, &it_ev.status);\n");
+        }
         for (final RecordItem i : r.items())
         {
             if (i.kind().isScalar() && !i.post())
@@ -344,6 +365,12 @@ public class GenerateWrappers
         }
         s.append("    iotrace_leave(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
         s.append("    errno = it_saved_errno;\n");
+        if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
+        {
+            s.append("    it_real(").append(callArgs(r)).append(");\n");
+            s.append("    __builtin_unreachable(); /* the IN_FLIGHT event published above is the record */\n}\n");
+            return;
+        }
         if (isVoid(r))
         {
             s.append("    it_real(").append(callArgs(r)).append(");\n");

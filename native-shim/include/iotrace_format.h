@@ -170,6 +170,11 @@
 #define IOTRACE_STATUS_IN_FLIGHT 0x0004 /* published before the call returned (execve): a later record of the
                                            same tid and time_start, if any, replaces it */
 #define IOTRACE_STATUS_TRUNCATED 0x0008 /* a string argument was cut at IOTRACE_MAX_STRING */
+#define IOTRACE_STATUS_VFORK_CHILD 0x0010 /* made by a vfork child before its exec/_exit, in the parent's ring:
+                                             tid is the child's pid */
+#define IOTRACE_STATUS_ENV_ADDED 0x0020 /* keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's env */
+#define IOTRACE_STATUS_ENV_NOT_KEPT 0x0040 /* keep_env: they were missing but the copy did not fit: the child
+                                              runs untraced */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

@@ -71,6 +71,7 @@ static int init(void)
         if (iotrace_real_fns[i] == NULL)
             iotrace_real_resolve(i);
     iotrace_config_load();
+    iotrace_env_remember();
 
     int state = IOTRACE_OFF;
     if (iotrace_cfg.disable) {
@@ -112,15 +113,16 @@ __attribute__((destructor)) static void iotrace_destructor(void)
         iotrace_set_state(IOTRACE_STATE_EXITED);
 }
 
+/* in a vfork child the ring state is the parent's: it stays ACTIVE */
 void iotrace_exec_begin(void)
 {
-    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (!iotrace_vfork_child && __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
         iotrace_set_state(IOTRACE_STATE_EXEC_PENDING);
 }
 
 void iotrace_exec_failed(void)
 {
-    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (!iotrace_vfork_child && __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
         iotrace_set_state(IOTRACE_STATE_ACTIVE);
 }
 

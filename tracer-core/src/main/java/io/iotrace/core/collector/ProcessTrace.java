@@ -5,6 +5,7 @@ import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.Flags;
 import io.iotrace.core.decode.MalformedEventException;
 import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.json.JsonRecordWriter;
 import io.iotrace.fnres.HandleTable;
 import org.agrona.MutableDirectBuffer;
@@ -40,6 +41,8 @@ public final class ProcessTrace implements MessageHandler
     private final JsonRecordWriter writer;
     private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
     private final IntHashSet unknownIdsWarned = new IntHashSet();
+    /** Handle tables of this process's vfork children (by their pid), copied at each one's first record. */
+    private final Int2ObjectHashMap<HandleTable> vforkChildren = new Int2ObjectHashMap<>();
     private HandleTable handles;
     private TraceResume resumed;
     private long alreadyWritten;
@@ -217,6 +220,51 @@ public final class ProcessTrace implements MessageHandler
         {
             startEmpty();
         }
+        if (0 != (event.status() & TraceFormat.STATUS_VFORK_CHILD))
+        {
+            processVforkChild(event, forceOk);
+            return;
+        }
+        if (0 != (event.status() & TraceFormat.STATUS_ENV_NOT_KEPT))
+        {
+            warn(event.function().name(), event.tid(), event.function().name() + " passed an environment " +
+                "without LD_PRELOAD/IOTRACE_* too large to copy with them: the new program is not traced");
+        }
+        if ("vfork".equals(event.function().name()) && event.result() > 0)
+        {
+            vforkChildren.remove((int)event.result()); // the child has exec'd or exited: its records are all in
+        }
+        write(event, forceOk);
+    }
+
+    /**
+     * A record a vfork child made in its parent's ring (before its exec or _exit): written under the child's pid,
+     * resolved with the child's own copy of the parent's handles (the child's closes and dups are not the parent's).
+     */
+    private void processVforkChild(final DecodedEvent event, final boolean forceOk)
+    {
+        HandleTable childTable = vforkChildren.get(event.tid());
+        if (null == childTable)
+        {
+            childTable = handles.copyForFork();
+            vforkChildren.put(event.tid(), childTable);
+        }
+        final HandleTable parentTable = handles;
+        handles = childTable;
+        writer.setProcess(event.tid(), info.pid());
+        try
+        {
+            write(event, forceOk);
+        }
+        finally
+        {
+            handles = parentTable;
+            writer.setProcess(info.pid(), info.ppid());
+        }
+    }
+
+    private void write(final DecodedEvent event, final boolean forceOk)
+    {
         resolve(event, forceOk);
         if (outputFailed)
         {
@@ -494,9 +542,24 @@ public final class ProcessTrace implements MessageHandler
             {
                 if (f.pathString() >= 0)
                 {
-                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()));
+                    // execveat: relative to dirfd when recorded
+                    name = table.absolutePath(f.dirfdSlot() >= 0 ? fd(e, f.dirfdSlot()) : HandleTable.AT_FDCWD,
+                        e.string(f.pathString()));
+                    unresolvedHandle = "cwd";
                 }
-                unresolvedHandle = "cwd";
+                else if (f.fdSlot() >= 0)
+                {
+                    // fexecve: the program is the file of fd
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = fd;
+                    name = table.fdName(fd, ts);
+                    unresolvedHandle = fd;
+                }
+                else
+                {
+                    name = NOT_A_FILE; // execvp and friends: a name searched in PATH by the call itself
+                }
                 break;
             }
             case DISCOVERED:

@@ -19,9 +19,16 @@ public final class FunctionInfo
     public static final String FLAG_PUBLISH_BEFORE = "publish_before";
     /** Flag word: emitted by the shim itself, no wrapper. */
     public static final String FLAG_META = "meta";
+    /** Flag word: the call does not return (exit, abort): published IN_FLIGHT before it, nothing after. */
+    public static final String FLAG_NORETURN = "noreturn";
+    /** Flag word: the `envp` parameter is replaced by a copy with LD_PRELOAD and IOTRACE_* put back if missing. */
+    public static final String FLAG_KEEP_ENV = "keep_env";
+    /** Flag word: written by hand in native-shim/src/procs.c (vfork, variadic execl*), no generated wrapper. */
+    public static final String FLAG_HANDWRITTEN = "handwritten";
     /** Every flag word the table may use. */
     public static final Set<String> FLAGS =
-        Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE, FLAG_META);
+        Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE, FLAG_META, FLAG_NORETURN, FLAG_KEEP_ENV,
+            FLAG_HANDWRITTEN);
 
     private final int id;
     private final String name;

@@ -146,6 +146,12 @@ public final class TraceFormat
     public static final int STATUS_EOF = 0x0002;
     public static final int STATUS_IN_FLIGHT = 0x0004;
     public static final int STATUS_TRUNCATED = 0x0008;
+    /** Made by a vfork child before its exec/_exit, in the parent's ring; tid is the child's pid. */
+    public static final int STATUS_VFORK_CHILD = 0x0010;
+    /** keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's environment. */
+    public static final int STATUS_ENV_ADDED = 0x0020;
+    /** keep_env: they were missing but did not fit into the copy: the child runs untraced. */
+    public static final int STATUS_ENV_NOT_KEPT = 0x0040;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

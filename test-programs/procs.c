@@ -1,0 +1,120 @@
+/*
+ * procs DIR MODE — process creation and exec with the calls each process makes. Output: one line per child
+ * "child <pid>" (or "thread <tid>") so the test can find the processes. Modes:
+ *   vfork_exec   open(DIR/parent.dat)=3, write(3,10); vfork; child: open(DIR/vchild.dat)=4, write(4,5), close(4),
+ *                close(3), execl(self, self, DIR, "child", NULL); parent: write(3,10), waitpid, close(3)
+ *   vfork_exit   as vfork_exec, but the child ends with _exit(7) instead of exec; the parent checks status 7
+ *   spawn_clean  posix_spawn(self DIR child) with envp = {"PATH=/usr/bin:/bin", NULL}: no LD_PRELOAD, no IOTRACE_*
+ *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
+ *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
+ *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
+ *   child        open(DIR/child.dat, O_CREAT|O_TRUNC|O_WRONLY)=3, write(3, 7), close(3); exit(0)
+ */
+#include "common.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *self;
+static const char *dir;
+
+static void parent_start(void)
+{
+    CHECK(open(path_in(dir, "parent.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
+    CHECK(write(3, "0123456789", 10) == 10);
+}
+
+static void parent_end(pid_t child, int expected_status)
+{
+    CHECK(write(3, "0123456789", 10) == 10);
+    int status;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == expected_status);
+    CHECK(close(3) == 0);
+    printf("child %d\n", (int)child);
+}
+
+static void do_vfork(int exec)
+{
+    parent_start();
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        /* only async-signal-safe calls, no return from this function */
+        if (open(path_in(dir, "vchild.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) != 4) _exit(90);
+        if (write(4, "abcde", 5) != 5) _exit(91);
+        if (close(4) != 0 || close(3) != 0) _exit(92);
+        if (exec) {
+            execl(self, self, dir, "child", (char *)NULL);
+            _exit(93);
+        }
+        _exit(7);
+    }
+    CHECK(pid > 0);
+    parent_end(pid, exec ? 0 : 7);
+}
+
+static void *thread_main(void *arg)
+{
+    (void)arg;
+    printf("thread %ld\n", (long)syscall(SYS_gettid));
+    CHECK(write(3, "tttt", 4) == 4);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    CHECK(argc == 3);
+    self = argv[0];
+    dir = argv[1];
+    const char *mode = argv[2];
+    if (strcmp(mode, "child") == 0) {
+        CHECK(open(path_in(dir, "child.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
+        CHECK(write(3, "1234567", 7) == 7);
+        CHECK(close(3) == 0);
+        exit(0);
+    } else if (strcmp(mode, "vfork_exec") == 0) {
+        do_vfork(1);
+    } else if (strcmp(mode, "vfork_exit") == 0) {
+        do_vfork(0);
+    } else if (strcmp(mode, "spawn_clean") == 0) {
+        char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
+        char *clean_env[] = {"PATH=/usr/bin:/bin", NULL};
+        pid_t pid;
+        CHECK(posix_spawn(&pid, self, NULL, NULL, child_argv, clean_env) == 0);
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "execle_clean") == 0) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *clean_env[] = {"HOME=/", NULL};
+            execle(self, self, dir, "child", (char *)NULL, clean_env);
+            _exit(93);
+        }
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "system") == 0) {
+        parent_start();
+        CHECK(close(3) == 0);
+        CHECK(system("exit 3") == 3 << 8);
+        char command[8192];
+        snprintf(command, sizeof command, "cat %s > %s", path_in(dir, "parent.dat"), path_in(dir, "sys.out"));
+        CHECK(system(command) == 0);
+    } else if (strcmp(mode, "threads") == 0) {
+        CHECK(open(path_in(dir, "thread.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
+        pthread_t threads[2];
+        for (int i = 0; i < 2; i++) {
+            CHECK(pthread_create(&threads[i], NULL, thread_main, NULL) == 0);
+            CHECK(pthread_join(threads[i], NULL) == 0);
+        }
+    } else {
+        CHECK(!"unknown mode");
+    }
+    return 0;
+}
