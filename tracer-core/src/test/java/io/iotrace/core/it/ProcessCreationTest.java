@@ -1,0 +1,197 @@
+package io.iotrace.core.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+import static io.iotrace.core.it.TraceRecords.data;
+import static io.iotrace.core.it.TraceRecords.filename;
+import static io.iotrace.core.it.TraceRecords.functionName;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * vfork (child's calls before exec/_exit), posix_spawn and execle with an environment without LD_PRELOAD/IOTRACE_*,
+ * system, pthread_create: test-programs/procs.c. Each process's trace is complete, names its parent and resolves
+ * its descriptors with its own handles.
+ */
+class ProcessCreationTest
+{
+    @TempDir
+    Path work;
+
+    private Path data;
+
+    private TracedRun.Outcome run(final String mode) throws Exception
+    {
+        data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("procs", data.toString(), mode).run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertEquals("", run.stderr());
+        return run;
+    }
+
+    private static long printed(final TracedRun.Outcome run, final String what)
+    {
+        return run.stdout().lines().filter(l -> l.startsWith(what + " ")).mapToLong(l -> Long.parseLong(l.substring(
+            what.length() + 1))).findFirst().orElseThrow(() -> new AssertionError("no '" + what + "' in " +
+            run.stdout()));
+    }
+
+    private static List<JsonNode> byTime(final List<JsonNode> records)
+    {
+        return records.stream().sorted(Comparator.comparingLong(r -> r.get("time_start").asLong())).toList();
+    }
+
+    private static List<String> names(final List<JsonNode> records)
+    {
+        return records.stream().map(TraceRecords::functionName).toList();
+    }
+
+    private String file(final String name)
+    {
+        return data.resolve(name).toString();
+    }
+
+    @Test
+    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles() throws Exception
+    {
+        final TracedRun.Outcome run = run("vfork_exec");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final JsonNode vfork = trace.function("vfork").get(0);
+        final long parent = vfork.get("pid").asLong();
+        assertEquals(child, data(vfork, "pid"), "the parent's vfork record names the child");
+        assertEquals(Set.of(parent, child), Set.copyOf(trace.pids()));
+
+        final List<JsonNode> parentCalls = byTime(trace.pid(parent).calls());
+        assertEquals(List.of("open", "write", "vfork", "write", "close"), names(parentCalls));
+        assertEquals(file("parent.dat"), filename(parentCalls.get(3)),
+            "the child's close(3) did not close the parent's fd 3");
+        assertEquals(10, data(parentCalls.get(3), "written_bytes"));
+        assertTrue(trace.pid(parent).all().stream().allMatch(r -> r.get("tid").asLong() == parent));
+
+        // the child's exec'd image runs while the parent's vfork returns: the execl record is the boundary
+        final long execTime = trace.pid(child).function("execl").get(0).get("time_start").asLong();
+        final List<JsonNode> beforeExec = byTime(trace.pid(child).where(r ->
+            !"fd_discovered".equals(functionName(r)) && r.get("time_start").asLong() <= execTime));
+        assertEquals(List.of("open", "write", "close", "close", "execl"), names(beforeExec));
+        beforeExec.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
+        beforeExec.forEach(r -> assertEquals(child, r.get("tid").asLong()));
+        assertEquals(file("vchild.dat"), filename(beforeExec.get(1)));
+        assertEquals(5, data(beforeExec.get(1), "written_bytes"));
+        assertEquals(file("parent.dat"), filename(beforeExec.get(3)), "fd 3 inherited from the parent");
+        assertEquals(List.of(TracedRun.binary("procs"), data.toString(), "child"),
+            PosixCallsTest.texts(beforeExec.get(4).path("function_data").path("argv")));
+        assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
+
+        assertChildImage(trace.pid(child).calls().stream().filter(r -> r.get("time_start").asLong() > execTime)
+            .toList(), parent);
+    }
+
+    /** The program the child exec'd (its calls given): complete up to exit, its parent named. */
+    private void assertChildImage(final List<JsonNode> imageCalls, final long parent)
+    {
+        final List<JsonNode> image = byTime(imageCalls);
+        assertEquals(List.of("open", "write", "close", "exit"), names(image));
+        image.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
+        image.subList(0, 3).forEach(r -> assertEquals(file("child.dat"), filename(r)));
+        assertEquals(7, data(image.get(1), "written_bytes"));
+        assertEquals(0, data(image.get(3), "exit_status"));
+    }
+
+    @Test
+    void shouldTraceAVforkChildThatLeavesWithExit() throws Exception
+    {
+        final TracedRun.Outcome run = run("vfork_exit");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final long parent = trace.function("vfork").get(0).get("pid").asLong();
+        final List<JsonNode> childCalls = byTime(trace.pid(child).calls());
+        assertEquals(List.of("open", "write", "close", "close", "_exit"), names(childCalls));
+        assertEquals(7, data(childCalls.get(4), "exit_status"));
+        assertEquals(file("vchild.dat"), filename(childCalls.get(0)));
+        assertEquals(List.of("open", "write", "vfork", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
+    }
+
+    @Test
+    void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer() throws Exception
+    {
+        final TracedRun.Outcome run = run("spawn_clean");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final JsonNode spawn = trace.function("posix_spawn").get(0);
+        final long parent = spawn.get("pid").asLong();
+        assertEquals(child, data(spawn, "spawned_pid"));
+        assertEquals(TracedRun.binary("procs"), spawn.path("function_data").path("path").asText());
+        assertEquals(Set.of(parent, child), Set.copyOf(trace.pids()), "LD_PRELOAD was put back for the child");
+        assertChildImage(trace.pid(child).calls(), parent);
+    }
+
+    @Test
+    void shouldTraceAnExecleWhoseEnvironmentLacksTheTracer() throws Exception
+    {
+        final TracedRun.Outcome run = run("execle_clean");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final long parent = trace.function("fork").stream().filter(r -> data(r, "pid") == child).findFirst()
+            .orElseThrow().get("pid").asLong();
+        final List<JsonNode> execle = trace.pid(child).function("execle");
+        assertEquals(1, execle.size());
+        assertEquals("ok", execle.get(0).get("return_state").asText());
+        assertEquals(1, trace.pid(child).incarnation(1).function("write").size(), "the exec'd image is traced");
+        assertChildImage(trace.pid(child).incarnation(1).calls(), parent);
+    }
+
+    @Test
+    void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun() throws Exception
+    {
+        final TracedRun.Outcome run = run("system");
+        final TraceRecords trace = run.records();
+        final List<JsonNode> system = trace.function("system");
+        assertEquals(2, system.size());
+        final long parent = system.get(0).get("pid").asLong();
+        assertEquals("exit 3", system.get(0).path("function_data").path("command").asText());
+        assertEquals(3 << 8, data(system.get(0), "wait_status"));
+        assertEquals(0, data(system.get(1), "wait_status"));
+        final List<Long> shells = trace.where(r -> r.get("ppid").asLong() == parent).stream()
+            .map(TraceRecords::pid).distinct().toList();
+        assertEquals(2, shells.size(), "one shell per system(): " + shells);
+        final List<JsonNode> exits = trace.function("_exit").stream().filter(r -> shells.contains(r.get("pid")
+            .asLong())).toList();
+        assertEquals(List.of(3L, 0L), exits.stream().map(r -> data(r, "exit_status")).sorted(
+            Comparator.reverseOrder()).toList());
+        // the second shell redirects into sys.out and runs cat, a traced grandchild that reads parent.dat
+        assertTrue(trace.function("open64").stream().anyMatch(r -> file("sys.out").equals(filename(r)) &&
+            shells.contains(r.get("pid").asLong())));
+        final List<JsonNode> catOpens = trace.where(r -> !shells.contains(r.get("pid").asLong()) &&
+            r.get("pid").asLong() != parent && "open".equals(functionName(r)) &&
+            file("parent.dat").equals(filename(r)));
+        assertEquals(1, catOpens.size());
+        assertTrue(shells.contains(catOpens.get(0).get("ppid").asLong()));
+    }
+
+    @Test
+    void shouldRecordTheTidOfEveryThreadPthreadCreateMade() throws Exception
+    {
+        final TracedRun.Outcome run = run("threads");
+        final TraceRecords trace = run.records();
+        final List<Long> printedTids = run.stdout().lines().filter(l -> l.startsWith("thread "))
+            .map(l -> Long.parseLong(l.substring(7))).toList();
+        final List<JsonNode> creates = byTime(trace.function("pthread_create"));
+        assertEquals(printedTids, creates.stream().map(r -> data(r, "thread_tid")).toList());
+        for (final long tid : printedTids)
+        {
+            final List<JsonNode> writes = trace.tid(tid).function("write");
+            assertEquals(1, writes.size());
+            assertEquals(file("thread.dat"), filename(writes.get(0)));
+        }
+    }
+}
