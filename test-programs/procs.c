@@ -8,11 +8,15 @@
  *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
  *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
  *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
+ *   clone_vfork  open(DIR/parent.dat)=3, write(3,10); clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a stack of its own:
+ *                child: open(DIR/vchild.dat)=4, write(4,5), close(4), close(3), _exit(7); parent as vfork_exit
  *   child        open(DIR/child.dat, O_CREAT|O_TRUNC|O_WRONLY)=3, write(3, 7), close(3); exit(0)
  */
 #include "common.h"
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +61,15 @@ static void do_vfork(int exec)
     parent_end(pid, exec ? 0 : 7);
 }
 
+static int clone_child(void *arg)
+{
+    (void)arg;
+    if (open(path_in(dir, "vchild.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) != 4) _exit(90);
+    if (write(4, "abcde", 5) != 5) _exit(91);
+    if (close(4) != 0 || close(3) != 0) _exit(92);
+    _exit(7);
+}
+
 static void *thread_main(void *arg)
 {
     (void)arg;
@@ -80,6 +93,13 @@ int main(int argc, char **argv)
         do_vfork(1);
     } else if (strcmp(mode, "vfork_exit") == 0) {
         do_vfork(0);
+    } else if (strcmp(mode, "clone_vfork") == 0) {
+        static char stack[256 * 1024] __attribute__((aligned(16)));
+        parent_start();
+        fflush(stdout);
+        pid_t pid = clone(clone_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+        CHECK(pid > 0);
+        parent_end(pid, 7);
     } else if (strcmp(mode, "spawn_clean") == 0) {
         char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
         char *clean_env[] = {"PATH=/usr/bin:/bin", NULL};

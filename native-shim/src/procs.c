@@ -6,6 +6,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include "iotrace_runtime.h"
 #include "sys.h"
@@ -59,15 +60,23 @@ void iotrace_vfork_enter(void)
     errno = saved;
 }
 
+/* The parent's side after the child exec'd or exited: its own state back. 1 if the call is to be recorded. */
+static int vfork_restore(void)
+{
+    if (!vfork_traced)
+        return 0;
+    vfork_traced = 0;
+    iotrace_vfork_child = 0;
+    iotrace_tid_cache = vfork_saved_tid;
+    iotrace_guard = 0; /* whatever the child left: the parent was outside the shim when it called vfork */
+    return 1;
+}
+
 /* Called by the trampoline in the parent after the vfork syscall, with its raw result (-errno on failure). */
 long iotrace_vfork_leave(long raw)
 {
     int err = raw < 0 ? (int)-raw : 0;
-    if (vfork_traced) {
-        vfork_traced = 0;
-        iotrace_vfork_child = 0;
-        iotrace_tid_cache = vfork_saved_tid;
-        iotrace_guard = 0; /* whatever the child left: the parent was outside the shim when it called vfork */
+    if (vfork_restore()) {
         int64_t t1 = iotrace_now_ns();
         if (iotrace_enter()) {
             uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 7) / 8];
@@ -83,6 +92,65 @@ long iotrace_vfork_leave(long raw)
         return -1;
     }
     return raw;
+}
+
+/* ---- clone ---------------------------------------------------------------------------------------------- */
+
+_Static_assert(IOTRACE_FN_CLONE_SLOTS == 1 && IOTRACE_FN_CLONE_STRINGS == 0, "clone row changed: update procs.c");
+
+typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
+
+/*
+ * clone(2)'s glibc wrapper: fn runs in the child on its own stack and never returns through here, so an ordinary C
+ * wrapper is safe. The three optional arguments are always passed on (glibc's clone reads them by flags).
+ * CLONE_VM|CLONE_VFORK (a vfork with a separate stack): the child shares this thread's memory until it execs or
+ * exits, so it is treated as a vfork child. Other CLONE_VM children without their own TLS would share ours:
+ * those are forwarded as before (their calls are recorded as this thread's).
+ */
+IOTRACE_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    pid_t *parent_tid = va_arg(ap, pid_t *);
+    void *tls = va_arg(ap, void *);
+    pid_t *child_tid = va_arg(ap, pid_t *);
+    va_end(ap);
+    static clone_fn real;
+    clone_fn r = __atomic_load_n(&real, __ATOMIC_RELAXED);
+    if (r == NULL) {
+        int saved = errno;
+        r = (clone_fn)dlsym(RTLD_NEXT, "clone");
+        errno = saved;
+        if (r == NULL) {
+            errno = ENOSYS;
+            return -1;
+        }
+        __atomic_store_n(&real, r, __ATOMIC_RELAXED);
+    }
+    int vfork_like = (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+    int saved = errno;
+    int traced = iotrace_enter();
+    int64_t t0 = iotrace_now_ns();
+    if (traced) {
+        iotrace_leave();
+        if (vfork_like)
+            iotrace_vfork_enter();
+    }
+    errno = saved;
+    int ret = r(fn, stack, flags, arg, parent_tid, tls, child_tid);
+    int err = errno;
+    int64_t t1 = iotrace_now_ns();
+    if (traced && (!vfork_like || vfork_restore()) && iotrace_enter()) {
+        uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 8 + 7) / 8];
+        struct iotrace_event ev;
+        iotrace_ev_init(&ev, buf, sizeof buf, IOTRACE_FN_CLONE_SLOTS);
+        iotrace_ev_slot(&ev, 0, (uint64_t)(int64_t)flags);
+        iotrace_ev_publish(&ev, IOTRACE_FN_CLONE, t0, t1, (uint64_t)(int64_t)ret,
+                           ret == -1 ? IOTRACE_STATUS_FAILED : 0, err);
+        iotrace_leave();
+    }
+    errno = err;
+    return ret;
 }
 
 _Static_assert(IOTRACE_FN_VFORK_SLOTS == 0 && IOTRACE_FN_VFORK_STRINGS == 0, "vfork row changed: update procs.c");

@@ -122,6 +122,25 @@ class ProcessCreationTest
     }
 
     @Test
+    void shouldTraceAVforkLikeCloneChildUnderItsOwnPid() throws Exception
+    {
+        final TracedRun.Outcome run = run("clone_vfork");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final JsonNode clone = trace.function("clone").get(0);
+        final long parent = clone.get("pid").asLong();
+        assertEquals(child, data(clone, "pid"));
+        assertEquals(0x4000 | 0x100 | 17, data(clone, "clone_flags"), "CLONE_VFORK|CLONE_VM|SIGCHLD");
+        final List<JsonNode> childCalls = byTime(trace.pid(child).calls());
+        assertEquals(List.of("open", "write", "close", "close", "_exit"), names(childCalls));
+        childCalls.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
+        assertEquals(file("parent.dat"), filename(childCalls.get(3)));
+        assertEquals(List.of("open", "write", "clone", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertEquals(file("parent.dat"), filename(byTime(trace.pid(parent).calls()).get(3)));
+        assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
+    }
+
+    @Test
     void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer() throws Exception
     {
         final TracedRun.Outcome run = run("spawn_clean");

@@ -124,7 +124,7 @@ class RealProgramsTest
             assertEquals("_exit", names.getLast(), "child " + i + " leaves with os._exit: " + names);
             final long parent = child.all().get(0).get("ppid").asLong();
             assertTrue(trace.function("fork").stream().anyMatch(r -> r.get("pid").asLong() == parent &&
-                data(r, "pid") == children.get(index)), "the fork that made child " + index + " is in its parent's trace");
+                data(r, "pid") == children.get(index)), "the fork of child " + index + " is in its parent's trace");
         }
     }
 
