@@ -6,6 +6,7 @@
  *   vfork_exit   as vfork_exec, but the child ends with _exit(7) instead of exec; the parent checks status 7
  *   spawn_clean  posix_spawn(self DIR child) with envp = {"PATH=/usr/bin:/bin", NULL}: no LD_PRELOAD, no IOTRACE_*
  *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
+ *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
  *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
  *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
  *   clone_vfork  open(DIR/parent.dat)=3, write(3,10); clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a stack of its own:
@@ -114,6 +115,18 @@ int main(int argc, char **argv)
         if (pid == 0) {
             char *clean_env[] = {"HOME=/", NULL};
             execle(self, self, dir, "child", (char *)NULL, clean_env);
+            _exit(93);
+        }
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "execvp_clearenv") == 0) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
+            clearenv();
+            execvp(self, child_argv);
             _exit(93);
         }
         int status;

@@ -157,10 +157,13 @@ _Static_assert(IOTRACE_FN_VFORK_SLOTS == 0 && IOTRACE_FN_VFORK_STRINGS == 0, "vf
 
 /* ---- variadic exec -------------------------------------------------------------------------------------- */
 
-_Static_assert(IOTRACE_FN_EXECL_SLOTS == IOTRACE_FN_EXECV_SLOTS &&
-                   IOTRACE_FN_EXECLP_SLOTS == IOTRACE_FN_EXECVP_SLOTS &&
-                   IOTRACE_FN_EXECLE_SLOTS == IOTRACE_FN_EXECV_SLOTS,
-               "execl* rows must record what execv/execvp/execve record");
+_Static_assert(IOTRACE_FN_EXECL_SLOTS == IOTRACE_FN_EXECVE_SLOTS && IOTRACE_FN_EXECV_SLOTS == IOTRACE_FN_EXECVE_SLOTS &&
+                   IOTRACE_FN_EXECLE_SLOTS == IOTRACE_FN_EXECVE_SLOTS &&
+                   IOTRACE_FN_EXECLP_SLOTS == IOTRACE_FN_EXECVPE_SLOTS &&
+                   IOTRACE_FN_EXECVP_SLOTS == IOTRACE_FN_EXECVPE_SLOTS,
+               "execv/execl/execle rows must record what execve records, execvp/execlp what execvpe records");
+
+extern char **environ;
 
 /* argv of at most this many entries is built on the stack; longer lists go to the untraced real function */
 #define EXECL_MAX_ARGS 4096
@@ -204,8 +207,8 @@ IOTRACE_EXPORT int execl(const char *path, const char *arg, ...)
     char *argv[n + 1];
     BUILD_ARGV(argv, n, arg, ap);
     va_end(ap);
-    record_as(IOTRACE_FN_EXECV, IOTRACE_FN_EXECL);
-    int ret = execv(path, argv);
+    record_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECL);
+    int ret = execve(path, argv, environ);
     record_as(0, 0);
     return ret;
 }
@@ -226,8 +229,8 @@ IOTRACE_EXPORT int execlp(const char *file, const char *arg, ...)
     char *argv[n + 1];
     BUILD_ARGV(argv, n, arg, ap);
     va_end(ap);
-    record_as(IOTRACE_FN_EXECVP, IOTRACE_FN_EXECLP);
-    int ret = execvp(file, argv);
+    record_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECLP);
+    int ret = execvpe(file, argv, environ);
     record_as(0, 0);
     return ret;
 }
@@ -255,13 +258,28 @@ IOTRACE_EXPORT int execle(const char *path, const char *arg, ...)
     return ret;
 }
 
+/* execv/execvp are execve/execvpe with environ (as in glibc): the env is kept by those wrappers */
+IOTRACE_EXPORT int execv(const char *path, char *const argv[])
+{
+    record_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECV);
+    int ret = execve(path, argv, environ);
+    record_as(0, 0);
+    return ret;
+}
+
+IOTRACE_EXPORT int execvp(const char *file, char *const argv[])
+{
+    record_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECVP);
+    int ret = execvpe(file, argv, environ);
+    record_as(0, 0);
+    return ret;
+}
+
 /* ---- environment kept across exec -------------------------------------------------------------------------- */
 
 #define KEPT_MAX 64
 static const char *kept[KEPT_MAX]; /* "NAME=value" strings of the initial environment (never freed) */
 static int kept_count;
-
-extern char **environ;
 
 /* Remembers LD_PRELOAD and IOTRACE_* as the process started with them (called once per image at init). */
 void iotrace_env_remember(void)

@@ -170,6 +170,20 @@ class ProcessCreationTest
     }
 
     @Test
+    void shouldTraceAnExecvpAfterTheProgramClearedItsEnvironment() throws Exception
+    {
+        final TracedRun.Outcome run = run("execvp_clearenv");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final long parent = trace.function("fork").stream().filter(r -> data(r, "pid") == child).findFirst()
+            .orElseThrow().get("pid").asLong();
+        final List<JsonNode> execvp = trace.pid(child).function("execvp");
+        assertEquals(1, execvp.size());
+        assertEquals(TracedRun.binary("procs"), execvp.get(0).path("function_data").path("file").asText());
+        assertChildImage(trace.pid(child).incarnation(1).calls(), parent);
+    }
+
+    @Test
     void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun() throws Exception
     {
         final TracedRun.Outcome run = run("system");
