@@ -1,7 +1,8 @@
 package io.iotrace.core.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -27,11 +28,19 @@ class ProcessCreationTest
     Path work;
 
     private Path data;
+    private String program;
+    private String lfs;
+
+    /** open in a plain build, open64 in a 64-bit-offset build. */
+    private String open()
+    {
+        return "open" + lfs;
+    }
 
     private TracedRun.Outcome run(final String mode) throws Exception
     {
         data = Files.createDirectories(work.resolve("data")).toRealPath();
-        final TracedRun.Outcome run = TracedRun.program("procs", data.toString(), mode).run(work);
+        final TracedRun.Outcome run = TracedRun.program(program, data.toString(), mode).run(work);
         assertEquals(0, run.exitStatus(), run.stderr());
         assertEquals("", run.stderr());
         return run;
@@ -59,9 +68,12 @@ class ProcessCreationTest
         return data.resolve(name).toString();
     }
 
-    @Test
-    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("vfork_exec");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -71,7 +83,7 @@ class ProcessCreationTest
         assertEquals(Set.of(parent, child), Set.copyOf(trace.pids()));
 
         final List<JsonNode> parentCalls = byTime(trace.pid(parent).calls());
-        assertEquals(List.of("open", "write", "vfork", "write", "close"), names(parentCalls));
+        assertEquals(List.of(open(), "write", "vfork", "write", "close"), names(parentCalls));
         assertEquals(file("parent.dat"), filename(parentCalls.get(3)),
             "the child's close(3) did not close the parent's fd 3");
         assertEquals(10, data(parentCalls.get(3), "written_bytes"));
@@ -81,13 +93,13 @@ class ProcessCreationTest
         final long execTime = trace.pid(child).function("execl").get(0).get("time_start").asLong();
         final List<JsonNode> beforeExec = byTime(trace.pid(child).where(r ->
             !"fd_discovered".equals(functionName(r)) && r.get("time_start").asLong() <= execTime));
-        assertEquals(List.of("open", "write", "close", "close", "execl"), names(beforeExec));
+        assertEquals(List.of(open(), "write", "close", "close", "execl"), names(beforeExec));
         beforeExec.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
         beforeExec.forEach(r -> assertEquals(child, r.get("tid").asLong()));
         assertEquals(file("vchild.dat"), filename(beforeExec.get(1)));
         assertEquals(5, data(beforeExec.get(1), "written_bytes"));
         assertEquals(file("parent.dat"), filename(beforeExec.get(3)), "fd 3 inherited from the parent");
-        assertEquals(List.of(TracedRun.binary("procs"), data.toString(), "child"),
+        assertEquals(List.of(TracedRun.binary(program), data.toString(), "child"),
             PosixCallsTest.texts(beforeExec.get(4).path("function_data").path("argv")));
         assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
 
@@ -99,31 +111,37 @@ class ProcessCreationTest
     private void assertChildImage(final List<JsonNode> imageCalls, final long parent)
     {
         final List<JsonNode> image = byTime(imageCalls);
-        assertEquals(List.of("open", "write", "close", "exit"), names(image));
+        assertEquals(List.of(open(), "write", "close", "exit"), names(image));
         image.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
         image.subList(0, 3).forEach(r -> assertEquals(file("child.dat"), filename(r)));
         assertEquals(7, data(image.get(1), "written_bytes"));
         assertEquals(0, data(image.get(3), "exit_status"));
     }
 
-    @Test
-    void shouldTraceAVforkChildThatLeavesWithExit() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAVforkChildThatLeavesWithExit(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("vfork_exit");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
         final long parent = trace.function("vfork").get(0).get("pid").asLong();
         final List<JsonNode> childCalls = byTime(trace.pid(child).calls());
-        assertEquals(List.of("open", "write", "close", "close", "_exit"), names(childCalls));
+        assertEquals(List.of(open(), "write", "close", "close", "_exit"), names(childCalls));
         assertEquals(7, data(childCalls.get(4), "exit_status"));
         assertEquals(file("vchild.dat"), filename(childCalls.get(0)));
-        assertEquals(List.of("open", "write", "vfork", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertEquals(List.of(open(), "write", "vfork", "write", "close"), names(byTime(trace.pid(parent).calls())));
         assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
     }
 
-    @Test
-    void shouldTraceAVforkLikeCloneChildUnderItsOwnPid() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAVforkLikeCloneChildUnderItsOwnPid(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("clone_vfork");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -132,31 +150,37 @@ class ProcessCreationTest
         assertEquals(child, data(clone, "pid"));
         assertEquals(0x4000 | 0x100 | 17, data(clone, "clone_flags"), "CLONE_VFORK|CLONE_VM|SIGCHLD");
         final List<JsonNode> childCalls = byTime(trace.pid(child).calls());
-        assertEquals(List.of("open", "write", "close", "close", "_exit"), names(childCalls));
+        assertEquals(List.of(open(), "write", "close", "close", "_exit"), names(childCalls));
         childCalls.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
         assertEquals(file("parent.dat"), filename(childCalls.get(3)));
-        assertEquals(List.of("open", "write", "clone", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertEquals(List.of(open(), "write", "clone", "write", "close"), names(byTime(trace.pid(parent).calls())));
         assertEquals(file("parent.dat"), filename(byTime(trace.pid(parent).calls()).get(3)));
         assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
     }
 
-    @Test
-    void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("spawn_clean");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
         final JsonNode spawn = trace.function("posix_spawn").get(0);
         final long parent = spawn.get("pid").asLong();
         assertEquals(child, data(spawn, "spawned_pid"));
-        assertEquals(TracedRun.binary("procs"), spawn.path("function_data").path("path").asText());
+        assertEquals(TracedRun.binary(program), spawn.path("function_data").path("path").asText());
         assertEquals(Set.of(parent, child), Set.copyOf(trace.pids()), "LD_PRELOAD was put back for the child");
         assertChildImage(trace.pid(child).calls(), parent);
     }
 
-    @Test
-    void shouldTraceAnExecleWhoseEnvironmentLacksTheTracer() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAnExecleWhoseEnvironmentLacksTheTracer(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("execle_clean");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -169,9 +193,12 @@ class ProcessCreationTest
         assertChildImage(trace.pid(child).incarnation(1).calls(), parent);
     }
 
-    @Test
-    void shouldTraceAnExecvpAfterTheProgramClearedItsEnvironment() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldTraceAnExecvpAfterTheProgramClearedItsEnvironment(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("execvp_clearenv");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -179,13 +206,16 @@ class ProcessCreationTest
             .orElseThrow().get("pid").asLong();
         final List<JsonNode> execvp = trace.pid(child).function("execvp");
         assertEquals(1, execvp.size());
-        assertEquals(TracedRun.binary("procs"), execvp.get(0).path("function_data").path("file").asText());
+        assertEquals(TracedRun.binary(program), execvp.get(0).path("function_data").path("file").asText());
         assertChildImage(trace.pid(child).incarnation(1).calls(), parent);
     }
 
-    @Test
-    void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("system");
         final TraceRecords trace = run.records();
         final List<JsonNode> system = trace.function("system");
@@ -211,9 +241,12 @@ class ProcessCreationTest
         assertTrue(shells.contains(catOpens.get(0).get("ppid").asLong()));
     }
 
-    @Test
-    void shouldRecordTheTidOfEveryThreadPthreadCreateMade() throws Exception
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldRecordTheTidOfEveryThreadPthreadCreateMade(final String build, final String offsets) throws Exception
     {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
         final TracedRun.Outcome run = run("threads");
         final TraceRecords trace = run.records();
         final List<Long> printedTids = run.stdout().lines().filter(l -> l.startsWith("thread "))
