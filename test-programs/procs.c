@@ -11,7 +11,9 @@
  *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
  *   clone_vfork  open(DIR/parent.dat)=3, write(3,10); clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a stack of its own:
  *                child: open(DIR/vchild.dat)=4, write(4,5), close(4), close(3), _exit(7); parent as vfork_exit
- *   child        open(DIR/child.dat, O_CREAT|O_TRUNC|O_WRONLY)=3, write(3, 7), close(3); exit(0)
+ *   child        open(DIR/child.dat, O_CREAT|O_TRUNC|O_WRONLY)=3, write(3, 7), close(3); exit(0), or exit(42) when
+ *                IOTRACE_DIR or an LD_PRELOAD naming libiotrace is missing from its environment (the tracer keeps
+ *                them for children whose parent passed a cleaned environment; this program is only run traced)
  */
 #include "common.h"
 #include <fcntl.h>
@@ -89,7 +91,8 @@ int main(int argc, char **argv)
         CHECK(open(path_in(dir, "child.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
         CHECK(write(3, "1234567", 7) == 7);
         CHECK(close(3) == 0);
-        exit(0);
+        const char *preload = getenv("LD_PRELOAD");
+        exit(getenv("IOTRACE_DIR") != NULL && preload != NULL && strstr(preload, "libiotrace") != NULL ? 0 : 42);
     } else if (strcmp(mode, "vfork_exec") == 0) {
         do_vfork(1);
     } else if (strcmp(mode, "vfork_exit") == 0) {
