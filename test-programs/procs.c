@@ -5,6 +5,7 @@
  *                close(3), execl(self, self, DIR, "child", NULL); parent: write(3,10), waitpid, close(3)
  *   vfork_exit   as vfork_exec, but the child ends with _exit(7) instead of exec; the parent checks status 7
  *   spawn_clean  posix_spawn(self DIR child) with envp = {"PATH=/usr/bin:/bin", NULL}: no LD_PRELOAD, no IOTRACE_*
+ *   spawn_foreign  as spawn_clean, envp = {"LD_PRELOAD=libm.so.6", NULL}: ours is put in front of it
  *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
  *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
  *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
@@ -104,9 +105,9 @@ int main(int argc, char **argv)
         pid_t pid = clone(clone_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
         CHECK(pid > 0);
         parent_end(pid, 7);
-    } else if (strcmp(mode, "spawn_clean") == 0) {
+    } else if (strcmp(mode, "spawn_clean") == 0 || strcmp(mode, "spawn_foreign") == 0) {
         char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
-        char *clean_env[] = {"PATH=/usr/bin:/bin", NULL};
+        char *clean_env[] = {strcmp(mode, "spawn_clean") == 0 ? "PATH=/usr/bin:/bin" : "LD_PRELOAD=libm.so.6", NULL};
         pid_t pid;
         CHECK(posix_spawn(&pid, self, NULL, NULL, child_argv, clean_env) == 0);
         int status;

@@ -218,7 +218,6 @@ void iotrace_env_remember(void);
 char *const *iotrace_keep_env(char *const *envp, void *buf, size_t size, uint16_t *status);
 /* the child pid a successful posix_spawn stored, 0 when it failed */
 #define IOTRACE_SPAWNED_PID(ret, pid) ((ret) == 0 && (pid) != NULL ? *(pid) : 0)
-int iotrace_pthread_tid(int ret, pthread_t *thread);
 void iotrace_vfork_enter(void);
 long iotrace_vfork_leave(long raw);
 

@@ -6,6 +6,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <linux/futex.h>
 #include <sched.h>
 
 #include "iotrace_runtime.h"
@@ -392,35 +393,67 @@ char *const *iotrace_keep_env(char *const *envp, void *buf, size_t size, uint16_
 
 /* ---- threads ------------------------------------------------------------------------------------------------ */
 
-typedef pid_t (*gettid_np_fn)(pthread_t);
+_Static_assert(IOTRACE_FN_PTHREAD_CREATE_SLOTS == 1 && IOTRACE_FN_PTHREAD_CREATE_STRINGS == 0,
+               "pthread_create row changed: update procs.c");
 
-/*
- * The kernel tid of a thread pthread_create made (its result slot): glibc >= 2.42 has pthread_gettid_np; older
- * ones keep the tid inside struct pthread, which the kernel filled in (CLONE_PARENT_SETTID) before
- * pthread_create returned. Its offset is found once by looking for our own tid in our own struct pthread.
- */
-int iotrace_pthread_tid(int ret, pthread_t *thread)
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, iotrace_start_routine, void *);
+
+/* what the new thread needs and tells: on the creating thread's stack, which waits until `ready` */
+struct thread_start {
+    iotrace_start_routine routine;
+    void *arg;
+    int tid;
+    int ready;
+};
+
+static void *thread_trampoline(void *p)
 {
-    static gettid_np_fn gettid_np;
-    static long tid_offset = -1; /* -2: not found */
-    if (ret != 0 || thread == NULL)
-        return 0;
-    if (gettid_np == NULL && tid_offset == -1) {
-        gettid_np = (gettid_np_fn)dlsym(RTLD_DEFAULT, "pthread_gettid_np");
-        if (gettid_np == NULL) {
-            const int *self = (const int *)pthread_self();
-            int me = sys_gettid();
-            tid_offset = -2;
-            for (long i = 0; i < 1024; i++)
-                if (self[i] == me) {
-                    tid_offset = i;
-                    break;
-                }
-        }
+    struct thread_start *start = p;
+    iotrace_start_routine routine = start->routine;
+    void *arg = start->arg;
+    start->tid = sys_gettid();
+    __atomic_store_n(&start->ready, 1, __ATOMIC_RELEASE);
+    /* start is not touched after this (the creator may have returned already: a spurious wake is harmless) */
+    syscall(SYS_futex, &start->ready, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    return routine(arg);
+}
+
+IOTRACE_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, iotrace_start_routine start_routine,
+                                  void *arg)
+{
+    static pthread_create_fn real;
+    pthread_create_fn r = __atomic_load_n(&real, __ATOMIC_RELAXED);
+    if (r == NULL) {
+        int saved = errno;
+        r = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+        errno = saved;
+        if (r == NULL)
+            return ENOSYS;
+        __atomic_store_n(&real, r, __ATOMIC_RELAXED);
     }
-    if (gettid_np != NULL)
-        return gettid_np(*thread);
-    if (tid_offset < 0)
-        return 0;
-    return ((const int *)*thread)[tid_offset];
+    int saved = errno;
+    if (!iotrace_enter()) {
+        errno = saved;
+        return r(thread, attr, start_routine, arg);
+    }
+    struct thread_start start = {start_routine, arg, 0, 0};
+    int64_t t0 = iotrace_now_ns();
+    iotrace_leave();
+    errno = saved;
+    int ret = r(thread, attr, thread_trampoline, &start);
+    int err = errno;
+    if (ret == 0)
+        while (!__atomic_load_n(&start.ready, __ATOMIC_ACQUIRE))
+            syscall(SYS_futex, &start.ready, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    int64_t t1 = iotrace_now_ns();
+    iotrace_reenter();
+    uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 8 + 7) / 8];
+    struct iotrace_event ev;
+    iotrace_ev_init(&ev, buf, sizeof buf, IOTRACE_FN_PTHREAD_CREATE_SLOTS);
+    iotrace_ev_slot(&ev, 0, (uint64_t)(int64_t)start.tid);
+    iotrace_ev_publish(&ev, IOTRACE_FN_PTHREAD_CREATE, t0, t1, (uint64_t)(int64_t)ret,
+                       ret != 0 ? IOTRACE_STATUS_FAILED : 0, ret);
+    iotrace_leave();
+    errno = err;
+    return ret;
 }

@@ -164,7 +164,21 @@ class ProcessCreationTest
     {
         program = build;
         lfs = null == offsets ? "" : offsets;
-        final TracedRun.Outcome run = run("spawn_clean");
+        assertSpawnedChildTraced(run("spawn_clean"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldPutTheTracerInFrontOfAnotherPreloadOfAPosixSpawnChild(final String build, final String offsets)
+        throws Exception
+    {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
+        assertSpawnedChildTraced(run("spawn_foreign"));
+    }
+
+    private void assertSpawnedChildTraced(final TracedRun.Outcome run)
+    {
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
         final JsonNode spawn = trace.function("posix_spawn").get(0);
