@@ -230,11 +230,25 @@ public final class ProcessTrace implements MessageHandler
             warn(event.function().name(), event.tid(), event.function().name() + " passed an environment " +
                 "without LD_PRELOAD/IOTRACE_* too large to copy with them: the new program is not traced");
         }
-        if ("vfork".equals(event.function().name()) && event.result() > 0)
+        if (event.result() > 0 && isVforkLike(event.function().name()))
         {
-            vforkChildren.remove((int)event.result()); // the child has exec'd or exited: its records are all in
+            // the child has exec'd or exited (the parent resumes only then): every record of it is in, and an
+            // exec of it still in flight succeeded
+            final int child = (int)event.result();
+            final DecodedEvent childExec = inFlight.remove(child);
+            if (null != childExec)
+            {
+                processVforkChild(childExec, true);
+            }
+            vforkChildren.remove(child);
         }
         write(event, forceOk);
+    }
+
+    /** @return true for the calls whose child shares the caller's memory until it execs or exits. */
+    private static boolean isVforkLike(final String function)
+    {
+        return "vfork".equals(function) || "clone".equals(function);
     }
 
     /**
