@@ -8,6 +8,8 @@
  *   spawn_foreign  as spawn_clean, envp = {"LD_PRELOAD=libm.so.6", NULL}: ours is put in front of it
  *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
  *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
+ *   killed       fork; the child opens DIR/child.dat, writes 7 bytes, then kill(getpid(), SIGKILL); the parent's
+ *                waitpid sees status 9
  *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
  *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
  *   clone_vfork  open(DIR/parent.dat)=3, write(3,10); clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a stack of its own:
@@ -135,6 +137,17 @@ int main(int argc, char **argv)
         }
         int status;
         CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "killed") == 0) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            CHECK(open(path_in(dir, "child.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
+            CHECK(write(3, "1234567", 7) == 7);
+            kill(getpid(), SIGKILL);
+        }
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         printf("child %d\n", (int)pid);
     } else if (strcmp(mode, "system") == 0) {
         parent_start();

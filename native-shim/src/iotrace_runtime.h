@@ -20,6 +20,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -218,6 +220,8 @@ void iotrace_env_remember(void);
 char *const *iotrace_keep_env(char *const *envp, void *buf, size_t size, uint16_t *status);
 /* the child pid a successful posix_spawn stored, 0 when it failed */
 #define IOTRACE_SPAWNED_PID(ret, pid) ((ret) == 0 && (pid) != NULL ? *(pid) : 0)
+/* the status a successful wait stored, -1 when it stored none (WNOHANG and no child ended, NULL pointer, failure) */
+#define IOTRACE_WAIT_STATUS(ret, ws) ((ret) > 0 && (ws) != NULL ? (int64_t)*(ws) : -1)
 void iotrace_vfork_enter(void);
 long iotrace_vfork_leave(long raw);
 

@@ -37,6 +37,13 @@ class ProcessCreationTest
         return "open" + lfs;
     }
 
+    /** The build under test: procs (plain) or procs-lfs (64-bit offsets, fortify: open is open64). */
+    private void use(final String build, final String offsets)
+    {
+        program = build;
+        lfs = null == offsets ? "" : offsets;
+    }
+
     private TracedRun.Outcome run(final String mode) throws Exception
     {
         data = Files.createDirectories(work.resolve("data")).toRealPath();
@@ -70,10 +77,10 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
-    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles(final String build, final String offsets) throws Exception
+    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles(final String build, final String offsets)
+        throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("vfork_exec");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -83,7 +90,7 @@ class ProcessCreationTest
         assertEquals(Set.of(parent, child), Set.copyOf(trace.pids()));
 
         final List<JsonNode> parentCalls = byTime(trace.pid(parent).calls());
-        assertEquals(List.of(open(), "write", "vfork", "write", "close"), names(parentCalls));
+        assertEquals(List.of(open(), "write", "vfork", "write", "waitpid", "close"), names(parentCalls));
         assertEquals(file("parent.dat"), filename(parentCalls.get(3)),
             "the child's close(3) did not close the parent's fd 3");
         assertEquals(10, data(parentCalls.get(3), "written_bytes"));
@@ -122,8 +129,7 @@ class ProcessCreationTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldTraceAVforkChildThatLeavesWithExit(final String build, final String offsets) throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("vfork_exit");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -132,7 +138,8 @@ class ProcessCreationTest
         assertEquals(List.of(open(), "write", "close", "close", "_exit"), names(childCalls));
         assertEquals(7, data(childCalls.get(4), "exit_status"));
         assertEquals(file("vchild.dat"), filename(childCalls.get(0)));
-        assertEquals(List.of(open(), "write", "vfork", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertEquals(List.of(open(), "write", "vfork", "write", "waitpid", "close"),
+            names(byTime(trace.pid(parent).calls())));
         assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
     }
 
@@ -140,8 +147,7 @@ class ProcessCreationTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldTraceAVforkLikeCloneChildUnderItsOwnPid(final String build, final String offsets) throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("clone_vfork");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -153,17 +159,18 @@ class ProcessCreationTest
         assertEquals(List.of(open(), "write", "close", "close", "_exit"), names(childCalls));
         childCalls.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
         assertEquals(file("parent.dat"), filename(childCalls.get(3)));
-        assertEquals(List.of(open(), "write", "clone", "write", "close"), names(byTime(trace.pid(parent).calls())));
+        assertEquals(List.of(open(), "write", "clone", "write", "waitpid", "close"),
+            names(byTime(trace.pid(parent).calls())));
         assertEquals(file("parent.dat"), filename(byTime(trace.pid(parent).calls()).get(3)));
         assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
     }
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
-    void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer(final String build, final String offsets) throws Exception
+    void shouldTraceAPosixSpawnChildWhoseEnvironmentLacksTheTracer(final String build, final String offsets)
+        throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         assertSpawnedChildTraced(run("spawn_clean"));
     }
 
@@ -172,8 +179,7 @@ class ProcessCreationTest
     void shouldPutTheTracerInFrontOfAnotherPreloadOfAPosixSpawnChild(final String build, final String offsets)
         throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         assertSpawnedChildTraced(run("spawn_foreign"));
     }
 
@@ -193,8 +199,7 @@ class ProcessCreationTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldTraceAnExecleWhoseEnvironmentLacksTheTracer(final String build, final String offsets) throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("execle_clean");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -209,10 +214,10 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
-    void shouldTraceAnExecvpAfterTheProgramClearedItsEnvironment(final String build, final String offsets) throws Exception
+    void shouldTraceAnExecvpAfterTheProgramClearedItsEnvironment(final String build, final String offsets)
+        throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("execvp_clearenv");
         final TraceRecords trace = run.records();
         final long child = printed(run, "child");
@@ -226,10 +231,28 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
-    void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets) throws Exception
+    void shouldShowADeathBySignalInTheParentsWaitAndKeepTheChildsRecords(final String build, final String offsets)
+        throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
+        final TracedRun.Outcome run = run("killed");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final List<JsonNode> waits = trace.function("waitpid");
+        assertEquals(1, waits.size());
+        assertEquals(child, data(waits.get(0), "pid"));
+        assertEquals(child, data(waits.get(0), "wait_pid"));
+        assertEquals(9, data(waits.get(0), "wait_status"), "killed by SIGKILL: raw wait status 9");
+        final List<String> childCalls = names(byTime(trace.pid(child).calls()));
+        assertEquals(List.of("fork", open(), "write"), childCalls, "everything before the SIGKILL");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets)
+        throws Exception
+    {
+        use(build, offsets);
         final TracedRun.Outcome run = run("system");
         final TraceRecords trace = run.records();
         final List<JsonNode> system = trace.function("system");
@@ -259,8 +282,7 @@ class ProcessCreationTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldRecordTheTidOfEveryThreadPthreadCreateMade(final String build, final String offsets) throws Exception
     {
-        program = build;
-        lfs = null == offsets ? "" : offsets;
+        use(build, offsets);
         final TracedRun.Outcome run = run("threads");
         final TraceRecords trace = run.records();
         final List<Long> printedTids = run.stdout().lines().filter(l -> l.startsWith("thread "))
