@@ -77,7 +77,8 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
-    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles(final String build, final String offsets)
+    void shouldTraceAVforkChildUnderItsOwnPidUntilItsExecAndKeepTheParentsHandles(final String build,
+        final String offsets)
         throws Exception
     {
         use(build, offsets);
