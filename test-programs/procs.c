@@ -10,6 +10,8 @@
  *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
  *   killed       fork; the child opens DIR/child.dat, writes 7 bytes, then kill(getpid(), SIGKILL); the parent's
  *                waitpid sees status 9
+ *   popen        parent_start, close(3); f = popen("cat DIR/parent.dat", "r"); fread(buf, 1, 64, f) = 10 (EOF);
+ *                pclose(f) = 0
  *   system       system("exit 3") (wait status 768), then system("cat DIR/parent.dat > DIR/sys.out")
  *   threads      pthread_create twice; each thread prints its tid and writes 4 bytes to DIR/thread.dat (fd 3)
  *   clone_vfork  open(DIR/parent.dat)=3, write(3,10); clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a stack of its own:
@@ -149,6 +151,16 @@ int main(int argc, char **argv)
         int status;
         CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "popen") == 0) {
+        parent_start();
+        CHECK(close(3) == 0);
+        char command[8192];
+        snprintf(command, sizeof command, "cat %s", path_in(dir, "parent.dat"));
+        FILE *f = popen(command, "r");
+        CHECK(f != NULL);
+        char buf[64];
+        CHECK(fread(buf, 1, sizeof buf, f) == 10);
+        CHECK(pclose(f) == 0);
     } else if (strcmp(mode, "system") == 0) {
         parent_start();
         CHECK(close(3) == 0);

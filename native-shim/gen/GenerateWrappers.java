@@ -483,8 +483,10 @@ public class GenerateWrappers
             }
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
-            case FCLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
-            case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
+            // fclose: 0 or EOF; pclose: the command's wait status or -1
+            case FCLOSE -> "    if (!(it_status & IOTRACE_STATUS_FAILED))\n        iotrace_fd_clear((int)" +
+                valueOf(r, r.item("fd")) + ");\n";
+            case PIPE -> "    if (!(it_status & IOTRACE_STATUS_FAILED)) { /* pipe: 0, popen: a stream */\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
         };

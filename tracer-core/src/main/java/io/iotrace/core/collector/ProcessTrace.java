@@ -526,7 +526,10 @@ public final class ProcessTrace implements MessageHandler
                     fileType = FILE_TYPE_DESCRIPTOR;
                     handle = (int)e.slot(f.slotOf("fd0"));
                     table.fdOpened((int)e.slot(f.slotOf("fd0")), name, te);
-                    table.fdOpened((int)e.slot(f.slotOf("fd1")), name, te);
+                    if ((int)e.slot(f.slotOf("fd1")) >= 0) // popen: only our end
+                    {
+                        table.fdOpened((int)e.slot(f.slotOf("fd1")), name, te);
+                    }
                 }
                 break;
             }

@@ -250,6 +250,32 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldNameAPopenStreamByItsPipeAndSeeTheCommandWriteIntoIt(final String build, final String offsets)
+        throws Exception
+    {
+        use(build, offsets);
+        final TracedRun.Outcome run = run("popen");
+        final TraceRecords trace = run.records();
+        final JsonNode popen = trace.function("popen").get(0);
+        final long parent = popen.get("pid").asLong();
+        assertEquals("cat " + file("parent.dat"), popen.path("function_data").path("command").asText());
+        final String pipe = filename(popen);
+        assertTrue(pipe.matches("pipe:\\[\\d+\\]"), pipe);
+        final List<JsonNode> parentCalls = byTime(trace.pid(parent).calls());
+        assertEquals(List.of(open(), "write", "close", "popen", "fread", "pclose"), names(parentCalls));
+        assertEquals(10, data(parentCalls.get(4), "read_bytes"));
+        parentCalls.subList(4, 6).forEach(r -> assertEquals(pipe, filename(r)));
+        assertEquals(0, data(parentCalls.get(5), "wait_status"));
+        // the command (a grandchild: popen runs sh -c) writes the file's 10 bytes into the same pipe
+        final List<JsonNode> catWrites = trace.where(r -> "write".equals(functionName(r)) && pipe.equals(filename(r)) &&
+            r.get("pid").asLong() != parent);
+        assertEquals(1, catWrites.size());
+        assertEquals(10, data(catWrites.get(0), "written_bytes"));
+        assertTrue(trace.warnings().isEmpty(), trace.warnings().toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets)
         throws Exception
     {
