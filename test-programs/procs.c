@@ -8,6 +8,9 @@
  *   spawn_foreign  as spawn_clean, envp = {"LD_PRELOAD=libm.so.6", NULL}: ours is put in front of it
  *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
  *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
+ *   fexecve      fork; the child opens self O_RDONLY|O_CLOEXEC (fd 3) and fexecve(3, {self, DIR, "child"}, {"HOME=/"})
+ *   execveat     fork; the child opens the directory of self (fd 3) and execveat(3, <base name of self>,
+ *                {self, DIR, "child"}, {"HOME=/"}, 0)
  *   killed       fork; the child opens DIR/child.dat, writes 7 bytes, then kill(getpid(), SIGKILL); the parent's
  *                waitpid sees status 9
  *   popen        parent_start, close(3); f = popen("cat DIR/parent.dat", "r"); fread(buf, 1, 64, f) = 10 (EOF);
@@ -135,6 +138,29 @@ int main(int argc, char **argv)
             char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
             clearenv();
             execvp(self, child_argv);
+            _exit(93);
+        }
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "fexecve") == 0 || strcmp(mode, "execveat") == 0) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *child_argv[] = {(char *)self, (char *)dir, "child", NULL};
+            char *clean_env[] = {"HOME=/", NULL};
+            if (strcmp(mode, "fexecve") == 0) {
+                CHECK(open(self, O_RDONLY | O_CLOEXEC) == 3);
+                fexecve(3, child_argv, clean_env);
+            } else {
+                char self_dir[4096];
+                snprintf(self_dir, sizeof self_dir, "%s", self);
+                char *slash = strrchr(self_dir, '/');
+                CHECK(slash != NULL);
+                *slash = '\0';
+                CHECK(open(self_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) == 3);
+                execveat(3, slash + 1, child_argv, clean_env, 0);
+            }
             _exit(93);
         }
         int status;

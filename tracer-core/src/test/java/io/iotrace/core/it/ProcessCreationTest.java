@@ -275,6 +275,24 @@ class ProcessCreationTest
     }
 
     @ParameterizedTest
+    @CsvSource({"procs, fexecve", "procs, execveat", "procs-lfs, fexecve", "procs-lfs, execveat"})
+    void shouldNameTheProgramOfAnExecByDescriptorAndTraceIt(final String build, final String call)
+        throws Exception
+    {
+        use(build, build.endsWith("-lfs") ? "64" : "");
+        final TracedRun.Outcome run = run(call);
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final long parent = trace.function("fork").stream().filter(r -> data(r, "pid") == child).findFirst()
+            .orElseThrow().get("pid").asLong();
+        final List<JsonNode> exec = trace.pid(child).function(call);
+        assertEquals(1, exec.size());
+        assertEquals("ok", exec.get(0).get("return_state").asText());
+        assertEquals(TracedRun.binary(program), filename(exec.get(0)), "the program, named from its fd or dirfd");
+        assertChildImage(trace.pid(child).incarnation(1).calls(), parent);
+    }
+
+    @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets)
         throws Exception
