@@ -113,20 +113,21 @@ __attribute__((destructor)) static void iotrace_destructor(void)
         iotrace_set_state(IOTRACE_STATE_EXITED);
 }
 
-/* in a vfork child the ring state is the parent's: it stays ACTIVE */
+/* in a vfork child (ours, or one made by a raw syscall: hence the pid check) the ring state is the parent's */
 void iotrace_exec_begin(void)
 {
-    if (!iotrace_vfork_child && __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && !iotrace_in_vfork_child())
         iotrace_set_state(IOTRACE_STATE_EXEC_PENDING);
 }
 
 void iotrace_exec_failed(void)
 {
-    if (!iotrace_vfork_child && __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && !iotrace_in_vfork_child())
         iotrace_set_state(IOTRACE_STATE_ACTIVE);
 }
 
 int iotrace_in_vfork_child(void)
 {
-    return __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid;
+    return iotrace_vfork_child ||
+           (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid);
 }
