@@ -11,6 +11,7 @@
  *   fexecve      fork; the child opens self O_RDONLY|O_CLOEXEC (fd 3) and fexecve(3, {self, DIR, "child"}, {"HOME=/"})
  *   execveat     fork; the child opens the directory of self (fd 3) and execveat(3, <base name of self>,
  *                {self, DIR, "child"}, {"HOME=/"}, 0)
+ *   _Fork        _Fork() (no atfork handlers); the child: open(DIR/child.dat)=3, write(3, 7), close(3), _exit(0)
  *   killed       fork; the child opens DIR/child.dat, writes 7 bytes, then kill(getpid(), SIGKILL); the parent's
  *                waitpid sees status 9
  *   popen        parent_start, close(3); f = popen("cat DIR/parent.dat", "r"); fread(buf, 1, 64, f) = 10 (EOF);
@@ -162,6 +163,18 @@ int main(int argc, char **argv)
                 execveat(3, slash + 1, child_argv, clean_env, 0);
             }
             _exit(93);
+        }
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        printf("child %d\n", (int)pid);
+    } else if (strcmp(mode, "_Fork") == 0) {
+        fflush(stdout);
+        pid_t pid = _Fork();
+        if (pid == 0) {
+            CHECK(open(path_in(dir, "child.dat"), O_CREAT | O_TRUNC | O_WRONLY, 0600) == 3);
+            CHECK(write(3, "1234567", 7) == 7);
+            CHECK(close(3) == 0);
+            _exit(0);
         }
         int status;
         CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -488,7 +488,9 @@ public class GenerateWrappers
                 valueOf(r, r.item("fd")) + ");\n";
             case PIPE -> "    if (!(it_status & IOTRACE_STATUS_FAILED)) { /* pipe: 0, popen: a stream */\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
-            default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
+            // _Fork runs no atfork handlers: the child gets its own ring here (fork's handler has done it already)
+            case FORK -> "    if (ret == 0)\n        iotrace_fork_child_ensure();\n";
+            default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, exec: nothing for the shim's fd table
         };
     }
 }

@@ -56,6 +56,13 @@ static void atfork_child(void)
     errno = saved;
 }
 
+/* In a fork child after the call: the atfork handler ran unless the fork skipped it (_Fork). */
+void iotrace_fork_child_ensure(void)
+{
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid)
+        atfork_child();
+}
+
 /* Runs exactly once per process image (the CAS elects the thread); 1 if tracing is on afterwards. */
 static int init(void)
 {

@@ -211,6 +211,7 @@ static inline int iotrace_stream_error(FILE *stream)
 void iotrace_exec_begin(void);  /* header state EXEC_PENDING */
 void iotrace_exec_failed(void); /* back to ACTIVE */
 int iotrace_in_vfork_child(void);
+void iotrace_fork_child_ensure(void); /* a fork child without atfork handlers (_Fork) gets its ring */
 
 /* ---- processes (src/procs.c, src/vfork.S) ------------------------------------------------------------------- */
 

@@ -294,6 +294,26 @@ class ProcessCreationTest
 
     @ParameterizedTest
     @CsvSource({"procs, ''", "procs-lfs, 64"})
+    void shouldGiveAChildOfForkWithoutAtforkHandlersItsOwnTrace(final String build, final String offsets)
+        throws Exception
+    {
+        use(build, offsets);
+        final TracedRun.Outcome run = run("_Fork");
+        final TraceRecords trace = run.records();
+        final long child = printed(run, "child");
+        final JsonNode fork = trace.function("_Fork").stream().filter(r -> data(r, "pid") == child).findFirst()
+            .orElseThrow();
+        final long parent = fork.get("pid").asLong();
+        assertEquals(List.of("_Fork", "waitpid"), names(byTime(trace.pid(parent).calls())));
+        final List<JsonNode> childCalls = byTime(trace.pid(child).calls());
+        assertEquals(List.of("_Fork", open(), "write", "close", "_exit"), names(childCalls));
+        childCalls.forEach(r -> assertEquals(child, r.get("tid").asLong(), "the child's own tid, not the parent's"));
+        childCalls.forEach(r -> assertEquals(parent, r.get("ppid").asLong()));
+        assertEquals(file("child.dat"), filename(childCalls.get(2)));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"procs, ''", "procs-lfs, 64"})
     void shouldRecordSystemCommandsTheirStatusAndTheShellsTheyRun(final String build, final String offsets)
         throws Exception
     {
