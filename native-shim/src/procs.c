@@ -1,8 +1,12 @@
 /*
  * Processes by hand where a table row cannot express the wrapper (rows 450.. of functions.tbl, flag handwritten):
- * vfork (the exported symbol is the assembly trampoline in vfork.S; the C halves run before the syscall and in the
- * parent after it), the variadic execl/execlp/execle (argv built on the stack, then the generated execv/execvp/
- * execve wrapper runs and records under the execl* id), and the environment kept across exec (keep_env rows).
+ *  - vfork: the exported symbol is the assembly trampoline in vfork.S; the C halves here run before the syscall
+ *    and in the parent after it. The child's records are tagged IOTRACE_STATUS_VFORK_CHILD (see event.c);
+ *  - clone: an ordinary wrapper; a CLONE_VM|CLONE_VFORK child is treated like a vfork child;
+ *  - execv/execvp and the variadic execl/execlp/execle: they run the generated execve/execvpe wrappers (with
+ *    environ, argv built on the stack for execl*), recorded under their own id (iotrace_record_as_*);
+ *  - the environment kept across exec (keep_env rows): iotrace_env_remember/iotrace_keep_env;
+ *  - pthread_create: the new thread reports its tid before it runs the program's start routine.
  */
 #include <dlfcn.h>
 #include <pthread.h>
