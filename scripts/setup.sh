@@ -5,6 +5,8 @@ missing=""
 command -v gcc  >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v make >/dev/null 2>&1 || missing="$missing make"
 command -v mvn  >/dev/null 2>&1 || missing="$missing maven"
+# real programs the end-to-end tests trace (fio: its psync write count is checked against its own report)
+command -v fio  >/dev/null 2>&1 || missing="$missing fio"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "iotrace setup: installing$missing"

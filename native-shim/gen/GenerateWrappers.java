@@ -76,9 +76,10 @@ public class GenerateWrappers
 
     // ------------------------------------------------------------------------------------------------ rows
 
+    /** Rows without a generated wrapper: meta events, and functions written by hand in src/procs.c. */
     static boolean meta(final FunctionInfo r)
     {
-        return r.hasFlag(FunctionInfo.FLAG_META);
+        return r.hasFlag(FunctionInfo.FLAG_META) || r.hasFlag(FunctionInfo.FLAG_HANDWRITTEN);
     }
 
     /** @return true for rows with a libc symbol of their own (resolved with dlsym, exported by the shim). */
@@ -126,7 +127,15 @@ public class GenerateWrappers
 
     static String macro(final FunctionInfo r)
     {
-        return "IOTRACE_FN_" + r.name().toUpperCase(Locale.ROOT);
+        return "IOTRACE_FN_" + upper(r);
+    }
+
+    /** The name for C macros: upper case, and _CAPS when the symbol has capitals (_Exit next to _exit). */
+    static String upper(final FunctionInfo r)
+    {
+        final String name = r.name();
+        final String upper = name.toUpperCase(Locale.ROOT);
+        return name.equals(name.toLowerCase(Locale.ROOT)) ? upper : upper + "_CAPS";
     }
 
     static String realType(final FunctionInfo r)
@@ -218,7 +227,7 @@ public class GenerateWrappers
         {
             if (wrapsSymbol(r))
             {
-                s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT), index++));
+                s.append(String.format("#define %-40s %d%n", "IOTRACE_REAL_" + upper(r), index++));
             }
         }
         s.append("#define IOTRACE_REAL_COUNT ").append(index).append("\n\n");
@@ -304,6 +313,10 @@ public class GenerateWrappers
     static String forward(final FunctionInfo r)
     {
         final String call = realCall(r) + ";";
+        if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
+        {
+            return "{ " + call + " __builtin_unreachable(); }";
+        }
         return isVoid(r) ? "{ " + call + " return; }" : "return " + call;
     }
 
@@ -453,7 +466,7 @@ public class GenerateWrappers
     {
         final boolean exec = Effect.EXEC == r.effect();
         final boolean before = r.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE);
-        final String real = "IOTRACE_REAL_" + r.name().toUpperCase(Locale.ROOT);
+        final String real = "IOTRACE_REAL_" + upper(r);
         final Real realKind = realOf(r);
         // errno as the caller left it: our own work (lazy init, fd discovery) must not leak into it
         if (Real.SYSCALL == realKind)
@@ -471,7 +484,14 @@ public class GenerateWrappers
                 .append(real).append(");\n");
             s.append("    if (__builtin_expect(it_real == NULL, 0)) {\n");
             s.append("        errno = ENOSYS; /* only while dlsym itself is being resolved: nothing to forward to */\n");
-            s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+            if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
+            {
+                s.append("        for (;;)\n            syscall(SYS_exit_group, 127); /* must not return */\n    }\n");
+            }
+            else
+            {
+                s.append("        return").append(isVoid(r) ? "" : " " + failureValue(r)).append(";\n    }\n");
+            }
         }
         else if (Real.EITHER == realKind)
         {
@@ -481,11 +501,6 @@ public class GenerateWrappers
             s.append("        if (__builtin_expect(it_real == NULL, 0)) {\n");
             s.append("            errno = ENOSYS; /* only while dlsym itself is being resolved */\n");
             s.append("            return ").append(failureValue(r)).append(";\n        }\n    }\n");
-        }
-        if (exec)
-        {
-            s.append("    if (iotrace_in_vfork_child()) /* a vfork child shares our memory: leave the ring alone */\n");
-            s.append("        ").append(forward(r)).append("\n");
         }
         s.append("    if (!iotrace_enter()) {\n        errno = it_saved_errno;\n        ").append(forward(r))
             .append("\n    }\n");
@@ -510,6 +525,12 @@ public class GenerateWrappers
         s.append("    uint64_t it_buf[").append(words).append("];\n");
         s.append("    struct iotrace_event it_ev;\n");
         s.append("    iotrace_ev_init(&it_ev, it_buf, sizeof it_buf, ").append(macro(r)).append("_SLOTS);\n");
+        if (r.hasFlag(FunctionInfo.FLAG_KEEP_ENV))
+        {
+            // no malloc (we may be in a vfork child): the copy lives in this frame, the call never needs it after
+            s.append("    char it_envbuf[IOTRACE_KEEP_ENV_BYTES];\n");
+            s.append("    envp = iotrace_keep_env(envp, it_envbuf, sizeof it_envbuf, &it_ev.status);\n");
+        }
         for (final RecordItem i : r.items())
         {
             if (i.kind().isScalar() && !i.post())
@@ -542,6 +563,12 @@ public class GenerateWrappers
         else
         {
             s.append("    errno = it_saved_errno;\n");
+        }
+        if (r.hasFlag(FunctionInfo.FLAG_NORETURN))
+        {
+            s.append("    ").append(realCall(r)).append(";\n");
+            s.append("    __builtin_unreachable(); /* the IN_FLIGHT event published above is the record */\n}\n");
+            return;
         }
         if (isVoid(r))
         {
@@ -767,7 +794,9 @@ public class GenerateWrappers
             }
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
-            case FCLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
+            // fclose: 0 or EOF; pclose: the command's wait status or -1
+            case FCLOSE -> "    if (!(it_status & IOTRACE_STATUS_FAILED))\n        iotrace_fd_clear((int)" +
+                valueOf(r, r.item("fd")) + ");\n";
             case POPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             // freopen closes the old descriptor even when it fails; fcloseall closes no descriptor (glibc)
             case FREOPEN -> "    iotrace_fd_clear((int)" + valueOf(r, r.item("old_fd")) + ");\n" +
@@ -786,7 +815,9 @@ public class GenerateWrappers
             case NEWFD, ACCEPT -> "    if (ret >= 0)\n        iotrace_fd_set((int)ret);\n";
             case FDPAIR -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
-            default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, fork, exec: nothing for the shim's fd table
+            // _Fork runs no atfork handlers: the child gets its own ring here (fork's handler has done it already)
+            case FORK -> "    if (ret == 0)\n        iotrace_fork_child_ensure();\n";
+            default -> ""; // none, use, fdopen, mmap, munmap, chdir, fchdir, exec: nothing for the shim's fd table
         };
     }
 }

@@ -172,6 +172,11 @@
 #define IOTRACE_STATUS_TRUNCATED 0x0008 /* a string argument was cut at IOTRACE_MAX_STRING */
 #define IOTRACE_STATUS_VIA_SYSCALL 0x0010 /* made through libc's syscall(SYS_x, ...): the record is the row of
                                              the function SYS_x is traced as (function_data "via":"syscall") */
+#define IOTRACE_STATUS_VFORK_CHILD 0x0020 /* made by a vfork child before its exec/_exit, in the parent's ring:
+                                             tid is the child's pid */
+#define IOTRACE_STATUS_ENV_ADDED 0x0040 /* keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's env */
+#define IOTRACE_STATUS_ENV_NOT_KEPT 0x0080 /* keep_env: they were missing but the copy did not fit: the child
+                                              runs untraced */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

@@ -56,6 +56,13 @@ static void atfork_child(void)
     errno = saved;
 }
 
+/* In a fork child after the call: the atfork handler ran unless the fork skipped it (_Fork). */
+void iotrace_fork_child_ensure(void)
+{
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid)
+        atfork_child();
+}
+
 /* Runs exactly once per process image (the CAS elects the thread); 1 if tracing is on afterwards. */
 static int init(void)
 {
@@ -71,6 +78,7 @@ static int init(void)
         if (iotrace_real_fns[i] == NULL)
             iotrace_real_resolve(i);
     iotrace_config_load();
+    iotrace_env_remember();
 
     int state = IOTRACE_OFF;
     if (iotrace_cfg.disable) {
@@ -112,19 +120,21 @@ __attribute__((destructor)) static void iotrace_destructor(void)
         iotrace_set_state(IOTRACE_STATE_EXITED);
 }
 
+/* in a vfork child (ours, or one made by a raw syscall: hence the pid check) the ring state is the parent's */
 void iotrace_exec_begin(void)
 {
-    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && !iotrace_in_vfork_child())
         iotrace_set_state(IOTRACE_STATE_EXEC_PENDING);
 }
 
 void iotrace_exec_failed(void)
 {
-    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY)
+    if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && !iotrace_in_vfork_child())
         iotrace_set_state(IOTRACE_STATE_ACTIVE);
 }
 
 int iotrace_in_vfork_child(void)
 {
-    return __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid;
+    return iotrace_vfork_child ||
+           (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && sys_getpid() != iotrace_cur.pid);
 }

@@ -101,6 +101,10 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
     unsigned char *p = IOTRACE_EV_PAYLOAD(ev);
     int32_t tid = iotrace_tid();
     status |= ev->status;
+    if (__builtin_expect(iotrace_vfork_child, 0))
+        status |= IOTRACE_STATUS_VFORK_CHILD;
+    if (__builtin_expect(iotrace_record_as_type == type, 0) && type != 0)
+        type = iotrace_record_as_id;
     uint16_t errno16 = (status & IOTRACE_STATUS_FAILED) ? (uint16_t)err : 0;
     memcpy(p + IOTRACE_EVENT_TIME_START, &t0, 8);
     memcpy(p + IOTRACE_EVENT_TIME_END, &t1, 8);

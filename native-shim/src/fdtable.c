@@ -40,7 +40,11 @@ void iotrace_fd_discover(int fd, int how)
     if (n >= 0) {
         /* only the thread that sets the bit names the fd */
         uint64_t bit = 1ULL << (fd & 63);
-        if ((__atomic_fetch_or(&iotrace_fd_bits[fd >> 6], bit, __ATOMIC_RELAXED) & bit) == 0)
+        if (iotrace_vfork_child) { /* the bits are the parent's: the child keeps its own */
+            iotrace_vfork_fd_mark(fd, 1);
+            emit_discovered(fd, how, path, (size_t)n);
+        }
+        else if ((__atomic_fetch_or(&iotrace_fd_bits[fd >> 6], bit, __ATOMIC_RELAXED) & bit) == 0)
             emit_discovered(fd, how, path, (size_t)n); /* > 4096 bytes: cut, TRUNCATED */
     }
     /* not open (EBADF/ENOENT): nothing to name, the call will fail by itself */

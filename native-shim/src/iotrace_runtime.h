@@ -8,6 +8,8 @@
 
 #include <aio.h>
 #include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -26,6 +30,9 @@
 #include "raw_syscall.h"
 #include "iotrace_format.h"
 #include "iotrace_dirs.h" /* types of the directories/metadata family's prototypes */
+/* parameter types of rows the generated header cannot spell inline */
+typedef void *(*iotrace_start_routine)(void *);
+
 #include "iotrace_functions.gen.h"
 
 #define IOTRACE_EXPORT __attribute__((visibility("default")))
@@ -45,6 +52,12 @@ extern int iotrace_state;
 /* set while the shim works on this thread: calls made meanwhile (our own I/O, signal handlers) go untraced */
 extern IOTRACE_TLS int iotrace_guard;
 extern IOTRACE_TLS int iotrace_tid_cache;
+/* set (by the vfork trampoline) while this thread's memory is a vfork child's: its records are tagged
+   IOTRACE_STATUS_VFORK_CHILD and it leaves the known-fd table and the ring state alone (they are the parent's) */
+extern IOTRACE_TLS int iotrace_vfork_child;
+/* execl* run the execv/execvp/execve wrappers: their records get the execl* type instead */
+extern IOTRACE_TLS int32_t iotrace_record_as_type;
+extern IOTRACE_TLS int32_t iotrace_record_as_id;
 
 int iotrace_init_lazily(void);
 
@@ -129,6 +142,9 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
 extern uint64_t iotrace_fd_bits[IOTRACE_FD_MAX / 64];
 
 void iotrace_fd_discover(int fd, int how);
+/* a vfork child's own known fds (the shared table is the parent's): the fds it opened itself */
+int iotrace_vfork_fd_known(int fd);
+void iotrace_vfork_fd_mark(int fd, int known);
 void iotrace_fd_scan(void); /* every fd open at start: how=0 */
 
 /* An fd argument: if the shim has never seen it, name it (fd_discovered, how=1) before the call. */
@@ -139,17 +155,27 @@ static inline void iotrace_fd_use(int fd)
     uint64_t bit = 1ULL << (fd & 63);
     if (__builtin_expect((__atomic_load_n(&iotrace_fd_bits[fd >> 6], __ATOMIC_RELAXED) & bit) != 0, 1))
         return;
+    if (__builtin_expect(iotrace_vfork_child, 0) && iotrace_vfork_fd_known(fd))
+        return;
     iotrace_fd_discover(fd, 1);
 }
 
 static inline void iotrace_fd_set(int fd)
 {
+    if (__builtin_expect(iotrace_vfork_child, 0)) {
+        iotrace_vfork_fd_mark(fd, 1);
+        return;
+    }
     if (fd >= 0 && fd < IOTRACE_FD_MAX)
         __atomic_fetch_or(&iotrace_fd_bits[fd >> 6], 1ULL << (fd & 63), __ATOMIC_RELAXED);
 }
 
 static inline void iotrace_fd_clear(int fd)
 {
+    if (__builtin_expect(iotrace_vfork_child, 0)) {
+        iotrace_vfork_fd_mark(fd, 0);
+        return;
+    }
     if (fd >= 0 && fd < IOTRACE_FD_MAX)
         __atomic_fetch_and(&iotrace_fd_bits[fd >> 6], ~(1ULL << (fd & 63)), __ATOMIC_RELAXED);
 }
@@ -329,5 +355,19 @@ uint64_t iotrace_mmsg_bytes(long ret, const struct mmsghdr *vec);
 void iotrace_exec_begin(void);  /* header state EXEC_PENDING */
 void iotrace_exec_failed(void); /* back to ACTIVE */
 int iotrace_in_vfork_child(void);
+void iotrace_fork_child_ensure(void); /* a fork child without atfork handlers (_Fork) gets its ring */
+
+/* ---- processes (src/procs.c, src/vfork.S) ------------------------------------------------------------------- */
+
+void iotrace_env_remember(void);
+/* room for the environment copy of a keep_env wrapper (on its stack: no malloc in a vfork child) */
+#define IOTRACE_KEEP_ENV_BYTES 32768
+char *const *iotrace_keep_env(char *const *envp, void *buf, size_t size, uint16_t *status);
+/* the child pid a successful posix_spawn stored, 0 when it failed */
+#define IOTRACE_SPAWNED_PID(ret, pid) ((ret) == 0 && (pid) != NULL ? *(pid) : 0)
+/* the status a successful wait stored, -1 when it stored none (WNOHANG and no child ended, NULL pointer, failure) */
+#define IOTRACE_WAIT_STATUS(ret, ws) ((ret) > 0 && (ws) != NULL ? (int64_t)*(ws) : -1)
+void iotrace_vfork_enter(void);
+long iotrace_vfork_leave(long raw);
 
 #endif /* IOTRACE_RUNTIME_H */

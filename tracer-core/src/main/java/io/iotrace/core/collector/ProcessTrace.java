@@ -5,6 +5,7 @@ import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.Flags;
 import io.iotrace.core.decode.MalformedEventException;
 import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.json.JsonRecordWriter;
 import io.iotrace.fnres.HandleTable;
 import org.agrona.MutableDirectBuffer;
@@ -41,6 +42,8 @@ public final class ProcessTrace implements MessageHandler
     private final Int2ObjectHashMap<DecodedEvent> inFlight = new Int2ObjectHashMap<>();
     private final IntHashSet unknownIdsWarned = new IntHashSet();
     private final IntHashSet opaqueWarned = new IntHashSet();
+    /** Handle tables of this process's vfork children (by their pid), copied at each one's first record. */
+    private final Int2ObjectHashMap<HandleTable> vforkChildren = new Int2ObjectHashMap<>();
     private HandleTable handles;
     private TraceResume resumed;
     private long alreadyWritten;
@@ -218,6 +221,65 @@ public final class ProcessTrace implements MessageHandler
         {
             startEmpty();
         }
+        if (0 != (event.status() & TraceFormat.STATUS_VFORK_CHILD))
+        {
+            processVforkChild(event, forceOk);
+            return;
+        }
+        if (0 != (event.status() & TraceFormat.STATUS_ENV_NOT_KEPT))
+        {
+            warn(event.function().name(), event.tid(), event.function().name() + " passed an environment " +
+                "without LD_PRELOAD/IOTRACE_* too large to copy with them: the new program is not traced");
+        }
+        if (event.result() > 0 && isVforkLike(event.function().name()))
+        {
+            // the child has exec'd or exited (the parent resumes only then): every record of it is in, and an
+            // exec of it still in flight succeeded
+            final int child = (int)event.result();
+            final DecodedEvent childExec = inFlight.remove(child);
+            if (null != childExec)
+            {
+                processVforkChild(childExec, true);
+            }
+            vforkChildren.remove(child);
+        }
+        write(event, forceOk);
+    }
+
+    /** @return true for the calls whose child shares the caller's memory until it execs or exits. */
+    private static boolean isVforkLike(final String function)
+    {
+        return "vfork".equals(function) || "clone".equals(function);
+    }
+
+    /**
+     * A record a vfork child made in its parent's ring (before its exec or _exit): written under the child's pid,
+     * resolved with the child's own copy of the parent's handles (the child's closes and dups are not the parent's).
+     */
+    private void processVforkChild(final DecodedEvent event, final boolean forceOk)
+    {
+        HandleTable childTable = vforkChildren.get(event.tid());
+        if (null == childTable)
+        {
+            childTable = handles.copyForFork();
+            vforkChildren.put(event.tid(), childTable);
+        }
+        final HandleTable parentTable = handles;
+        handles = childTable;
+        writer.setProcess(event.tid(), info.pid());
+        try
+        {
+            write(event, forceOk);
+        }
+        finally
+        {
+            handles = parentTable;
+            writer.setProcess(info.pid(), info.ppid());
+        }
+    }
+
+    private void write(final DecodedEvent event, final boolean forceOk)
+    {
         resolve(event, forceOk);
         if (outputFailed)
         {
@@ -469,7 +531,10 @@ public final class ProcessTrace implements MessageHandler
                     fileType = FILE_TYPE_DESCRIPTOR;
                     handle = (int)e.slot(f.slotOf("fd0"));
                     table.fdOpened((int)e.slot(f.slotOf("fd0")), name, te);
-                    table.fdOpened((int)e.slot(f.slotOf("fd1")), name, te);
+                    if ((int)e.slot(f.slotOf("fd1")) >= 0) // popen: only our end
+                    {
+                        table.fdOpened((int)e.slot(f.slotOf("fd1")), name, te);
+                    }
                 }
                 break;
             }
@@ -499,9 +564,24 @@ public final class ProcessTrace implements MessageHandler
             {
                 if (f.pathString() >= 0)
                 {
-                    name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()));
+                    // execveat: relative to dirfd when recorded
+                    name = table.absolutePath(f.dirfdSlot() >= 0 ? fd(e, f.dirfdSlot()) : HandleTable.AT_FDCWD,
+                        e.string(f.pathString()));
+                    unresolvedHandle = "cwd";
                 }
-                unresolvedHandle = "cwd";
+                else if (f.fdSlot() >= 0)
+                {
+                    // fexecve: the program is the file of fd
+                    final int fd = fd(e, f.fdSlot());
+                    fileType = FILE_TYPE_DESCRIPTOR;
+                    handle = fd;
+                    name = table.fdName(fd, ts);
+                    unresolvedHandle = fd;
+                }
+                else
+                {
+                    name = NOT_A_FILE; // execvp and friends: a name searched in PATH by the call itself
+                }
                 break;
             }
             case DISCOVERED:

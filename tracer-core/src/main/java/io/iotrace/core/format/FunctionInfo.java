@@ -19,6 +19,12 @@ public final class FunctionInfo
     public static final String FLAG_PUBLISH_BEFORE = "publish_before";
     /** Flag word: emitted by the shim itself, no wrapper. */
     public static final String FLAG_META = "meta";
+    /** Flag word: the call does not return (exit, abort): published IN_FLIGHT before it, nothing after. */
+    public static final String FLAG_NORETURN = "noreturn";
+    /** Flag word: the `envp` parameter is replaced by a copy with LD_PRELOAD and IOTRACE_* put back if missing. */
+    public static final String FLAG_KEEP_ENV = "keep_env";
+    /** Flag word: written by hand in native-shim/src/procs.c (vfork, variadic execl*), no generated wrapper. */
+    public static final String FLAG_HANDWRITTEN = "handwritten";
     /**
      * Flag word: libc's syscall(SYS_&lt;name&gt;, ...) is traced as this row (its record, effect and result, with
      * the status bit VIA_SYSCALL); {@code sys=<name>} when the SYS_ name differs from the row's name.
@@ -32,7 +38,8 @@ public final class FunctionInfo
     public static final String FLAG_OPAQUE = "opaque";
     /** Every flag word the table may use ({@code sys=<name>} is the flag sys with a name; forward=<name>). */
     public static final Set<String> FLAGS = Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE,
-        FLAG_META, FLAG_SYS, FLAG_SYSCALL_ONLY, FLAG_SYSCALL_DISPATCH, FLAG_OPAQUE);
+        FLAG_META, FLAG_SYS, FLAG_SYSCALL_ONLY, FLAG_SYSCALL_DISPATCH, FLAG_OPAQUE, FLAG_NORETURN, FLAG_KEEP_ENV,
+        FLAG_HANDWRITTEN);
     /**
      * Flag word prefix: {@code forward=<v-function>}: a variadic function whose {@code ...} the wrapper cannot
      * forward (fprintf) calls the real v-function (vfprintf) with a va_list instead.

@@ -218,7 +218,7 @@ public final class FunctionTable
         }
         final FunctionInfo info =
             new FunctionInfo(id, name, returnType, parameters, variadics, items, resultKind, effect, flags);
-        if (!info.hasFlag(FunctionInfo.FLAG_META))
+        if (!info.hasFlag(FunctionInfo.FLAG_META) && !info.hasFlag(FunctionInfo.FLAG_HANDWRITTEN))
         {
             checkWrapped(info);
         }
@@ -424,6 +424,15 @@ public final class FunctionTable
         else if (null != row.variadic())
         {
             throw new IllegalArgumentException("'...' parameter without variadic_mode or variadic_arg flag");
+        }
+        if (row.hasFlag(FunctionInfo.FLAG_KEEP_ENV) && null == row.parameter("envp"))
+        {
+            throw new IllegalArgumentException("keep_env needs a parameter envp (the environment passed on)");
+        }
+        if (row.hasFlag(FunctionInfo.FLAG_NORETURN) &&
+            (!row.hasFlag(FunctionInfo.FLAG_PUBLISH_BEFORE) || !"void".equals(row.returnType())))
+        {
+            throw new IllegalArgumentException("noreturn needs publish_before and return type void");
         }
         if (row.hasFlag(FunctionInfo.FLAG_VARIADIC_MODE) && null == row.itemOfKind(ArgKind.OFLAGS))
         {

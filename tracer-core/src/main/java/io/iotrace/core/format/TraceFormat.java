@@ -148,6 +148,12 @@ public final class TraceFormat
     public static final int STATUS_TRUNCATED = 0x0008;
     /** The call was made through libc's syscall(SYS_x, ...), not the libc function of its row. */
     public static final int STATUS_VIA_SYSCALL = 0x0010;
+    /** Made by a vfork child before its exec/_exit, in the parent's ring; tid is the child's pid. */
+    public static final int STATUS_VFORK_CHILD = 0x0020;
+    /** keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's environment. */
+    public static final int STATUS_ENV_ADDED = 0x0040;
+    /** keep_env: they were missing but did not fit into the copy: the child runs untraced. */
+    public static final int STATUS_ENV_NOT_KEPT = 0x0080;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

@@ -107,8 +107,8 @@ public final class JsonRecordWriter implements AutoCloseable
 
     private final JsonGenerator generator;
     private final SerializedString hostname;
-    private final int pid;
-    private final int ppid;
+    private int pid;
+    private int ppid;
     private final int incarnation;
     private final Int2ObjectHashMap<SerializedString[]> itemNames = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<SerializedString> functionNames = new Int2ObjectHashMap<>();
@@ -140,6 +140,19 @@ public final class JsonRecordWriter implements AutoCloseable
         this.pid = pid;
         this.ppid = ppid;
         this.incarnation = incarnation;
+    }
+
+    /**
+     * The process the following records are written for: a vfork child's records, made in its parent's ring before
+     * the child's exec/_exit, name the child.
+     *
+     * @param pid  of the process.
+     * @param ppid of the process.
+     */
+    public void setProcess(final int pid, final int ppid)
+    {
+        this.pid = pid;
+        this.ppid = ppid;
     }
 
     private static SerializedString[] serialized(final List<String> names)

@@ -91,7 +91,7 @@ class FunctionTableTest
 
         final FunctionInfo execve = table.byName("execve");
         assertEquals(new CParameter("char *const *", "argv", "char *const argv[]"), execve.parameter("argv"));
-        assertEquals(List.of("exec", "publish_before"),
+        assertEquals(List.of("exec", "publish_before keep_env"),
             List.of(execve.effect().tableName(), String.join(" ", execve.flags())));
         assertTrue(table.byName("fork").parameters().isEmpty());
         assertEquals(new CParameter("unsigned long", "arg", "unsigned long arg"), table.byName("fcntl").variadic());

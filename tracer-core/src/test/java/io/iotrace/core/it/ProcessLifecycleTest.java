@@ -40,7 +40,7 @@ class ProcessLifecycleTest
         assertEquals(child, data(parentTrace.function("fork").get(0), "pid"));
 
         final TraceRecords childTrace = trace.pid(child);
-        assertEquals(List.of("fork", "write", "open", "write", "write", "write", "close", "close"),
+        assertEquals(List.of("fork", "write", "open", "write", "write", "write", "close", "close", "_exit"),
             childTrace.callNames());
         assertTrue(childTrace.all().stream().allMatch(r -> r.get("ppid").asLong() == parent));
         final List<JsonNode> childCalls = childTrace.calls();
@@ -147,6 +147,17 @@ class ProcessLifecycleTest
             {
                 failures.add(mode + ": " + writes.size() + " write records, " + good + " of them complete");
             }
+            final List<String> endings = process.callNames().stream()
+                .filter(n -> List.of("exit", "_exit", "_Exit", "abort").contains(n)).toList();
+            final List<String> expectedEnding = switch (mode)
+            {
+                case "exit", "_exit", "_Exit", "abort" -> List.of(mode);
+                default -> List.of(); // return from main, signals, exit_group, pthread_exit: no libc exit call made
+            };
+            if (!expectedEnding.equals(endings))
+            {
+                failures.add(mode + ": exit records " + endings + ", expected " + expectedEnding);
+            }
             if ("pthread_exit".equals(mode) && writes.stream().anyMatch(w -> w.get("tid").asLong() ==
                 w.get("pid").asLong()))
             {
@@ -176,7 +187,12 @@ class ProcessLifecycleTest
         {
             assertTrue(trace.pid(child).all().stream().allMatch(r -> r.get("ppid").asLong() == shell));
         }
-        assertEquals(19 + 16, trace.calls().stream()
+        // + the execve each child made as the shell's vfork child (dash starts commands with vfork)
+        assertEquals(19 + 16 + 2, trace.calls().stream()
             .filter(r -> children.contains(r.get("pid").asLong())).count(), "basic_io's and stdio's calls");
+        for (final long child : children)
+        {
+            assertEquals(1, trace.pid(child).function("execve").size(), "the exec of " + child);
+        }
     }
 }
