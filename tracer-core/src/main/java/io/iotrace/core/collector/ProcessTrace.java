@@ -88,12 +88,32 @@ public final class ProcessTrace implements MessageHandler
         final TraceResume resumed = TraceResume.prepare(file, context.table, info.initialCwd());
         final ProcessTrace trace = new ProcessTrace(context, info, OutputFiles.openAppendable(file));
         trace.resumed = resumed;
+        final java.util.TreeMap<Integer, String> images =
+            context.images.computeIfAbsent(info.pid(), pid -> new java.util.TreeMap<>());
+        images.put(info.incarnation(), info.exe());
+        if (null == resumed)
+        {
+            // the file's first line: which image this is and the images this pid ran before it (its exec chain)
+            trace.writer.writeProcessStart(info.startTimeNs(), info.exe(), info.cwd(), originName(info.origin()),
+                images.headMap(info.incarnation(), true).values());
+            trace.dirty = true;
+        }
         if (null != resumed)
         {
             context.log.log("continuing " + file + " left by an earlier collector: " + resumed.handles.size() +
                 " handles rebuilt from its records");
         }
         return trace;
+    }
+
+    private static String originName(final int origin)
+    {
+        return switch (origin)
+        {
+            case io.iotrace.core.format.TraceFormat.ORIGIN_FORK -> "fork";
+            case io.iotrace.core.format.TraceFormat.ORIGIN_EXEC -> "exec";
+            default -> "start";
+        };
     }
 
     /** @return the handle table rebuilt from a JSON file an earlier collector had begun, or null. */

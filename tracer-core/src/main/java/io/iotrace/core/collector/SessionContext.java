@@ -19,6 +19,9 @@ public final class SessionContext implements AutoCloseable
     final Warnings warnings;
     final CollectorLog log;
     final ForkSnapshots forkSnapshots = new ForkSnapshots();
+    /** Executables of the incarnations of each pid seen this session, by incarnation number: the exec chain. */
+    final org.agrona.collections.Int2ObjectHashMap<java.util.TreeMap<Integer, String>> images =
+        new org.agrona.collections.Int2ObjectHashMap<>();
 
     /**
      * @param outputDir output dir O (exists).

@@ -116,6 +116,8 @@ public final class SessionScanner
         {
             return entries;
         }
+        // by pid, then incarnation: an exec's new image is opened after the old one (its exec chain is known)
+        entries.sort(java.util.Comparator.comparingInt(Entry::pid).thenComparingInt(Entry::incarnation));
         return entries;
     }
 }

@@ -80,7 +80,8 @@ final class TraceResume
             while (null != (line = reader.readLine()))
             {
                 fields.clear();
-                if (flatten(factory, line, fields))
+                if (flatten(factory, line, fields) &&
+                    !io.iotrace.core.json.JsonRecordWriter.PROCESS_START.equals(fields.get("function_name")))
                 {
                     replay(functions, resume.handles, fields, ++step);
                     final int tid = intField(fields, "tid");

@@ -37,6 +37,8 @@ public final class JsonRecordWriter implements AutoCloseable
     /** {@code "file_type":{"address":"0x...","length":n}}. */
     public static final int FILE_TYPE_MEMORY = 3;
 
+    /** function_name of the first line of every incarnation's file (not a traced call: the process image). */
+    public static final String PROCESS_START = "process_start";
     /** traced_filename of a handle that could not be resolved. */
     public static final String UNRESOLVED = "<unresolved>";
     /** traced_filename of a call without a file. */
@@ -275,6 +277,67 @@ public final class JsonRecordWriter implements AutoCloseable
             records++;
             extraKey = null;
             extraValue = null;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Write the first line of an incarnation's file: a {@value #PROCESS_START} record naming the process image
+     * (traced_filename = its executable), its working directory at start, how it came to be (start, fork, exec)
+     * and the exec chain: the executables this pid ran before it in this session, oldest first, then its own.
+     *
+     * @param startTimeNs when the incarnation's ring was created.
+     * @param exe         its executable.
+     * @param cwd         its working directory at start.
+     * @param origin      start, fork or exec.
+     * @param execChain   executables of incarnations 0..this one of the pid that the collector saw.
+     */
+    public void writeProcessStart(
+        final long startTimeNs, final String exe, final String cwd, final String origin,
+        final java.util.Collection<String> execChain)
+    {
+        try
+        {
+            final JsonGenerator g = generator;
+            g.writeStartObject();
+            g.writeFieldName(TRACED_FILENAME);
+            g.writeString(exe.isEmpty() ? NOT_A_FILE : exe);
+            g.writeFieldName(HOSTNAME);
+            g.writeString(hostname);
+            g.writeFieldName(PID);
+            g.writeNumber(pid);
+            g.writeFieldName(PPID);
+            g.writeNumber(ppid);
+            g.writeFieldName(TID);
+            g.writeNumber(pid);
+            g.writeFieldName(INCARNATION);
+            g.writeNumber(incarnation);
+            g.writeFieldName(FUNCTION_NAME);
+            g.writeString(PROCESS_START);
+            g.writeFieldName(TIME_START);
+            g.writeNumber(startTimeNs);
+            g.writeFieldName(TIME_END);
+            g.writeNumber(startTimeNs);
+            g.writeFieldName(RETURN_STATE);
+            g.writeString(OK);
+            g.writeFieldName(FUNCTION_DATA);
+            g.writeStartObject();
+            g.writeStringField("exe", exe);
+            g.writeStringField("cwd", cwd);
+            g.writeStringField("origin", origin);
+            g.writeFieldName("exec_chain");
+            g.writeStartArray();
+            for (final String image : execChain)
+            {
+                g.writeString(image);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeRaw('\n'); // not counted in records(): not a traced call
         }
         catch (final IOException ex)
         {

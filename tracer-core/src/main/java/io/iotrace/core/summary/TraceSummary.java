@@ -177,7 +177,7 @@ public final class TraceSummary
             return;
         }
         records++;
-        if ("fd_discovered".equals(function))
+        if ("fd_discovered".equals(function) || "process_start".equals(function))
         {
             return;
         }

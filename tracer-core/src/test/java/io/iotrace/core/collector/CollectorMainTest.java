@@ -48,7 +48,7 @@ class CollectorMainTest
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(o)));
         final Path json = o.resolve("testhost_" + pid + "_0.jsonl");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(json)));
-        final List<JsonNode> records = JsonLines.read(json);
+        final List<JsonNode> records = JsonLines.readCalls(json);
         assertEquals(2, records.size());
         assertEquals("/work/dir/f", records.get(1).get("traced_filename").asText());
         assertFalse(Files.exists(r.resolve(pid + "-0.ring")));
@@ -105,6 +105,6 @@ class CollectorMainTest
         final String summary = out.toString(StandardCharsets.UTF_8);
         assertEquals(1, summary.lines().count(), summary);
         assertTrue(summary.contains("1 spill files recovered, 1 records"), summary);
-        assertEquals(1, JsonLines.read(o.resolve("testhost_" + pid + "_0.jsonl")).size());
+        assertEquals(1, JsonLines.readCalls(o.resolve("testhost_" + pid + "_0.jsonl")).size());
     }
 }

@@ -73,7 +73,7 @@ class CollectorTest
 
     private List<JsonNode> records(final int pid, final int inc)
     {
-        final List<JsonNode> records = JsonLines.read(outputDir.resolve("testhost_" + pid + "_" + inc + ".jsonl"));
+        final List<JsonNode> records = JsonLines.readCalls(outputDir.resolve("testhost_" + pid + "_" + inc + ".jsonl"));
         JsonLines.assertValid(records);
         return records;
     }

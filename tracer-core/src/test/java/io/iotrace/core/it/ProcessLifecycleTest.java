@@ -60,10 +60,27 @@ class ProcessLifecycleTest
         final TraceRecords trace = run.records();
         assertEquals(2, trace.files().size());
         assertEquals(1, trace.pids().size(), "exec keeps the pid");
-        final List<JsonNode> first = trace.where(r -> 0 == r.get("incarnation").asLong() &&
-            !"fd_discovered".equals(r.get("function_name").asText()));
-        final List<JsonNode> second = trace.where(r -> 1 == r.get("incarnation").asLong() &&
-            !"fd_discovered".equals(r.get("function_name").asText()));
+        final List<JsonNode> first = trace.incarnation(0).calls();
+        final List<JsonNode> second = trace.incarnation(1).calls();
+
+        // each file opens with the image it traces and the chain of images the pid ran before it
+        final String exe = Path.of(TracedRun.binary("exec_chain")).toRealPath().toString();
+        final List<JsonNode> starts = trace.function("process_start");
+        assertEquals(2, starts.size());
+        for (final Path file : trace.files())
+        {
+            final JsonNode head = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Files.readAllLines(file).get(0));
+            assertEquals("process_start", head.get("function_name").asText(), file.toString());
+        }
+        final JsonNode start0 = trace.incarnation(0).function("process_start").get(0);
+        final JsonNode start1 = trace.incarnation(1).function("process_start").get(0);
+        assertEquals(exe, filename(start0));
+        assertEquals("start", start0.path("function_data").path("origin").asText());
+        assertEquals(List.of(exe), PosixCallsTest.texts(start0.path("function_data").path("exec_chain")));
+        assertEquals("exec", start1.path("function_data").path("origin").asText());
+        assertEquals(List.of(exe, exe), PosixCallsTest.texts(start1.path("function_data").path("exec_chain")));
+        assertEquals(start0.get("ppid").asLong(), start1.get("ppid").asLong(), "exec keeps the parent");
         assertEquals(List.of("open", "write", "close", "execve"),
             first.stream().map(r -> r.get("function_name").asText()).toList());
         assertEquals("ok", first.get(3).get("return_state").asText(), "a successful exec does not return");

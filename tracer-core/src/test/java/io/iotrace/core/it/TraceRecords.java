@@ -78,10 +78,11 @@ public final class TraceRecords
         return warnings;
     }
 
-    /** @return the I/O call records (fd_discovered left out). */
+    /** @return the I/O call records (fd_discovered and process_start left out). */
     public List<JsonNode> calls()
     {
-        return where(r -> !"fd_discovered".equals(r.get("function_name").asText()));
+        return where(r -> !"fd_discovered".equals(r.get("function_name").asText()) &&
+            !"process_start".equals(r.get("function_name").asText()));
     }
 
     /** @return records of one function. */

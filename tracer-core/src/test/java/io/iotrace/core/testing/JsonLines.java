@@ -75,6 +75,19 @@ public final class JsonLines
         }
     }
 
+    /**
+     * @param file a process trace file.
+     * @return its call records: the file's first line, its process_start record, is checked and left out.
+     */
+    public static List<JsonNode> readCalls(final Path file)
+    {
+        final List<JsonNode> lines = read(file);
+        assertTrue(!lines.isEmpty() && "process_start".equals(lines.getFirst().path("function_name").asText()),
+            file + " does not begin with its process_start record");
+        assertValid(lines.subList(0, 1));
+        return lines.subList(1, lines.size());
+    }
+
     /** @return the record schema from the classpath. */
     public static synchronized JsonSchema schema()
     {
