@@ -6,7 +6,8 @@
  *   vfork_exit   as vfork_exec, but the child ends with _exit(7) instead of exec; the parent checks status 7
  *   spawn_clean  posix_spawn(self DIR child) with envp = {"PATH=/usr/bin:/bin", NULL}: no LD_PRELOAD, no IOTRACE_*
  *   spawn_foreign  as spawn_clean, envp = {"LD_PRELOAD=libm.so.6", NULL}: ours is put in front of it
- *   execle_clean fork; the child execle(self, self, DIR, "child", NULL, {"HOME=/", NULL}); the parent waits
+ *   execle_clean fork; the child execle(self, self, DIR, "child", "marked", NULL, {"HOME=/", "PROCS_MARK=1",
+ *                NULL}); the exec'd child checks PROCS_MARK arrived beside what the tracer put back; the parent waits
  *   execvp_clearenv  fork; the child clearenv() (environ emptied), then execvp(self, {self, DIR, "child"})
  *   fexecve      fork; the child opens self O_RDONLY|O_CLOEXEC (fd 3) and fexecve(3, {self, DIR, "child"}, {"HOME=/"})
  *   execveat     fork; the child opens the directory of self (fd 3) and execveat(3, <base name of self>,
@@ -92,7 +93,7 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
-    CHECK(argc == 3);
+    CHECK(argc == 3 || argc == 4);
     self = argv[0];
     dir = argv[1];
     const char *mode = argv[2];
@@ -101,7 +102,12 @@ int main(int argc, char **argv)
         CHECK(write(3, "1234567", 7) == 7);
         CHECK(close(3) == 0);
         const char *preload = getenv("LD_PRELOAD");
-        exit(getenv("IOTRACE_DIR") != NULL && preload != NULL && strstr(preload, "libiotrace") != NULL ? 0 : 42);
+        /* "marked": the parent passed PROCS_MARK in its env, which must arrive beside what the tracer put back */
+        const int marked = argc > 3 && strcmp(argv[3], "marked") == 0;
+        exit(getenv("IOTRACE_DIR") != NULL && preload != NULL && strstr(preload, "libiotrace") != NULL &&
+                     (!marked || getenv("PROCS_MARK") != NULL)
+                 ? 0
+                 : 42);
     } else if (strcmp(mode, "vfork_exec") == 0) {
         do_vfork(1);
     } else if (strcmp(mode, "vfork_exit") == 0) {
@@ -125,8 +131,8 @@ int main(int argc, char **argv)
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
-            char *clean_env[] = {"HOME=/", NULL};
-            execle(self, self, dir, "child", (char *)NULL, clean_env);
+            char *clean_env[] = {"HOME=/", "PROCS_MARK=1", NULL};
+            execle(self, self, dir, "child", "marked", (char *)NULL, clean_env);
             _exit(93);
         }
         int status;

@@ -28,15 +28,21 @@ static void emit_discovered(int fd, int how, const char *path, size_t len)
     iotrace_ev_publish(&ev, IOTRACE_FN_FD_DISCOVERED, now, now, 0, 0, 0);
 }
 
+/* The kernel's name of fd (/proc/self/fd/<fd>) into path (not terminated); -1 when fd is not open. */
+static ssize_t fd_link(int fd, char *path, size_t cap)
+{
+    char link[64];
+    iotrace_fmt(link, sizeof link, "/proc/self/fd/%d", fd);
+    return sys_readlink(link, path, cap);
+}
+
 void iotrace_fd_discover(int fd, int how)
 {
     if (fd < 0 || fd >= IOTRACE_FD_MAX || fd == iotrace_spill_fd())
         return;
     int saved = errno;
-    char link[64];
     char path[IOTRACE_MAX_STRING + 1];
-    iotrace_fmt(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = sys_readlink(link, path, sizeof path);
+    ssize_t n = fd_link(fd, path, sizeof path);
     if (n >= 0) {
         /* only the thread that sets the bit names the fd */
         uint64_t bit = 1ULL << (fd & 63);
@@ -58,10 +64,8 @@ void iotrace_fd_received(int fd)
     if (fd < 0 || fd >= IOTRACE_FD_MAX || fd == iotrace_spill_fd())
         return;
     int saved = errno;
-    char link[64];
     char path[IOTRACE_MAX_STRING + 1];
-    iotrace_fmt(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = sys_readlink(link, path, sizeof path);
+    ssize_t n = fd_link(fd, path, sizeof path);
     if (n >= 0) {
         iotrace_fd_set(fd);
         emit_discovered(fd, 2, path, (size_t)n);

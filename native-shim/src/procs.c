@@ -189,95 +189,75 @@ static int count_args(const char *arg, va_list ap)
     return n;
 }
 
-#define BUILD_ARGV(argv, n, arg, ap)                                                                               \
-    do {                                                                                                          \
-        (argv)[0] = (char *)(arg);                                                                                \
-        for (int i_ = 1; i_ <= (n); i_++)                                                                         \
-            (argv)[i_] = i_ < (n) ? va_arg(ap, char *) : NULL;                                                    \
-    } while (0)
+/* Declares argv[] of an execl-style call in the caller's frame (no malloc: we may be in a vfork child) and fills
+ * it from `arg` and the va_list `ap` started after it, leaving `ap` after the list's terminating NULL (execle's
+ * envp follows it). A list longer than EXECL_MAX_ARGS fails the call with E2BIG. */
+#define EXECL_ARGV(argv, arg, ap)                                                                                 \
+    va_list count_ap_;                                                                                            \
+    va_copy(count_ap_, ap);                                                                                       \
+    const int n_ = count_args(arg, count_ap_);                                                                    \
+    va_end(count_ap_);                                                                                            \
+    if (n_ < 0) {                                                                                                 \
+        va_end(ap);                                                                                               \
+        errno = E2BIG;                                                                                            \
+        return -1;                                                                                                \
+    }                                                                                                             \
+    char *argv[n_ + 1];                                                                                           \
+    argv[0] = (char *)(arg);                                                                                      \
+    for (int i_ = 1; i_ < n_; i_++)                                                                               \
+        argv[i_] = va_arg(ap, char *);                                                                            \
+    argv[n_] = NULL;                                                                                              \
+    if (n_ > 0)                                                                                                   \
+        (void)va_arg(ap, char *) /* the terminating NULL */
+
+/* Runs the wrapper of execve (vector_type IOTRACE_FN_EXECVE) or execvpe, its record named after the caller (id). */
+static int exec_recorded_as(int32_t vector_type, int32_t id, const char *path_or_file, char *const argv[],
+                            char *const envp[])
+{
+    record_as(vector_type, id);
+    const int ret = IOTRACE_FN_EXECVE == vector_type ? execve(path_or_file, argv, envp)
+                                                      : execvpe(path_or_file, argv, envp);
+    record_as(0, 0);
+    return ret;
+}
 
 IOTRACE_EXPORT int execl(const char *path, const char *arg, ...)
 {
     va_list ap;
     va_start(ap, arg);
-    va_list count_ap;
-    va_copy(count_ap, ap);
-    int n = count_args(arg, count_ap);
-    va_end(count_ap);
-    if (n < 0) {
-        va_end(ap);
-        errno = E2BIG;
-        return -1;
-    }
-    char *argv[n + 1];
-    BUILD_ARGV(argv, n, arg, ap);
+    EXECL_ARGV(argv, arg, ap);
     va_end(ap);
-    record_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECL);
-    int ret = execve(path, argv, environ);
-    record_as(0, 0);
-    return ret;
+    return exec_recorded_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECL, path, argv, environ);
 }
 
 IOTRACE_EXPORT int execlp(const char *file, const char *arg, ...)
 {
     va_list ap;
     va_start(ap, arg);
-    va_list count_ap;
-    va_copy(count_ap, ap);
-    int n = count_args(arg, count_ap);
-    va_end(count_ap);
-    if (n < 0) {
-        va_end(ap);
-        errno = E2BIG;
-        return -1;
-    }
-    char *argv[n + 1];
-    BUILD_ARGV(argv, n, arg, ap);
+    EXECL_ARGV(argv, arg, ap);
     va_end(ap);
-    record_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECLP);
-    int ret = execvpe(file, argv, environ);
-    record_as(0, 0);
-    return ret;
+    return exec_recorded_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECLP, file, argv, environ);
 }
 
 IOTRACE_EXPORT int execle(const char *path, const char *arg, ...)
 {
     va_list ap;
     va_start(ap, arg);
-    va_list count_ap;
-    va_copy(count_ap, ap);
-    int n = count_args(arg, count_ap);
-    va_end(count_ap);
-    if (n < 0) {
-        va_end(ap);
-        errno = E2BIG;
-        return -1;
-    }
-    char *argv[n + 1];
-    BUILD_ARGV(argv, n, arg, ap);
-    char *const *envp = va_arg(ap, char *const *); /* after the NULL that ends the list */
+    EXECL_ARGV(argv, arg, ap);
+    char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
-    record_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECLE);
-    int ret = execve(path, argv, envp);
-    record_as(0, 0);
-    return ret;
+    return exec_recorded_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECLE, path, argv, envp);
 }
 
 /* execv/execvp are execve/execvpe with environ (as in glibc): the env is kept by those wrappers */
 IOTRACE_EXPORT int execv(const char *path, char *const argv[])
 {
-    record_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECV);
-    int ret = execve(path, argv, environ);
-    record_as(0, 0);
-    return ret;
+    return exec_recorded_as(IOTRACE_FN_EXECVE, IOTRACE_FN_EXECV, path, argv, environ);
 }
 
 IOTRACE_EXPORT int execvp(const char *file, char *const argv[])
 {
-    record_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECVP);
-    int ret = execvpe(file, argv, environ);
-    record_as(0, 0);
-    return ret;
+    return exec_recorded_as(IOTRACE_FN_EXECVPE, IOTRACE_FN_EXECVP, file, argv, environ);
 }
 
 /* ---- environment kept across exec -------------------------------------------------------------------------- */

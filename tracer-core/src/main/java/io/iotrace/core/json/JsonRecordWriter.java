@@ -39,6 +39,7 @@ public final class JsonRecordWriter implements AutoCloseable
 
     /** function_name of the first line of every incarnation's file (not a traced call: the process image). */
     public static final String PROCESS_START = "process_start";
+    private static final SerializedString PROCESS_START_NAME = new SerializedString(PROCESS_START);
     /** traced_filename of a handle that could not be resolved. */
     public static final String UNRESOLVED = "<unresolved>";
     /** traced_filename of a call without a file. */
@@ -197,25 +198,7 @@ public final class JsonRecordWriter implements AutoCloseable
         {
             final JsonGenerator g = generator;
             final FunctionInfo function = event.function();
-            g.writeStartObject();
-            g.writeFieldName(TRACED_FILENAME);
-            g.writeString(tracedFilename);
-            g.writeFieldName(HOSTNAME);
-            g.writeString(hostname);
-            g.writeFieldName(PID);
-            g.writeNumber(pid);
-            g.writeFieldName(PPID);
-            g.writeNumber(ppid);
-            g.writeFieldName(TID);
-            g.writeNumber(event.tid());
-            g.writeFieldName(INCARNATION);
-            g.writeNumber(incarnation);
-            g.writeFieldName(FUNCTION_NAME);
-            g.writeString(functionName(function));
-            g.writeFieldName(TIME_START);
-            g.writeNumber(event.timeStart());
-            g.writeFieldName(TIME_END);
-            g.writeNumber(event.timeEnd());
+            writeIdentity(tracedFilename, event.tid(), functionName(function), event.timeStart(), event.timeEnd());
             g.writeFieldName(RETURN_STATE);
             final boolean failed = !forceOk && event.isFailed();
             if (failed)
@@ -302,25 +285,7 @@ public final class JsonRecordWriter implements AutoCloseable
         try
         {
             final JsonGenerator g = generator;
-            g.writeStartObject();
-            g.writeFieldName(TRACED_FILENAME);
-            g.writeString(exe.isEmpty() ? NOT_A_FILE : exe);
-            g.writeFieldName(HOSTNAME);
-            g.writeString(hostname);
-            g.writeFieldName(PID);
-            g.writeNumber(pid);
-            g.writeFieldName(PPID);
-            g.writeNumber(ppid);
-            g.writeFieldName(TID);
-            g.writeNumber(pid);
-            g.writeFieldName(INCARNATION);
-            g.writeNumber(incarnation);
-            g.writeFieldName(FUNCTION_NAME);
-            g.writeString(PROCESS_START);
-            g.writeFieldName(TIME_START);
-            g.writeNumber(startTimeNs);
-            g.writeFieldName(TIME_END);
-            g.writeNumber(startTimeNs);
+            writeIdentity(exe.isEmpty() ? NOT_A_FILE : exe, pid, PROCESS_START_NAME, startTimeNs, startTimeNs);
             g.writeFieldName(RETURN_STATE);
             g.writeString(OK);
             g.writeFieldName(FUNCTION_DATA);
@@ -343,6 +308,33 @@ public final class JsonRecordWriter implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** The fields every line starts with: object start through time_end (libiotrace's order). */
+    private void writeIdentity(
+        final String tracedFilename, final int tid, final SerializedString functionName, final long start,
+        final long end) throws IOException
+    {
+        final JsonGenerator g = generator;
+        g.writeStartObject();
+        g.writeFieldName(TRACED_FILENAME);
+        g.writeString(tracedFilename);
+        g.writeFieldName(HOSTNAME);
+        g.writeString(hostname);
+        g.writeFieldName(PID);
+        g.writeNumber(pid);
+        g.writeFieldName(PPID);
+        g.writeNumber(ppid);
+        g.writeFieldName(TID);
+        g.writeNumber(tid);
+        g.writeFieldName(INCARNATION);
+        g.writeNumber(incarnation);
+        g.writeFieldName(FUNCTION_NAME);
+        g.writeString(functionName);
+        g.writeFieldName(TIME_START);
+        g.writeNumber(start);
+        g.writeFieldName(TIME_END);
+        g.writeNumber(end);
     }
 
     private SerializedString functionName(final FunctionInfo function)
