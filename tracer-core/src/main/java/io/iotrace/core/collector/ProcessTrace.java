@@ -807,6 +807,11 @@ public final class ProcessTrace implements MessageHandler
                 "only the " + f.name() + " calls themselves are in the trace");
         }
 
+        if (null == name && e.isFailed() && Errno.EBADF == e.errno() && unresolvedHandle instanceof Integer)
+        {
+            // the kernel says the descriptor is not open (bash probes fd 255, close(-1)): nothing to resolve
+            name = JsonRecordWriter.NOT_OPEN;
+        }
         if (null == name)
         {
             name = UNRESOLVED;

@@ -44,6 +44,8 @@ public final class JsonRecordWriter implements AutoCloseable
     public static final String UNRESOLVED = "<unresolved>";
     /** traced_filename of a call without a file. */
     public static final String NOT_A_FILE = "<not a file>";
+    /** traced_filename of a call that failed with EBADF on a descriptor the trace does not know: none is open. */
+    public static final String NOT_OPEN = "<not open>";
 
     private static final JsonFactory FACTORY = new com.fasterxml.jackson.core.JsonFactoryBuilder()
         .rootValueSeparator((String)null)

@@ -85,7 +85,7 @@ class FdTransferAndControlTest
         assertFcntl(fcntl.get(8), "ofd_getlk", in, lock("write", 10, 20, fcntl.get(8).get("pid").asLong()));
         assertFcntl(fcntl.get(9), "setlk", in, "{}"); // bad pointer: the struct is not read
         assertEquals(14, errno(fcntl.get(9)));
-        assertFcntl(fcntl.get(10), "getlk", "<unresolved>", "{}");
+        assertFcntl(fcntl.get(10), "getlk", "<not open>", "{}");
         assertEquals(9, errno(fcntl.get(10)));
         final String[] printed = run.stdout().strip().split("\n");
         final long pipeSize = Long.parseLong(printed[0].split(" ")[1]);
