@@ -219,7 +219,7 @@ public final class ProcessTrace implements MessageHandler
             startEmpty();
         }
         resolve(event, forceOk);
-        if (outputFailed)
+        if (outputFailed || !context.filter.keeps(event.function().name(), tracedFilename))
         {
             return;
         }

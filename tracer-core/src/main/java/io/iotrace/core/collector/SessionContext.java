@@ -19,6 +19,8 @@ public final class SessionContext implements AutoCloseable
     final Warnings warnings;
     final CollectorLog log;
     final ForkSnapshots forkSnapshots = new ForkSnapshots();
+    /** Which records are written (IOTRACE_FUNCTIONS, IOTRACE_EXCLUDE_PATH of the collector's environment). */
+    final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
 
     /**
      * @param outputDir output dir O (exists).
