@@ -115,6 +115,7 @@ public final class TraceFileReader implements Closeable
         boolean hasPid = false;
         boolean hasStart = false;
         boolean hasEnd = false;
+        boolean inFunctionData = false;
         try (JsonParser parser = FACTORY.createParser(bytes, 0, length))
         {
             if (JsonToken.START_OBJECT != parser.nextToken())
@@ -139,41 +140,52 @@ public final class TraceFileReader implements Closeable
                         final JsonToken value = parser.nextToken();
                         if (JsonToken.START_OBJECT == value || JsonToken.START_ARRAY == value)
                         {
+                            inFunctionData = 1 == depth && "function_data".equals(name);
                             depth++;
                             continue;
                         }
-                        // only top-level fields and function_data's byte counts are read
-                        switch (name)
+                        if (1 == depth)
                         {
-                            case "function_name" -> r.functionName = parser.getText();
-                            case "traced_filename" -> r.tracedFilename = depth == 1 ? parser.getText() :
-                                r.tracedFilename;
-                            case "hostname" -> r.hostname = parser.getText();
-                            case "pid" ->
+                            switch (name)
                             {
-                                r.pid = parser.getIntValue();
-                                hasPid = true;
+                                case "function_name" -> r.functionName = parser.getText();
+                                case "traced_filename" -> r.tracedFilename = parser.getText();
+                                case "hostname" -> r.hostname = parser.getText();
+                                case "pid" ->
+                                {
+                                    r.pid = parser.getIntValue();
+                                    hasPid = true;
+                                }
+                                case "ppid" -> r.ppid = parser.getIntValue();
+                                case "tid" -> r.tid = parser.getIntValue();
+                                case "incarnation" -> r.incarnation = parser.getIntValue();
+                                case "rank" -> r.rank = parser.getIntValue();
+                                case "time_start" ->
+                                {
+                                    r.timeStart = parser.getLongValue();
+                                    hasStart = true;
+                                }
+                                case "time_end" ->
+                                {
+                                    r.timeEnd = parser.getLongValue();
+                                    hasEnd = true;
+                                }
+                                case "return_state" -> r.returnState = parser.getText();
+                                default ->
+                                {
+                                }
                             }
-                            case "ppid" -> r.ppid = parser.getIntValue();
-                            case "tid" -> r.tid = parser.getIntValue();
-                            case "incarnation" -> r.incarnation = parser.getIntValue();
-                            case "rank" -> r.rank = depth == 1 ? parser.getIntValue() : r.rank;
-                            case "time_start" ->
+                        }
+                        else if (2 == depth && inFunctionData)
+                        {
+                            // the byte counts of the call (nested objects of function_data are not read)
+                            switch (name)
                             {
-                                r.timeStart = parser.getLongValue();
-                                hasStart = true;
-                            }
-                            case "time_end" ->
-                            {
-                                r.timeEnd = parser.getLongValue();
-                                hasEnd = true;
-                            }
-                            case "return_state" -> r.returnState = parser.getText();
-                            case "read_bytes" -> r.readBytes = depth == 2 ? parser.getLongValue() : r.readBytes;
-                            case "written_bytes" -> r.writtenBytes = depth == 2 ? parser.getLongValue() :
-                                r.writtenBytes;
-                            default ->
-                            {
+                                case "read_bytes" -> r.readBytes = parser.getLongValue();
+                                case "written_bytes" -> r.writtenBytes = parser.getLongValue();
+                                default ->
+                                {
+                                }
                             }
                         }
                     }
