@@ -100,6 +100,24 @@ class BadTraceTest
     }
 
     @Test
+    void warningsAreCountedPerProcessAndListed() throws IOException
+    {
+        final int pid = JSON.readTree(lines.getFirst()).get("pid").asInt();
+        Files.writeString(traceDir.resolve("iotrace-warnings.jsonl"),
+            "{\"pid\":" + pid + ",\"incarnation\":0,\"function_name\":\"read\",\"handle\":3,\"message\":\"first\"}\n" +
+            "{\"pid\":" + pid + ",\"incarnation\":0,\"message\":\"second\"}\n");
+        final CliHarness.Result json = cli("summary", "--json", traceDir.toString());
+        assertEquals(0, json.status(), json.err());
+        final JsonNode summary = JSON.readTree(json.out());
+        assertEquals(2, summary.get("warnings").get("count").asInt());
+        assertEquals(List.of("pid " + pid + " read: first", "pid " + pid + ": second"),
+            CliHarness.JSON.convertValue(summary.get("warnings").get("messages"), List.class));
+        assertEquals(2, summary.get("processes").get(0).get("warnings").asInt());
+        final CliHarness.Result text = cli("summary", traceDir.toString());
+        assertTrue(text.out().contains("warnings (2)\n  pid " + pid + " read: first\n"), text.out());
+    }
+
+    @Test
     void missingDirectoryIsOneLineExit1()
     {
         final CliHarness.Result result = cli("summary", tmp.resolve("nothing").toString());
