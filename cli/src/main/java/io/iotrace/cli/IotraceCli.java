@@ -65,7 +65,23 @@ public final class IotraceCli implements Runnable
         // everything after the program's name is the program's, also without "--"
         commandLine.getSubcommands().get("run").setStopAtPositional(true);
         commandLine.setExecutionExceptionHandler(IotraceCli::oneLineError);
+        commandLine.setParameterExceptionHandler(IotraceCli::usageError);
         return commandLine;
+    }
+
+    /** A usage error: one line and where to find help (the whole usage only for a bare `iotrace`). */
+    private static int usageError(final CommandLine.ParameterException ex, final String[] args)
+    {
+        final CommandLine commandLine = ex.getCommandLine();
+        if (0 == args.length)
+        {
+            commandLine.usage(err());
+            return EXIT_USAGE;
+        }
+        final String name = commandLine.getCommandSpec().qualifiedName();
+        err().println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
+        err().flush();
+        return EXIT_USAGE;
     }
 
     /** Failures are one line on stderr with an exit status, never a stack trace. */
