@@ -23,6 +23,7 @@ import static io.iotrace.cli.CliHarness.cli;
 import static io.iotrace.cli.CliHarness.program;
 import static io.iotrace.cli.CliHarness.records;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -194,6 +195,47 @@ class ReaderCommandsTest
         }
         assertEquals(all.stream().sorted().toList(), merged.stream().sorted().toList(), "every line, unchanged");
         assertTrue(!result.err().contains("out of order"), result.err());
+    }
+
+    @Test
+    void mergeWindowSortsWithinItAndReportsWhatLiesBeyond() throws IOException
+    {
+        // a process file in reverse time order: every record is out of order
+        final Path reversed = Files.createDirectory(tmp.resolve("reversed"));
+        final List<String> lines = new ArrayList<>(Files.readAllLines(CliHarness.processFiles(traceDir).getFirst()));
+        java.util.Collections.reverse(lines);
+        Files.write(reversed.resolve("vm_1_0.jsonl"), lines);
+        final long inversions = java.util.stream.IntStream.range(1, lines.size())
+            .filter(i -> start(lines.get(i)) < start(lines.get(i - 1))).count();
+        assertTrue(inversions > 10);
+
+        final Path small = tmp.resolve("small.jsonl");
+        final CliHarness.Result tooSmall = cli("merge", reversed.toString(), "--window", "1", "-o", small.toString());
+        assertEquals(0, tooSmall.status());
+        assertTrue(tooSmall.err().contains(inversions + " records were further out of order in their file than " +
+            "--window 1"), tooSmall.err());
+        assertEquals(lines, Files.readAllLines(small), "written where they were found");
+
+        final Path large = tmp.resolve("large.jsonl");
+        final CliHarness.Result enough = cli("merge", reversed.toString(), "--window", Integer.toString(lines.size()),
+            "-o", large.toString());
+        assertEquals(0, enough.status());
+        assertFalse(enough.err().contains("out of order"), enough.err());
+        final List<String> sorted = Files.readAllLines(large);
+        assertEquals(lines.stream().sorted(java.util.Comparator.comparingLong(ReaderCommandsTest::start)).toList(),
+            sorted);
+    }
+
+    private static long start(final String line)
+    {
+        try
+        {
+            return JSON.readTree(line).get("time_start").asLong();
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 
     @Test
