@@ -83,6 +83,9 @@ class ReaderCommandsTest
         assertEquals(0, result.status(), result.err());
         final JsonNode summary = JSON.readTree(result.out());
         assertEquals(records.size(), summary.get("records").asLong());
+        final Path warnings = traceDir.resolve("iotrace-warnings.jsonl");
+        assertEquals(Files.exists(warnings) ? Files.readAllLines(warnings).size() : 0,
+            summary.get("warnings").get("count").asInt(), "basic_io's read on a closed descriptor is warned about");
 
         final Map<String, long[]> byFunction = sums(r -> r.get("function_name").asText());
         assertEquals(byFunction.keySet(), keys(summary.get("functions")));
