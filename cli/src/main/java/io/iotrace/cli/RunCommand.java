@@ -44,6 +44,8 @@ final class RunCommand implements Callable<Integer>
 {
     /** The shim, relative to iotrace.home. */
     static final String SHIM = "native-shim/build/libiotrace_shared.so";
+    /** How long run waits for the collector before saying that it waits. */
+    static final java.time.Duration QUIET_WAIT = java.time.Duration.ofSeconds(3);
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
         description = "Trace directory (default: iotrace-<yyyyMMdd>-<HHmmss> in the current directory). Processes " +
@@ -121,7 +123,13 @@ final class RunCommand implements Callable<Integer>
         final int status = ProgramSignals.waitFor(process);
 
         final TraceDirectory trace = new TraceDirectory(traceDir);
-        TraceSession.awaitCollector(traceDir, TraceInput.MAX_WAIT);
+        if (!TraceSession.awaitCollector(traceDir, QUIET_WAIT))
+        {
+            // e.g. a background process the program started is still running and traced
+            IotraceCli.err().println("iotrace: waiting for the traced processes of " + traceDir +
+                " that are still running and for its collector\u2026");
+            TraceSession.awaitCollector(traceDir, TraceInput.MAX_WAIT);
+        }
         if (Files.isDirectory(traceDir))
         {
             IotraceCli.err().println("iotrace: trace in " + traceDir + " (" + trace.processFiles().size() +
