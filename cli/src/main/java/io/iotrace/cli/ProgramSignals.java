@@ -6,7 +6,9 @@ import sun.misc.SignalHandler;
 /**
  * While {@code iotrace run} waits for its program, the terminal's signals are the program's business: Ctrl-C and
  * Ctrl-\ reach the program directly (same process group) and must not end iotrace before it has waited for the
- * collector; a SIGTERM sent to iotrace is passed on to the program.
+ * collector; a SIGTERM sent to iotrace is passed on to the program. Uses sun.misc.Signal (module jdk.unsupported,
+ * the JDK's one way to handle signals; javac warns that it is internal API). Handlers change only after the
+ * program has started, so it inherits the default dispositions.
  */
 final class ProgramSignals
 {
