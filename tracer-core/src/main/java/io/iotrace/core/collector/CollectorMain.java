@@ -168,6 +168,11 @@ public final class CollectorMain
             System.err.println("iotrace: cannot read trace " + args[1] + ": " + ex.getMessage());
             return EXIT_FAILED;
         }
+        catch (final io.iotrace.core.summary.TraceFormatException ex)
+        {
+            System.err.println("iotrace: " + ex.getMessage());
+            return EXIT_WRONG_ARGUMENTS;
+        }
     }
 
     private int collect(final Path runtimeDir, final Path outputDir, final int inheritedLockFd)
@@ -193,11 +198,10 @@ public final class CollectorMain
                 return EXIT_OK;
             }
         }
-        log.log("collector started: pid " + ProcessHandle.current().pid() + ", session " + runtimeDir +
-            ", output " + outputDir);
-
         final long lingerMs = lingerMs();
         final SessionContext context = new SessionContext(outputDir, FunctionTable.load(), log);
+        log.log("collector started: pid " + ProcessHandle.current().pid() + ", session " + runtimeDir +
+            ", output " + outputDir + ", writing " + context.filter);
         final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
         final Thread mainThread = Thread.currentThread();
         final Thread hook = new Thread(() ->

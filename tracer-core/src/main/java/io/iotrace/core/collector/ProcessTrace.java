@@ -301,7 +301,7 @@ public final class ProcessTrace implements MessageHandler
     private void write(final DecodedEvent event, final boolean forceOk)
     {
         resolve(event, forceOk);
-        if (outputFailed)
+        if (outputFailed || !context.filter.keeps(event.function().name(), tracedFilename))
         {
             return;
         }

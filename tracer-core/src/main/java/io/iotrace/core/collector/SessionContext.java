@@ -22,6 +22,8 @@ public final class SessionContext implements AutoCloseable
     /** Executables of the incarnations of each pid seen this session, by incarnation number: the exec chain. */
     final org.agrona.collections.Int2ObjectHashMap<java.util.TreeMap<Integer, String>> images =
         new org.agrona.collections.Int2ObjectHashMap<>();
+    /** Which records are written (IOTRACE_FUNCTIONS, IOTRACE_EXCLUDE_PATH of the collector's environment). */
+    final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
 
     /**
      * @param outputDir output dir O (exists).

@@ -1,0 +1,206 @@
+package io.iotrace.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.iotrace.core.nativeio.NativeIo;
+import io.iotrace.core.session.TraceSession;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.iotrace.cli.CliHarness.JSON;
+import static io.iotrace.cli.CliHarness.cli;
+import static io.iotrace.cli.CliHarness.program;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Malformed and cut traces, recover of a left-over ring, waiting for a running collector. */
+class BadTraceTest
+{
+    @TempDir
+    Path tmp;
+    Path traceDir;
+    Path file;
+    List<String> lines;
+
+    @BeforeEach
+    void trace() throws IOException, InterruptedException
+    {
+        final Path work = Files.createDirectory(tmp.resolve("work"));
+        traceDir = tmp.resolve("trace");
+        assertEquals(0, CliHarness.trace(traceDir, Map.of(), program("basic_io"), work.toString()));
+        file = CliHarness.processFiles(traceDir).getFirst();
+        lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertTrue(lines.size() > 10);
+    }
+
+    @Test
+    void malformedLineIsOneLineErrorWithFileAndLineAndExit2() throws IOException
+    {
+        final List<String> broken = new ArrayList<>(lines);
+        broken.set(4, broken.get(4).substring(0, 40));
+        Files.write(file, broken, StandardCharsets.UTF_8);
+        final String expected = "malformed trace: " + file + ":5: ";
+        for (final String[] args : List.of(
+            new String[] {"summary", traceDir.toString()},
+            new String[] {"export", traceDir.toString(), "-f", "perfetto", "-o", tmp.resolve("x.json").toString()},
+            new String[] {"merge", traceDir.toString(), "-o", tmp.resolve("m.jsonl").toString()}))
+        {
+            final CliHarness.Result result = cli(args);
+            assertEquals(2, result.status(), String.join(" ", args) + ": " + result.err());
+            CliHarness.assertOneLine(result.err());
+            assertTrue(result.err().startsWith("iotrace " + args[0] + ": " + expected), result.err());
+        }
+
+        broken.set(4, "{\"not\":\"a record\"}");
+        Files.write(file, broken, StandardCharsets.UTF_8);
+        final CliHarness.Result notRecord = cli("summary", traceDir.toString());
+        assertEquals(2, notRecord.status());
+        assertEquals("iotrace summary: " + expected + "not an iotrace record (function_name, pid, time_start and " +
+            "time_end are required)", notRecord.err().strip());
+    }
+
+    @Test
+    void lastLineCutByKillLoadsTheCompleteRecords() throws IOException
+    {
+        final String text = String.join("\n", lines) + "\n";
+        final String last = lines.getLast();
+        Files.writeString(file, text.substring(0, text.length() - last.length() / 2 - 1), StandardCharsets.UTF_8);
+        final int complete = lines.size() - 1;
+
+        final CliHarness.Result summary = cli("summary", "--json", traceDir.toString());
+        assertEquals(0, summary.status(), summary.err());
+        assertEquals(complete, JSON.readTree(summary.out()).get("records").asInt());
+        assertEquals("iotrace: note: " + file + ":" + lines.size() + " is cut short (collector killed mid-write?): " +
+            "read the complete records before it", summary.err().strip());
+
+        final Path out = tmp.resolve("x.json");
+        final CliHarness.Result export = cli("export", traceDir.toString(), "-f", "perfetto", "-o", out.toString());
+        assertEquals(0, export.status(), export.err());
+        long events = 0;
+        for (final JsonNode e : JSON.readTree(out.toFile()).get("traceEvents"))
+        {
+            events += "X".equals(e.get("ph").asText()) ? 1 : 0;
+        }
+        assertEquals(complete, events);
+
+        final Path merged = tmp.resolve("m.jsonl");
+        assertEquals(0, cli("merge", traceDir.toString(), "-o", merged.toString()).status());
+        assertEquals(complete, Files.readAllLines(merged).size());
+    }
+
+    @Test
+    void warningsAreCountedPerProcessAndListed() throws IOException
+    {
+        final int pid = JSON.readTree(lines.getFirst()).get("pid").asInt();
+        Files.writeString(traceDir.resolve("iotrace-warnings.jsonl"),
+            "{\"pid\":" + pid + ",\"incarnation\":0,\"function_name\":\"read\",\"handle\":3,\"message\":\"first\"}\n" +
+            "{\"pid\":" + pid + ",\"incarnation\":0,\"message\":\"second\"}\n");
+        final CliHarness.Result json = cli("summary", "--json", traceDir.toString());
+        assertEquals(0, json.status(), json.err());
+        final JsonNode summary = JSON.readTree(json.out());
+        assertEquals(2, summary.get("warnings").get("count").asInt());
+        assertEquals(List.of("pid " + pid + " read: first", "pid " + pid + ": second"),
+            CliHarness.JSON.convertValue(summary.get("warnings").get("messages"), List.class));
+        assertEquals(2, summary.get("processes").get(0).get("warnings").asInt());
+        final CliHarness.Result text = cli("summary", traceDir.toString());
+        assertTrue(text.out().contains("warnings (2)\n  pid " + pid + " read: first\n"), text.out());
+    }
+
+    @Test
+    void missingDirectoryIsOneLineExit1()
+    {
+        final CliHarness.Result result = cli("summary", tmp.resolve("nothing").toString());
+        assertEquals(1, result.status());
+        assertEquals("iotrace summary: " + tmp.resolve("nothing") + " is not a trace directory",
+            result.err().strip());
+    }
+
+    @Test
+    void recoverDrainsTheRingOfASessionWithoutCollector() throws IOException, InterruptedException
+    {
+        final Path work = tmp.resolve("work");
+        final Path leftOver = tmp.resolve("left-over");
+        assertEquals(0, CliHarness.trace(leftOver, Map.of("IOTRACE_COLLECTOR", "none"), program("basic_io"),
+            work.toString()));
+        assertFalse(Files.exists(leftOver) && !CliHarness.processFiles(leftOver).isEmpty(),
+            "no collector ran: nothing written yet");
+
+        final CliHarness.Result recover = cli("recover", leftOver.toString());
+        assertEquals(0, recover.status(), recover.err());
+        assertTrue(recover.out().contains("1 rings"), recover.out());
+        final List<JsonNode> records = CliHarness.records(leftOver);
+        final List<String> expected = lines.stream().map(l -> name(l)).toList();
+        assertEquals(expected, records.stream().map(r -> r.get("function_name").asText()).toList(),
+            "the same calls as the run with a collector");
+        final Path data = work.resolve("basic.dat");
+        assertEquals(List.of(100L, 200L, 300L), records.stream()
+            .filter(r -> "write".equals(r.get("function_name").asText()) &&
+                data.toString().equals(r.get("traced_filename").asText()))
+            .map(r -> r.get("function_data").get("written_bytes").asLong()).toList());
+    }
+
+    @Test
+    void readersWaitForARunningCollectorAndSaySo() throws Exception
+    {
+        // play the collector: hold the session's lock and name a pid in collector.log
+        final Path runtimeDir = TraceSession.runtimeDirFor(traceDir);
+        Files.createDirectories(runtimeDir);
+        Files.writeString(traceDir.resolve("collector.log"), "2026-01-01T00:00:00Z collector started: pid 4242, " +
+            "session x\n", java.nio.file.StandardOpenOption.APPEND);
+        final NativeIo.Result open = NativeIo.open(runtimeDir.resolve("collector.lock").toString(),
+            NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_CLOEXEC, 0600);
+        assertFalse(open.failed());
+        boolean released = false;
+        try
+        {
+            assertFalse(NativeIo.flock(open.result(), NativeIo.LOCK_EX | NativeIo.LOCK_NB).failed());
+
+            final CliHarness.Result noWait = cli("summary", "--no-wait", "--json", traceDir.toString());
+            assertEquals(0, noWait.status());
+            assertEquals("iotrace: the collector of " + traceDir + " is still running: reading what is there " +
+                "(--no-wait)", noWait.err().strip());
+
+            final CompletableFuture<CliHarness.Result> waiting =
+                CompletableFuture.supplyAsync(() -> cli("summary", "--json", traceDir.toString()));
+            Thread.sleep(500);
+            assertFalse(waiting.isDone(), "summary waits while the collector runs");
+            NativeIo.close(open.result());
+            released = true;
+            final CliHarness.Result result = waiting.get(30, TimeUnit.SECONDS);
+            assertEquals(0, result.status());
+            assertEquals("iotrace: waiting for the collector of " + traceDir + " (pid 4242) to finish\u2026",
+                result.err().strip());
+            assertEquals(lines.size(), JSON.readTree(result.out()).get("records").asInt());
+        }
+        finally
+        {
+            if (!released)
+            {
+                NativeIo.close(open.result());
+            }
+        }
+    }
+
+    private static String name(final String line)
+    {
+        try
+        {
+            return JSON.readTree(line).get("function_name").asText();
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+}
