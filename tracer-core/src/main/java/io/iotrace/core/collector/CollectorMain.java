@@ -2,6 +2,8 @@ package io.iotrace.core.collector;
 
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.format.TraceFormat;
+import io.iotrace.core.live.LiveCounters;
+import io.iotrace.core.live.LiveCountersWriter;
 import io.iotrace.core.nativeio.NativeIo;
 import io.iotrace.core.session.TraceSession;
 import io.iotrace.core.summary.TraceSummary;
@@ -199,6 +201,14 @@ public final class CollectorMain
         final long lingerMs = lingerMs();
         final SessionContext context = new SessionContext(outputDir, FunctionTable.load(), log);
         final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+        try
+        {
+            context.liveCounters(LiveCountersWriter.open(outputDir, ProcessHandle.current().pid()));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("no live counters (iotrace top): cannot create " + LiveCounters.fileIn(outputDir), ex);
+        }
         final Thread mainThread = Thread.currentThread();
         final Thread hook = new Thread(() ->
         {
@@ -235,6 +245,7 @@ public final class CollectorMain
                     }
                     work = collector.doWork(nowMs);
                     collector.heartbeat(nowMs);
+                    context.publishLiveCounters(nowMs);
                     if (0 == work || nowMs - lastFlushMs >= FLUSH_INTERVAL_MS)
                     {
                         lastFlushMs = nowMs;
