@@ -356,7 +356,7 @@ public final class ReportData
             if (exactTimeline)
             {
                 // [start, end, category] triples, ns from the trace's start
-                g.writeArrayFieldStart("calls");
+                g.writeArrayFieldStart("bars");
                 for (int i = 0; i < lane.exactCount; i++)
                 {
                     g.writeNumber(lane.exact[i]);
