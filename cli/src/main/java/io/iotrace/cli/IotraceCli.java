@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IotraceCli.Version.class,
     description = "Trace the I/O of a program and read its traces.",
-    subcommands = {CommandLine.HelpCommand.class, io.iotrace.cli.report.ReportCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, io.iotrace.cli.report.ReportCommand.class,
+        io.iotrace.cli.top.TopCommand.class})
 public final class IotraceCli implements Runnable
 {
     @CommandLine.Spec

@@ -1,9 +1,9 @@
 package io.iotrace.core.live;
 
-import org.agrona.concurrent.UnsafeBuffer;
-
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -112,6 +112,9 @@ public final class LiveCounters
         }
     }
 
+    /** Volatile / release / acquire access to the sequence (plain ByteBuffer: no agrona, no JVM flags for readers). */
+    static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     /** Offset of file record {@code index}. */
     static int recordOffset(final int index)
     {
@@ -119,7 +122,7 @@ public final class LiveCounters
     }
 
     /** Map a file (read-only or read-write), the whole {@link #FILE_SIZE}. */
-    static UnsafeBuffer map(final Path file, final boolean writable) throws IOException
+    static ByteBuffer map(final Path file, final boolean writable) throws IOException
     {
         try (FileChannel channel = writable ?
             FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE) :
@@ -132,7 +135,7 @@ public final class LiveCounters
             final MappedByteBuffer mapped = channel.map(
                 writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY, 0, FILE_SIZE);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
-            return new UnsafeBuffer(mapped);
+            return mapped;
         }
     }
 
@@ -145,16 +148,15 @@ public final class LiveCounters
      */
     public static Snapshot read(final Path file) throws IOException
     {
-        final UnsafeBuffer buffer = map(file, false);
-        if (MAGIC != buffer.getLong(MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN) &&
-            0 != buffer.getLong(MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN))
+        final ByteBuffer buffer = map(file, false);
+        if (MAGIC != buffer.getLong(MAGIC_OFFSET) && 0 != buffer.getLong(MAGIC_OFFSET))
         {
             throw new IOException(file + " is not a live counters file");
         }
         for (int attempt = 0; ; attempt++)
         {
-            final long before = buffer.getLongVolatile(SEQUENCE_OFFSET);
-            if (0 == before || MAGIC != buffer.getLong(MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN))
+            final long before = (long)LONGS.getAcquire(buffer, SEQUENCE_OFFSET);
+            if (0 == before || MAGIC != buffer.getLong(MAGIC_OFFSET))
             {
                 return null;
             }
@@ -162,7 +164,7 @@ public final class LiveCounters
             {
                 final Snapshot snapshot = copy(buffer, before);
                 VarHandle.loadLoadFence();
-                if (buffer.getLongVolatile(SEQUENCE_OFFSET) == before && null != snapshot)
+                if ((long)LONGS.getVolatile(buffer, SEQUENCE_OFFSET) == before && null != snapshot)
                 {
                     return snapshot;
                 }
@@ -188,15 +190,14 @@ public final class LiveCounters
     }
 
     /** Copy the data under one sequence value; null when what was read cannot be a complete snapshot. */
-    private static Snapshot copy(final UnsafeBuffer buffer, final long sequence)
+    private static Snapshot copy(final ByteBuffer buffer, final long sequence)
     {
-        final ByteOrder le = ByteOrder.LITTLE_ENDIAN;
-        if (VERSION != buffer.getInt(VERSION_OFFSET, le) || RECORD_SIZE != buffer.getInt(RECORD_SIZE_OFFSET, le) ||
-            CAPACITY != buffer.getInt(CAPACITY_OFFSET, le))
+        if (VERSION != buffer.getInt(VERSION_OFFSET) || RECORD_SIZE != buffer.getInt(RECORD_SIZE_OFFSET) ||
+            CAPACITY != buffer.getInt(CAPACITY_OFFSET))
         {
             return null;
         }
-        final int used = buffer.getInt(USED_OFFSET, le);
+        final int used = buffer.getInt(USED_OFFSET);
         if (used < 0 || used > CAPACITY)
         {
             return null;
@@ -206,15 +207,15 @@ public final class LiveCounters
         for (int i = 0; i < used; i++)
         {
             final int at = recordOffset(i);
-            final int length = Math.min(NAME_CAPACITY, buffer.getShort(at + NAME_LENGTH_OFFSET, le) & 0xffff);
-            buffer.getBytes(at + NAME_OFFSET, name, 0, length);
+            final int length = Math.min(NAME_CAPACITY, buffer.getShort(at + NAME_LENGTH_OFFSET) & 0xffff);
+            buffer.get(at + NAME_OFFSET, name, 0, length);
             files.add(new FileCounters(new String(name, 0, length, StandardCharsets.UTF_8),
-                0 != (buffer.getShort(at + FLAGS_OFFSET, le) & FLAG_NAME_TRUNCATED),
-                buffer.getLong(at + READ_OFFSET, le), buffer.getLong(at + WRITTEN_OFFSET, le),
-                buffer.getLong(at + CALLS_OFFSET, le), buffer.getLong(at + NANOS_OFFSET, le)));
+                0 != (buffer.getShort(at + FLAGS_OFFSET) & FLAG_NAME_TRUNCATED),
+                buffer.getLong(at + READ_OFFSET), buffer.getLong(at + WRITTEN_OFFSET),
+                buffer.getLong(at + CALLS_OFFSET), buffer.getLong(at + NANOS_OFFSET)));
         }
-        return new Snapshot(buffer.getInt(STATE_OFFSET, le), sequence, buffer.getLong(TIME_OFFSET, le),
-            buffer.getInt(PID_OFFSET, le), buffer.getLong(TOTAL_CALLS_OFFSET, le), files);
+        return new Snapshot(buffer.getInt(STATE_OFFSET), sequence, buffer.getLong(TIME_OFFSET),
+            buffer.getInt(PID_OFFSET), buffer.getLong(TOTAL_CALLS_OFFSET), files);
     }
 
     /**

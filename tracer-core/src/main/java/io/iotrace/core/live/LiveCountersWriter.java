@@ -1,10 +1,8 @@
 package io.iotrace.core.live;
 
-import org.agrona.concurrent.UnsafeBuffer;
-
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +19,6 @@ import static io.iotrace.core.live.LiveCounters.*;
  */
 public final class LiveCountersWriter implements AutoCloseable
 {
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-
     private static final class Counters
     {
         final int index;
@@ -40,7 +36,7 @@ public final class LiveCountersWriter implements AutoCloseable
     }
 
     private final Path file;
-    private final UnsafeBuffer buffer;
+    private final ByteBuffer buffer;
     private final Map<String, Counters> byName = new HashMap<>();
     private final List<Counters> dirty = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
@@ -49,7 +45,7 @@ public final class LiveCountersWriter implements AutoCloseable
     private long lastPublishMs;
     private boolean closed;
 
-    private LiveCountersWriter(final Path file, final UnsafeBuffer buffer)
+    private LiveCountersWriter(final Path file, final ByteBuffer buffer)
     {
         this.file = file;
         this.buffer = buffer;
@@ -78,17 +74,17 @@ public final class LiveCountersWriter implements AutoCloseable
                 earlier = null; // not ours or damaged: start over
             }
         }
-        final UnsafeBuffer buffer = map(file, true);
+        final ByteBuffer buffer = map(file, true);
         final LiveCountersWriter writer = new LiveCountersWriter(file, buffer);
         // header: a zero sequence tells readers that no snapshot is there yet
-        buffer.putLongVolatile(SEQUENCE_OFFSET, 0);
-        buffer.putLong(MAGIC_OFFSET, MAGIC, LE);
-        buffer.putInt(VERSION_OFFSET, VERSION, LE);
-        buffer.putInt(RECORD_SIZE_OFFSET, RECORD_SIZE, LE);
-        buffer.putInt(CAPACITY_OFFSET, CAPACITY, LE);
-        buffer.putInt(STATE_OFFSET, STATE_COLLECTING, LE);
-        buffer.putInt(PID_OFFSET, (int)pid, LE);
-        buffer.putInt(USED_OFFSET, 0, LE);
+        LONGS.setVolatile(buffer, SEQUENCE_OFFSET, 0L);
+        buffer.putLong(MAGIC_OFFSET, MAGIC);
+        buffer.putInt(VERSION_OFFSET, VERSION);
+        buffer.putInt(RECORD_SIZE_OFFSET, RECORD_SIZE);
+        buffer.putInt(CAPACITY_OFFSET, CAPACITY);
+        buffer.putInt(STATE_OFFSET, STATE_COLLECTING);
+        buffer.putInt(PID_OFFSET, (int)pid);
+        buffer.putInt(USED_OFFSET, 0);
         if (null != earlier)
         {
             for (final FileCounters f : earlier.files())
@@ -177,7 +173,7 @@ public final class LiveCountersWriter implements AutoCloseable
         {
             return;
         }
-        buffer.putLongVolatile(SEQUENCE_OFFSET, ++sequence); // odd: readers retry
+        LONGS.setVolatile(buffer, SEQUENCE_OFFSET, ++sequence); // odd: readers retry
         VarHandle.storeStoreFence();
         for (final Counters c : dirty)
         {
@@ -187,17 +183,17 @@ public final class LiveCountersWriter implements AutoCloseable
                 writeName(at, names.get(c.index));
                 c.nameWritten = true;
             }
-            buffer.putLong(at + READ_OFFSET, c.read, LE);
-            buffer.putLong(at + WRITTEN_OFFSET, c.written, LE);
-            buffer.putLong(at + CALLS_OFFSET, c.calls, LE);
-            buffer.putLong(at + NANOS_OFFSET, c.nanos, LE);
+            buffer.putLong(at + READ_OFFSET, c.read);
+            buffer.putLong(at + WRITTEN_OFFSET, c.written);
+            buffer.putLong(at + CALLS_OFFSET, c.calls);
+            buffer.putLong(at + NANOS_OFFSET, c.nanos);
             c.dirty = false;
         }
         dirty.clear();
-        buffer.putInt(USED_OFFSET, names.size(), LE);
-        buffer.putLong(TOTAL_CALLS_OFFSET, totalCalls, LE);
-        buffer.putLong(TIME_OFFSET, System.currentTimeMillis(), LE);
-        buffer.putLongOrdered(SEQUENCE_OFFSET, ++sequence); // even: a complete snapshot
+        buffer.putInt(USED_OFFSET, names.size());
+        buffer.putLong(TOTAL_CALLS_OFFSET, totalCalls);
+        buffer.putLong(TIME_OFFSET, System.currentTimeMillis());
+        LONGS.setRelease(buffer, SEQUENCE_OFFSET, ++sequence); // even: a complete snapshot
     }
 
     /** Names longer than the record keep their end (the file name), cut at a character boundary. */
@@ -209,9 +205,9 @@ public final class LiveCountersWriter implements AutoCloseable
         {
             from++;
         }
-        buffer.putShort(at + NAME_LENGTH_OFFSET, (short)(bytes.length - from), LE);
-        buffer.putShort(at + FLAGS_OFFSET, (short)(from > 0 ? FLAG_NAME_TRUNCATED : 0), LE);
-        buffer.putBytes(at + NAME_OFFSET, bytes, from, bytes.length - from);
+        buffer.putShort(at + NAME_LENGTH_OFFSET, (short)(bytes.length - from));
+        buffer.putShort(at + FLAGS_OFFSET, (short)(from > 0 ? FLAG_NAME_TRUNCATED : 0));
+        buffer.put(at + NAME_OFFSET, bytes, from, bytes.length - from);
     }
 
     /** Publish the final counters with state finished. */
@@ -223,10 +219,11 @@ public final class LiveCountersWriter implements AutoCloseable
             return;
         }
         publish(0, true);
-        buffer.putLongVolatile(SEQUENCE_OFFSET, ++sequence);
-        buffer.putInt(STATE_OFFSET, STATE_FINISHED, LE);
-        buffer.putLong(TIME_OFFSET, System.currentTimeMillis(), LE);
-        buffer.putLongOrdered(SEQUENCE_OFFSET, ++sequence);
+        LONGS.setVolatile(buffer, SEQUENCE_OFFSET, ++sequence);
+        VarHandle.storeStoreFence();
+        buffer.putInt(STATE_OFFSET, STATE_FINISHED);
+        buffer.putLong(TIME_OFFSET, System.currentTimeMillis());
+        LONGS.setRelease(buffer, SEQUENCE_OFFSET, ++sequence);
         closed = true;
     }
 }
