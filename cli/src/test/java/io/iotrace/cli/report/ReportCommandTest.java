@@ -78,6 +78,22 @@ class ReportCommandTest
         assertTrue(Files.size(tmp.resolve("report.html")) < 1_000_000, "page size " + Files.size(tmp.resolve("report.html")));
     }
 
+    /** File names with quotes, control characters, invalid UTF-8, in a directory whose path holds "</script>". */
+    @Test
+    void oddFileNamesReachThePageIntact() throws Exception
+    {
+        final Path trace = tmp.resolve("trace");
+        final Path data = tmp.resolve("a<").resolve("script>&\"x");
+        Files.createDirectories(data);
+        TraceFixture.run(trace, "odd_names", data.toString());
+        final Records records = Records.of(trace);
+        final String dom = renderAndLoad(trace, records);
+        // renderAndLoad compared the pie's labels with the records' names; these hold what needs escaping
+        assertTrue(records.expectedSlices().keySet().stream().anyMatch(n -> n.contains("</script>&\"x/new\nline")),
+            records.expectedSlices().keySet().toString());
+        assertTrue(dom.contains("data-rendered=\"4\""));
+    }
+
     @Test
     void malformedLineIsOneErrorLineWithStatus2() throws Exception
     {
