@@ -3,6 +3,8 @@ package io.iotrace.cli.report;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
+import io.iotrace.core.session.TraceSession;
+
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -112,6 +114,10 @@ public final class ReportData
         reader.forEach(data::firstPass);
         data.notes.addAll(reader.notes());
         data.exactTimeline = data.calls <= MAX_EXACT_CALLS;
+        if (TraceSession.isCollectorLockHeld(TraceSession.runtimeDirFor(traceDir.toAbsolutePath().normalize())))
+        {
+            data.notes.add("the session's collector is still running: the report shows the records written so far");
+        }
         reader.forEach(data::timeline);
         return data;
     }
@@ -178,6 +184,10 @@ public final class ReportData
             return;
         }
         final Lane lane = lanes.get(laneKey(call));
+        if (null == lane || call.start < minTime)
+        {
+            return; // a record the first pass did not see (the trace grew meanwhile)
+        }
         final int category = category(call);
         final long start = call.start - minTime;
         final long end = Math.max(call.start, call.end) - minTime;
@@ -186,6 +196,10 @@ public final class ReportData
             if (null == lane.exact)
             {
                 lane.exact = new long[(int)Math.min(Integer.MAX_VALUE - 8, 3 * lane.calls)];
+            }
+            if (lane.exactCount == lane.exact.length)
+            {
+                return; // more calls than the first pass counted: the trace grew meanwhile
             }
             lane.exact[lane.exactCount++] = start;
             lane.exact[lane.exactCount++] = end;
