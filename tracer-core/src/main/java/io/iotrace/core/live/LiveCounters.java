@@ -124,6 +124,12 @@ public final class LiveCounters
     /** Map a file (read-only or read-write), the whole {@link #FILE_SIZE}. */
     static ByteBuffer map(final Path file, final boolean writable) throws IOException
     {
+        if (writable && !Files.exists(file))
+        {
+            // private like the trace's other files (the output dir is private too)
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
         try (FileChannel channel = writable ?
             FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE) :
             FileChannel.open(file, StandardOpenOption.READ))
