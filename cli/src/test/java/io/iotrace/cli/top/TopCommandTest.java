@@ -57,7 +57,9 @@ class TopCommandTest
                 assertEquals(0, run.status, run.err);
                 assertTrue(run.out.contains(" collecting, "), run.out);
                 rows = rows(run.out);
-                if (rows.containsKey(data.toString()) && Long.parseLong(rows.get(data.toString())[3]) > 0)
+                // a busy machine may stall the collector for an interval: wait for one with a rate
+                if (rows.containsKey(data.toString()) && Long.parseLong(rows.get(data.toString())[3]) > 0 &&
+                    Double.parseDouble(rows.get(data.toString())[1]) > 0)
                 {
                     break;
                 }
