@@ -188,12 +188,30 @@ public final class TopCommand implements Callable<Integer>
         for (final Row r : rows.subList(0, shown))
         {
             out.printf("%10s %10s %15d %15d %10d  %s%s%n", rate(previous, r.readRate), rate(previous, r.writeRate),
-                r.f.bytesRead(), r.f.bytesWritten(), r.f.calls(), r.f.nameTruncated() ? "..." : "", r.f.name());
+                r.f.bytesRead(), r.f.bytesWritten(), r.f.calls(), r.f.nameTruncated() ? "..." : "", printable(r.f.name()));
         }
         if (shown < rows.size())
         {
             out.printf("(%d more files)%n", rows.size() - shown);
         }
+    }
+
+    /** One line per file: control characters in a name (a newline...) are shown as \\n, \\t or \\u00XX. */
+    static String printable(final String name)
+    {
+        final StringBuilder text = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++)
+        {
+            final char c = name.charAt(i);
+            switch (c)
+            {
+                case '\n' -> text.append("\\n");
+                case '\t' -> text.append("\\t");
+                case '\\' -> text.append("\\\\");
+                default -> text.append(c < 0x20 || 0x7f == c ? String.format("\\u%04x", (int)c) : String.valueOf(c));
+            }
+        }
+        return text.toString();
     }
 
     private static String rate(final Snapshot previous, final double rate)

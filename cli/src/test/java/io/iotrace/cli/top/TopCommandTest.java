@@ -98,6 +98,44 @@ class TopCommandTest
         assertTrue(shown.containsKey(data.toString()));
     }
 
+    /**
+     * Every way a record carries a byte count (descriptor calls, stdio items and formatted output, aio, fork children,
+     * several processes and collectors one after the other in one dir): the final counters equal the records' sums.
+     */
+    @Test
+    void finalCountersEqualTheRecordsOfManyPrograms() throws Exception
+    {
+        final Path trace = tmp.resolve("trace");
+        for (final String program : List.of("basic_io", "stdio", "stdio_more", "async_io", "fd_io_more", "fork_child"))
+        {
+            final Path data = tmp.resolve(program);
+            Files.createDirectories(data);
+            TraceFixture.run(trace, program, data.toString());
+        }
+        final Run last = iotrace("top", trace.toString(), "--once");
+        assertEquals(0, last.status, last.err);
+        assertTrue(last.out.contains(" finished, "), last.out);
+        final Map<String, String> shown = new TreeMap<>();
+        rows(last.out).forEach((file, r) -> shown.put(file, r[2] + " " + r[3] + " " + r[4]));
+        assertEquals(sumsOfRecords(trace), shown);
+    }
+
+    /** A newline or control character in a file name does not break top's one line per file. */
+    @Test
+    void oddNamesStayOnOneLine() throws Exception
+    {
+        final Path trace = tmp.resolve("trace");
+        TraceFixture.run(trace, "odd_names", tmp.toString());
+        final Run run = iotrace("top", trace.toString(), "--once");
+        assertEquals(0, run.status, run.err);
+        final Map<String, String[]> rows = rows(run.out);
+        assertEquals(run.out.lines().count() - 2, rows.size(), run.out);
+        assertTrue(rows.containsKey(tmp + "/new\\nline"), rows.keySet().toString());
+        assertTrue(rows.containsKey(tmp + "/tab\\there"), rows.keySet().toString());
+        assertTrue(rows.containsKey(tmp + "/ctrl\\u0001\\u001fx"), rows.keySet().toString());
+        assertEquals("1", rows.get(tmp + "/quote\"d")[3], "bytes written");
+    }
+
     @Test
     void noCountersIsOneErrorLine() throws Exception
     {
