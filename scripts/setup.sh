@@ -16,4 +16,15 @@ if [ -n "$missing" ]; then
     exit 1
   fi
 fi
+# Optional: headless Chromium loads the HTML page of `iotrace report` in the cli tests (they skip, saying so, when
+# it is missing). Installed like the tools above, but a failed install does not stop the build.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "iotrace setup: installing chromium (for the report tests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+      echo "iotrace setup: chromium could not be installed; the report's browser tests will be skipped" >&2
+  else
+    echo "iotrace setup: chromium missing (Debian: apt-get install chromium); the report's browser tests will be skipped" >&2
+  fi
+fi
 "$(dirname "$0")/find-jdk.sh" >/dev/null

@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
         "  iotrace export DIR -f perfetto -o T.json   timeline for ui.perfetto.dev",
         "  iotrace merge DIR -o ALL.jsonl             all records in time order",
         "  iotrace recover DIR                        drain rings a session left behind",
+        "  iotrace report DIR -o report.html          self-contained HTML report with charts",
+        "  iotrace top DIR                            live per-file throughput while a program runs",
         "",
         "A trace directory holds one <host>_<pid>_<incarnation>.jsonl file per process image (one JSON record per " +
             "call), iotrace-warnings.jsonl and collector.log. Readers wait for a collector that is still writing " +
@@ -35,7 +37,8 @@ import picocli.CommandLine.Command;
     exitCodeList = {"0:done (run: the program's status)", "1:failure (a file cannot be read or written)",
         "2:usage error, or a malformed trace (file:line)"},
     subcommands = {CommandLine.HelpCommand.class, RunCommand.class, SummaryCommand.class, ExportCommand.class,
-        MergeCommand.class, RecoverCommand.class})
+        MergeCommand.class, RecoverCommand.class, io.iotrace.cli.report.ReportCommand.class,
+        io.iotrace.cli.top.TopCommand.class})
 public final class IotraceCli implements Runnable
 {
     /** Exit status: done. */

@@ -2,6 +2,8 @@ package io.iotrace.core.collector;
 
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.format.TraceFormat;
+import io.iotrace.core.live.LiveCounters;
+import io.iotrace.core.live.LiveCountersWriter;
 import io.iotrace.core.nativeio.NativeIo;
 import io.iotrace.core.session.TraceSession;
 import io.iotrace.core.summary.TraceSummary;
@@ -203,6 +205,14 @@ public final class CollectorMain
         log.log("collector started: pid " + ProcessHandle.current().pid() + ", session " + runtimeDir +
             ", output " + outputDir + ", writing " + context.filter);
         final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+        try
+        {
+            context.liveCounters(LiveCountersWriter.open(outputDir, ProcessHandle.current().pid()));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            log.log("no live counters (iotrace top): cannot create " + LiveCounters.fileIn(outputDir), ex);
+        }
         final Thread mainThread = Thread.currentThread();
         final Thread hook = new Thread(() ->
         {
@@ -239,6 +249,7 @@ public final class CollectorMain
                     }
                     work = collector.doWork(nowMs);
                     collector.heartbeat(nowMs);
+                    context.publishLiveCounters(nowMs);
                     if (0 == work || nowMs - lastFlushMs >= FLUSH_INTERVAL_MS)
                     {
                         lastFlushMs = nowMs;

@@ -34,6 +34,8 @@ public final class ProcessTrace implements MessageHandler
 {
     /** Warnings written per incarnation at most; further ones are only counted. */
     public static final int MAX_WARNINGS = 1000;
+    /** The records of descriptors found open at start are not calls: the live counters leave them out. */
+    private static final String FD_DISCOVERED = "fd_discovered";
 
     private final SessionContext context;
     private final IncarnationInfo info;
@@ -309,6 +311,11 @@ public final class ProcessTrace implements MessageHandler
         {
             writer.write(event, tracedFilename, fileType, handle, length, forceOk);
             dirty = true;
+            if (null != context.liveCounters && null != tracedFilename && !FD_DISCOVERED.equals(event.function().name()))
+            {
+                context.liveCounters.count(tracedFilename, writer.lastReadBytes(), writer.lastWrittenBytes(),
+                    event.timeEnd() - event.timeStart());
+            }
         }
         catch (final UncheckedIOException ex)
         {

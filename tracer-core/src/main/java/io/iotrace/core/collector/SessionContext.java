@@ -3,6 +3,7 @@ package io.iotrace.core.collector;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.EventDecoder;
 import io.iotrace.core.format.FunctionTable;
+import io.iotrace.core.live.LiveCountersWriter;
 
 import java.nio.file.Path;
 
@@ -24,6 +25,8 @@ public final class SessionContext implements AutoCloseable
         new org.agrona.collections.Int2ObjectHashMap<>();
     /** Which records are written (IOTRACE_FUNCTIONS, IOTRACE_EXCLUDE_PATH of the collector's environment). */
     final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
+    /** The live counters (the session's collector only; null in recover). */
+    LiveCountersWriter liveCounters;
 
     /**
      * @param outputDir output dir O (exists).
@@ -63,8 +66,35 @@ public final class SessionContext implements AutoCloseable
         return outputDir;
     }
 
+    /**
+     * Count every record written from now on in live counters ({@code iotrace top}).
+     *
+     * @param counters the writer (closed by {@link #close()}: its final snapshot says finished).
+     */
+    public void liveCounters(final LiveCountersWriter counters)
+    {
+        this.liveCounters = counters;
+    }
+
+    /**
+     * Publish the live counters when due.
+     *
+     * @param nowMs epoch ms.
+     */
+    public void publishLiveCounters(final long nowMs)
+    {
+        if (null != liveCounters)
+        {
+            liveCounters.publish(nowMs, false);
+        }
+    }
+
     public void close()
     {
+        if (null != liveCounters)
+        {
+            liveCounters.close();
+        }
         warnings.close();
     }
 }

@@ -122,6 +122,9 @@ public final class JsonRecordWriter implements AutoCloseable
     private SerializedString extraKey;
     private String extraValue;
     private long records;
+    // function_data.read_bytes / written_bytes of the last record (0 when absent), for the live counters
+    private long lastReadBytes;
+    private long lastWrittenBytes;
 
     /**
      * @param out         where the lines go (flushed and closed by the caller, not by {@link #close()}).
@@ -168,6 +171,18 @@ public final class JsonRecordWriter implements AutoCloseable
             result[i] = new SerializedString(names.get(i));
         }
         return result;
+    }
+
+    /** @return function_data.read_bytes of the last record written, 0 when it had none. */
+    public long lastReadBytes()
+    {
+        return lastReadBytes;
+    }
+
+    /** @return function_data.written_bytes of the last record written, 0 when it had none. */
+    public long lastWrittenBytes()
+    {
+        return lastWrittenBytes;
     }
 
     /** @return records written so far. */
@@ -249,6 +264,8 @@ public final class JsonRecordWriter implements AutoCloseable
             }
 
             dataStarted = false;
+            lastReadBytes = 0;
+            lastWrittenBytes = 0;
             if (function.isKnown())
             {
                 writeFunctionData(event, function, failed);
@@ -560,11 +577,13 @@ public final class JsonRecordWriter implements AutoCloseable
                 beginData();
                 g.writeFieldName(READ_BYTES);
                 g.writeNumber(event.result());
+                lastReadBytes = event.result();
                 break;
             case WRITTEN_BYTES:
                 beginData();
                 g.writeFieldName(WRITTEN_BYTES);
                 g.writeNumber(event.result());
+                lastWrittenBytes = event.result();
                 break;
             case READ_ITEMS:
             case WRITTEN_ITEMS:
@@ -573,6 +592,7 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeFieldName(ResultKind.READ_ITEMS == resultKind ? READ_BYTES : WRITTEN_BYTES);
                 final long size = function.sizeSlot() >= 0 ? event.slot(function.sizeSlot()) : 1;
                 writeUnsigned(event.result() * size);
+                countBytes(ResultKind.READ_ITEMS == resultKind ? READ_BYTES : WRITTEN_BYTES, event.result() * size);
                 break;
             }
             case AIO_BYTES:
@@ -584,6 +604,7 @@ public final class JsonRecordWriter implements AutoCloseable
                     beginData();
                     g.writeFieldName(LIO_READ == opcode ? READ_BYTES : WRITTEN_BYTES);
                     g.writeNumber(event.result());
+                    countBytes(LIO_READ == opcode ? READ_BYTES : WRITTEN_BYTES, event.result());
                 }
                 break;
             }
@@ -652,6 +673,20 @@ public final class JsonRecordWriter implements AutoCloseable
             beginData();
             generator.writeFieldName(key);
             generator.writeNumber(count);
+            countBytes(key, count);
+        }
+    }
+
+    /** Remember a byte count of the record being written (characters of the wide functions are not bytes). */
+    private void countBytes(final SerializedString key, final long bytes)
+    {
+        if (READ_BYTES == key)
+        {
+            lastReadBytes = bytes;
+        }
+        else if (WRITTEN_BYTES == key)
+        {
+            lastWrittenBytes = bytes;
         }
     }
 
