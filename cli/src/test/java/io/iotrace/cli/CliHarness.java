@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Test helpers: traces made by running test programs with the shim preloaded (independently of the CLI), the CLI run
  * in-process with its stdout and stderr captured, and records read with Jackson's tree model.
  */
-final class CliHarness
+public final class CliHarness
 {
     static final Path HOME = IotraceCli.home();
     static final Path SHIM = HOME.resolve(RunCommand.SHIM);
@@ -32,7 +32,7 @@ final class CliHarness
         .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /** What an in-process CLI run printed and returned. */
-    record Result(int status, String out, String err)
+    public record Result(int status, String out, String err)
     {
     }
 
@@ -71,7 +71,7 @@ final class CliHarness
     }
 
     /** Run the iotrace command in-process, capturing what it prints. */
-    static synchronized Result cli(final String... args)
+    public static synchronized Result cli(final String... args)
     {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
@@ -82,7 +82,11 @@ final class CliHarness
         {
             System.setOut(o);
             System.setErr(e);
-            final int status = IotraceCli.commandLine().execute(args);
+            // commands print through System.out/err or through picocli's writers: both are captured
+            final picocli.CommandLine commandLine = IotraceCli.commandLine();
+            commandLine.setOut(new java.io.PrintWriter(o, true));
+            commandLine.setErr(new java.io.PrintWriter(e, true));
+            final int status = commandLine.execute(args);
             return new Result(status, outBytes.toString(StandardCharsets.UTF_8),
                 errBytes.toString(StandardCharsets.UTF_8));
         }

@@ -1,5 +1,7 @@
 package io.iotrace.cli.report;
 
+import io.iotrace.cli.CliHarness;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotrace.cli.IotraceCli;
@@ -104,10 +106,10 @@ class ReportCommandTest
         final List<String> lines = new ArrayList<>(Files.readAllLines(file));
         lines.set(2, lines.get(2).substring(0, 30) + "}");
         Files.write(file, lines);
-        final Run run = iotrace("report", trace.toString(), "-o", tmp.resolve("r.html").toString());
-        assertEquals(2, run.status);
-        assertEquals(1, run.err.lines().count(), run.err);
-        assertTrue(run.err.contains(file.getFileName() + ":3:"), run.err);
+        final CliHarness.Result run = CliHarness.cli("report", trace.toString(), "-o", tmp.resolve("r.html").toString());
+        assertEquals(2, run.status());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().contains(file.getFileName() + ":3:"), run.err());
         assertFalse(Files.exists(tmp.resolve("r.html")));
     }
 
@@ -120,9 +122,9 @@ class ReportCommandTest
         final Path file = Records.traceFiles(trace).get(0);
         final byte[] content = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(content, content.length - 20)); // the last line loses its end
-        final Run run = iotrace("report", trace.toString(), "-o", tmp.resolve("r.html").toString());
-        assertEquals(0, run.status, run.err);
-        assertTrue(run.err.contains("incomplete last record"), run.err);
+        final CliHarness.Result run = CliHarness.cli("report", trace.toString(), "-o", tmp.resolve("r.html").toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.err().contains("incomplete last record"), run.err());
         final String page = Files.readString(tmp.resolve("r.html"));
         final long complete = Files.readAllLines(file).size() - 1;
         final long calls = Files.readAllLines(file).stream().limit(complete).filter(l -> !l.contains("\"fd_discovered\"") && !l.contains("\"process_start\""))
@@ -134,8 +136,8 @@ class ReportCommandTest
     private String renderAndLoad(final Path trace, final Records records) throws Exception
     {
         final Path page = tmp.resolve("report.html");
-        final Run run = iotrace("report", trace.toString(), "-o", page.toString());
-        assertEquals(0, run.status, run.err);
+        final CliHarness.Result run = CliHarness.cli("report", trace.toString(), "-o", page.toString());
+        assertEquals(0, run.status(), run.err());
         final String html = Files.readString(page);
         assertFalse(Pattern.compile("(src|href)=\"(https?:)?//").matcher(html).find(), "no network resource");
 
@@ -224,20 +226,7 @@ class ReportCommandTest
         return attribute.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     }
 
-    record Run(int status, String out, String err)
-    {
-    }
 
-    static Run iotrace(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = IotraceCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     /** The trace's calls (fd_discovered and process_start records left out), parsed with a tree parser independently of the report. */
     static final class Records

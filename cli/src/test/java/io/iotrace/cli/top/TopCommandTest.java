@@ -1,5 +1,7 @@
 package io.iotrace.cli.top;
 
+import io.iotrace.cli.CliHarness;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotrace.cli.IotraceCli;
@@ -53,10 +55,10 @@ class TopCommandTest
             final long deadline = System.currentTimeMillis() + 20_000;
             while (System.currentTimeMillis() < deadline)
             {
-                final Run run = iotrace("top", trace.toString(), "--once", "--interval", "0.5");
-                assertEquals(0, run.status, run.err);
-                assertTrue(run.out.contains(" collecting, "), run.out);
-                rows = rows(run.out);
+                final CliHarness.Result run = CliHarness.cli("top", trace.toString(), "--once", "--interval", "0.5");
+                assertEquals(0, run.status(), run.err());
+                assertTrue(run.out().contains(" collecting, "), run.out());
+                rows = rows(run.out());
                 // a busy machine may stall the collector for an interval: wait for one with a rate
                 if (rows.containsKey(data.toString()) && Long.parseLong(rows.get(data.toString())[3]) > 0 &&
                     Double.parseDouble(rows.get(data.toString())[1]) > 0)
@@ -72,15 +74,15 @@ class TopCommandTest
             assertTrue(Double.parseDouble(row[1]) > 0, "write MB/s while writing: " + String.join(" ", row));
 
             // live mode follows the session and exits when the collector finishes
-            final CompletableFuture<Run> live = CompletableFuture.supplyAsync(
-                () -> iotrace("top", trace.toString(), "--interval", "0.3"));
+            final CompletableFuture<CliHarness.Result> live = CompletableFuture.supplyAsync(
+                () -> CliHarness.cli("top", trace.toString(), "--interval", "0.3"));
             Thread.sleep(1000);
             Files.createFile(stop);
             assertEquals(0, program.waitFor(30, TimeUnit.SECONDS) ? program.exitValue() : -1, "write_loop ended");
-            final Run followed = live.get(60, TimeUnit.SECONDS);
-            assertEquals(0, followed.status, followed.err);
-            assertTrue(followed.out.contains(" finished, "), "the last table is the final one:\n" + followed.out);
-            assertTrue(followed.out.indexOf(" collecting, ") < followed.out.indexOf(" finished, "));
+            final CliHarness.Result followed = live.get(60, TimeUnit.SECONDS);
+            assertEquals(0, followed.status(), followed.err());
+            assertTrue(followed.out().contains(" finished, "), "the last table is the final one:\n" + followed.out());
+            assertTrue(followed.out().indexOf(" collecting, ") < followed.out().indexOf(" finished, "));
         }
         finally
         {
@@ -89,11 +91,11 @@ class TopCommandTest
         TraceFixture.awaitCollector(trace);
 
         // the final snapshot: every file's totals equal the sums of its records
-        final Run last = iotrace("top", trace.toString(), "--once");
-        assertEquals(0, last.status, last.err);
-        assertTrue(last.out.contains(" finished, "), last.out);
+        final CliHarness.Result last = CliHarness.cli("top", trace.toString(), "--once");
+        assertEquals(0, last.status(), last.err());
+        assertTrue(last.out().contains(" finished, "), last.out());
         final Map<String, String> shown = new TreeMap<>();
-        rows(last.out).forEach((file, r) -> shown.put(file, r[2] + " " + r[3] + " " + r[4]));
+        rows(last.out()).forEach((file, r) -> shown.put(file, r[2] + " " + r[3] + " " + r[4]));
         assertEquals(sumsOfRecords(trace), shown);
         assertTrue(shown.containsKey(data.toString()));
     }
@@ -112,11 +114,11 @@ class TopCommandTest
             Files.createDirectories(data);
             TraceFixture.run(trace, program, data.toString());
         }
-        final Run last = iotrace("top", trace.toString(), "--once");
-        assertEquals(0, last.status, last.err);
-        assertTrue(last.out.contains(" finished, "), last.out);
+        final CliHarness.Result last = CliHarness.cli("top", trace.toString(), "--once");
+        assertEquals(0, last.status(), last.err());
+        assertTrue(last.out().contains(" finished, "), last.out());
         final Map<String, String> shown = new TreeMap<>();
-        rows(last.out).forEach((file, r) -> shown.put(file, r[2] + " " + r[3] + " " + r[4]));
+        rows(last.out()).forEach((file, r) -> shown.put(file, r[2] + " " + r[3] + " " + r[4]));
         assertEquals(sumsOfRecords(trace), shown);
     }
 
@@ -126,10 +128,10 @@ class TopCommandTest
     {
         final Path trace = tmp.resolve("trace");
         TraceFixture.run(trace, "odd_names", tmp.toString());
-        final Run run = iotrace("top", trace.toString(), "--once");
-        assertEquals(0, run.status, run.err);
-        final Map<String, String[]> rows = rows(run.out);
-        assertEquals(run.out.lines().count() - 2, rows.size(), run.out);
+        final CliHarness.Result run = CliHarness.cli("top", trace.toString(), "--once");
+        assertEquals(0, run.status(), run.err());
+        final Map<String, String[]> rows = rows(run.out());
+        assertEquals(run.out().lines().count() - 2, rows.size(), run.out());
         assertTrue(rows.containsKey(tmp + "/new\\nline"), rows.keySet().toString());
         assertTrue(rows.containsKey(tmp + "/tab\\there"), rows.keySet().toString());
         assertTrue(rows.containsKey(tmp + "/ctrl\\u0001\\u001fx"), rows.keySet().toString());
@@ -139,10 +141,10 @@ class TopCommandTest
     @Test
     void noCountersIsOneErrorLine() throws Exception
     {
-        final Run run = iotrace("top", tmp.toString(), "--once", "--wait", "0.2");
-        assertEquals(1, run.status);
-        assertEquals(1, run.err.lines().count(), run.err);
-        assertTrue(run.err.contains("no live counters"), run.err);
+        final CliHarness.Result run = CliHarness.cli("top", tmp.toString(), "--once", "--wait", "0.2");
+        assertEquals(1, run.status());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().contains("no live counters"), run.err());
     }
 
     /** file → "read written calls" from the records (fd_discovered and process_start are no calls), with a tree parser. */
@@ -187,18 +189,5 @@ class TopCommandTest
         return rows;
     }
 
-    record Run(int status, String out, String err)
-    {
-    }
 
-    private static Run iotrace(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = IotraceCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 }
