@@ -79,6 +79,10 @@ final class MergeCommand implements Callable<Integer>
     @Mixin
     TraceInput.WaitOption waitOption = new TraceInput.WaitOption();
 
+    @Option(names = "--progress", negatable = true,
+        description = "Show a progress bar on stderr (default: when stderr is a terminal).")
+    Boolean progress;
+
     /** Where the clock offsets come from (the hook for issue 5). */
     ClockOffsets clockOffsets = ClockOffsets.NONE;
 
@@ -150,6 +154,13 @@ final class MergeCommand implements Callable<Integer>
         final boolean toStdout = "-".equals(output);
         long written = 0;
         long outOfOrder = 0;
+        long totalBytes = 0;
+        for (final Path file : files)
+        {
+            totalBytes += Files.size(file);
+        }
+        final Progress bar = new Progress(IotraceCli.err(), "merge", totalBytes,
+            null == progress ? Progress.stderrIsTerminal() : progress);
         try (Writer out = toStdout ?
             new BufferedWriter(new OutputStreamWriter(IotraceCli.unclosable(IotraceCli.out()), StandardCharsets.UTF_8),
                 1 << 16) :
@@ -178,6 +189,15 @@ final class MergeCommand implements Callable<Integer>
                 out.write(next.line());
                 out.write('\n');
                 written++;
+                if (0 == (written & 0xfff))
+                {
+                    long done = 0;
+                    for (final Source s : sources)
+                    {
+                        done += s.reader.bytesRead();
+                    }
+                    bar.update(done, written);
+                }
                 source.fill();
                 if (null != source.head())
                 {
@@ -185,9 +205,11 @@ final class MergeCommand implements Callable<Integer>
                 }
             }
             out.flush();
+            bar.update(totalBytes, written);
         }
         finally
         {
+            bar.finish();
             for (final Source source : sources)
             {
                 source.reader.close();

@@ -3,7 +3,7 @@ package io.iotrace.cli;
 import java.io.PrintStream;
 
 /** A one-line progress bar on stderr for long conversions, redrawn when the percentage changes. */
-final class Progress
+public final class Progress
 {
     private static final int WIDTH = 30;
 
@@ -12,6 +12,7 @@ final class Progress
     private final long total;
     private final boolean enabled;
     private int shownPercent = -1;
+    private long lastItems;
 
     /**
      * @param err     where to draw.
@@ -19,7 +20,7 @@ final class Progress
      * @param total   total work (bytes of input).
      * @param enabled false draws nothing.
      */
-    Progress(final PrintStream err, final String label, final long total, final boolean enabled)
+    public Progress(final PrintStream err, final String label, final long total, final boolean enabled)
     {
         this.err = err;
         this.label = label;
@@ -28,18 +29,23 @@ final class Progress
     }
 
     /** @return true when stderr is a terminal (the default for showing progress). */
-    static boolean stderrIsTerminal()
+    public static boolean stderrIsTerminal()
     {
         final java.io.Console console = System.console();
         return null != console && console.isTerminal();
     }
 
-    void update(final long done, final long items)
+    /**
+     * @param done  work done so far (bytes of input).
+     * @param items records handled so far.
+     */
+    public void update(final long done, final long items)
     {
         if (!enabled)
         {
             return;
         }
+        lastItems = items;
         final int percent = (int)Math.min(100, done * 100 / total);
         if (percent != shownPercent)
         {
@@ -51,10 +57,12 @@ final class Progress
         }
     }
 
-    void finish()
+    /** End the bar's line. */
+    public void finish()
     {
-        if (enabled && shownPercent >= 0)
+        if (enabled)
         {
+            update(total, lastItems); // the bar ends full, also for inputs too small for an update on the way
             err.println();
         }
     }

@@ -202,6 +202,27 @@ class ReaderCommandsTest
     }
 
     @Test
+    void longConversionsDrawAProgressBarThatEndsFull() throws IOException
+    {
+        final long records = CliHarness.records(traceDir).size();
+        final CliHarness.Result merge =
+            cli("merge", traceDir.toString(), "-o", tmp.resolve("m.jsonl").toString(), "--progress");
+        assertEquals(0, merge.status(), merge.err());
+        assertTrue(merge.err().contains("merge [" + "#".repeat(30) + "] 100% " + records + " events"), merge.err());
+        final CliHarness.Result export = cli("export", traceDir.toString(), "-f", "perfetto", "-o",
+            tmp.resolve("p.json").toString(), "--progress");
+        assertEquals(0, export.status(), export.err());
+        assertTrue(export.err().contains("] 100% "), export.err());
+        final CliHarness.Result report =
+            cli("report", traceDir.toString(), "-o", tmp.resolve("r.html").toString(), "--progress");
+        assertEquals(0, report.status(), report.err());
+        assertTrue(report.err().contains("report [" + "#".repeat(30) + "] 100% " + 2 * records + " events"),
+            report.err());
+        // not on a terminal and not asked for: no bar
+        assertTrue(!cli("merge", traceDir.toString(), "-o", tmp.resolve("m2.jsonl").toString()).err().contains("["));
+    }
+
+    @Test
     void mergeWindowSortsWithinItAndReportsWhatLiesBeyond() throws IOException
     {
         // a process file in reverse time order: every record is out of order

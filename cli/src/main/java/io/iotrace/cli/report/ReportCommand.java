@@ -25,6 +25,10 @@ public final class ReportCommand implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "D", description = "the trace dir")
     Path traceDir;
 
+    @Option(names = "--progress", negatable = true,
+        description = "Show a progress bar on stderr (default: when stderr is a terminal).")
+    Boolean progress;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "the HTML file (default: D/report.html)")
     Path output;
 
@@ -39,7 +43,7 @@ public final class ReportCommand implements Callable<Integer>
         final ReportData data;
         try
         {
-            data = ReportData.of(traceDir);
+            data = ReportData.of(traceDir, null == progress ? io.iotrace.cli.Progress.stderrIsTerminal() : progress);
         }
         catch (final TraceReader.MalformedTraceException ex)
         {

@@ -103,12 +103,16 @@ public final class ReportData
      * Read a trace dir.
      *
      * @param traceDir the trace.
+     * @param showProgress draw a progress bar on stderr over the two passes.
      * @return the report's data.
      * @throws IOException when the trace cannot be read or is malformed.
      */
-    public static ReportData of(final Path traceDir) throws IOException
+    public static ReportData of(final Path traceDir, final boolean showProgress) throws IOException
     {
         final TraceReader reader = new TraceReader(traceDir);
+        final io.iotrace.cli.Progress bar =
+            new io.iotrace.cli.Progress(System.err, "report", 2 * reader.totalBytes(), showProgress);
+        reader.progress(bar);
         final ReportData data = new ReportData();
         data.traceFiles = reader.files().size();
         reader.forEach(data::firstPass);
@@ -119,6 +123,7 @@ public final class ReportData
             data.notes.add("the session's collector is still running: the report shows the records written so far");
         }
         reader.forEach(data::timeline);
+        bar.finish();
         return data;
     }
 

@@ -68,6 +68,9 @@ public final class TraceReader
 
     private final List<Path> files;
     private final List<String> notes = new ArrayList<>();
+    private io.iotrace.cli.Progress progress;
+    private long bytesDone;
+    private long recordsDone;
 
     /**
      * @param traceDir a trace dir.
@@ -84,6 +87,30 @@ public final class TraceReader
         {
             throw new IOException(traceDir + " holds no trace file (*.jsonl)");
         }
+    }
+
+    /**
+     * Draw a progress bar over the reads to come (its total: the files' bytes times the passes).
+     *
+     * @param bar the bar.
+     */
+    public void progress(final io.iotrace.cli.Progress bar)
+    {
+        progress = bar;
+    }
+
+    /**
+     * @return the bytes of all trace files.
+     * @throws IOException when a file's size cannot be read.
+     */
+    public long totalBytes() throws IOException
+    {
+        long total = 0;
+        for (final Path file : files)
+        {
+            total += Files.size(file);
+        }
+        return total;
     }
 
     /** @return the trace files, in name order. */
@@ -127,6 +154,15 @@ public final class TraceReader
                     call.readBytes = r.readBytes();
                     call.writtenBytes = r.writtenBytes();
                     consumer.accept(call);
+                    if (null != progress && 0 == (++recordsDone & 0xfff))
+                    {
+                        progress.update(bytesDone + reader.bytesRead(), recordsDone);
+                    }
+                }
+                bytesDone += reader.bytesRead();
+                if (null != progress)
+                {
+                    progress.update(bytesDone, recordsDone);
                 }
                 if (reader.truncatedLine() > 0)
                 {
