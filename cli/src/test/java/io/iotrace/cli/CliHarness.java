@@ -41,7 +41,7 @@ public final class CliHarness
     }
 
     /** @return the absolute path of a test program. */
-    static String program(final String name)
+    public static String program(final String name)
     {
         final Path binary = HOME.resolve("test-programs/build").resolve(name);
         if (!Files.isExecutable(binary) || !Files.exists(SHIM))
@@ -56,7 +56,7 @@ public final class CliHarness
      *
      * @return the command's exit status.
      */
-    static int trace(final Path traceDir, final Map<String, String> env, final String... command)
+    public static int trace(final Path traceDir, final Map<String, String> env, final String... command)
         throws IOException, InterruptedException
     {
         final ProcessBuilder builder = new ProcessBuilder(command)
@@ -68,6 +68,50 @@ public final class CliHarness
         final int status = builder.start().waitFor();
         assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)), "collector did not finish");
         return status;
+    }
+
+    /**
+     * Run a test program traced into traceDir to its end (exit status 0 expected) and wait for the collector.
+     *
+     * @param traceDir IOTRACE_DIR.
+     * @param name     a program in test-programs/build.
+     * @param args     its arguments.
+     */
+    public static void runTraced(final Path traceDir, final String name, final String... args)
+        throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(program(name));
+        command.addAll(List.of(args));
+        assertEquals(0, trace(traceDir, Map.of(), command.toArray(String[]::new)), name + " failed");
+    }
+
+    /**
+     * Start a test program traced into traceDir without waiting (stdout and stderr go to files beside traceDir).
+     *
+     * @param traceDir IOTRACE_DIR.
+     * @param name     a program in test-programs/build.
+     * @param args     its arguments.
+     * @return the running process.
+     */
+    public static Process startTraced(final Path traceDir, final String name, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(program(name));
+        command.addAll(List.of(args));
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("LD_PRELOAD", SHIM.toString());
+        builder.environment().put("IOTRACE_DIR", traceDir.toString());
+        final Path logs = traceDir.resolveSibling(traceDir.getFileName() + "-" + name);
+        builder.redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile());
+        builder.redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile());
+        return builder.start();
+    }
+
+    /** Wait for the collector of traceDir to finish (at most a minute). */
+    public static void awaitCollector(final Path traceDir)
+    {
+        assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)), "the collector did not finish");
     }
 
     /** Run the iotrace command in-process, capturing what it prints. */

@@ -41,8 +41,8 @@ class ReportCommandTest
     {
         final Path trace = tmp.resolve("trace");
         Files.createDirectories(tmp.resolve("data"));
-        TraceFixture.run(trace, "threads", tmp.resolve("data").toString(), "4", "3000");
-        TraceFixture.run(trace, "basic_io", tmp.resolve("data").toString());
+        CliHarness.runTraced(trace, "threads", tmp.resolve("data").toString(), "4", "3000");
+        CliHarness.runTraced(trace, "basic_io", tmp.resolve("data").toString());
         final Records records = Records.of(trace);
         assertTrue(records.calls.size() < ReportData.MAX_EXACT_CALLS);
 
@@ -72,7 +72,7 @@ class ReportCommandTest
     {
         final Path trace = tmp.resolve("trace");
         Files.createDirectories(tmp.resolve("data"));
-        TraceFixture.run(trace, "threads", tmp.resolve("data").toString(), "8", "10000");
+        CliHarness.runTraced(trace, "threads", tmp.resolve("data").toString(), "8", "10000");
         final Records records = Records.of(trace);
         assertTrue(records.calls.size() > ReportData.MAX_EXACT_CALLS);
         final String dom = renderAndLoad(trace, records);
@@ -87,7 +87,7 @@ class ReportCommandTest
         final Path trace = tmp.resolve("trace");
         final Path data = tmp.resolve("a<").resolve("script>&\"x");
         Files.createDirectories(data);
-        TraceFixture.run(trace, "odd_names", data.toString());
+        CliHarness.runTraced(trace, "odd_names", data.toString());
         final Records records = Records.of(trace);
         final String dom = renderAndLoad(trace, records);
         // renderAndLoad compared the pie's labels with the records' names; these hold what needs escaping
@@ -101,7 +101,7 @@ class ReportCommandTest
     {
         final Path trace = tmp.resolve("trace");
         Files.createDirectories(tmp.resolve("data"));
-        TraceFixture.run(trace, "basic_io", tmp.resolve("data").toString());
+        CliHarness.runTraced(trace, "basic_io", tmp.resolve("data").toString());
         final Path file = Records.traceFiles(trace).get(0);
         final List<String> lines = new ArrayList<>(Files.readAllLines(file));
         lines.set(2, lines.get(2).substring(0, 30) + "}");
@@ -118,7 +118,7 @@ class ReportCommandTest
     {
         final Path trace = tmp.resolve("trace");
         Files.createDirectories(tmp.resolve("data"));
-        TraceFixture.run(trace, "basic_io", tmp.resolve("data").toString());
+        CliHarness.runTraced(trace, "basic_io", tmp.resolve("data").toString());
         final Path file = Records.traceFiles(trace).get(0);
         final byte[] content = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(content, content.length - 20)); // the last line loses its end

@@ -5,7 +5,6 @@ import io.iotrace.cli.CliHarness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotrace.cli.IotraceCli;
-import io.iotrace.cli.report.TraceFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -46,7 +45,7 @@ class TopCommandTest
         final Path trace = tmp.resolve("trace");
         final Path data = tmp.resolve("loop.dat");
         final Path stop = tmp.resolve("stop");
-        final Process program = TraceFixture.start(trace, "write_loop", data.toString(), "100000000", "512",
+        final Process program = CliHarness.startTraced(trace, "write_loop", data.toString(), "100000000", "512",
             stop.toString());
         try
         {
@@ -88,7 +87,7 @@ class TopCommandTest
         {
             program.destroy();
         }
-        TraceFixture.awaitCollector(trace);
+        CliHarness.awaitCollector(trace);
 
         // the final snapshot: every file's totals equal the sums of its records
         final CliHarness.Result last = CliHarness.cli("top", trace.toString(), "--once");
@@ -112,7 +111,7 @@ class TopCommandTest
         {
             final Path data = tmp.resolve(program);
             Files.createDirectories(data);
-            TraceFixture.run(trace, program, data.toString());
+            CliHarness.runTraced(trace, program, data.toString());
         }
         final CliHarness.Result last = CliHarness.cli("top", trace.toString(), "--once");
         assertEquals(0, last.status(), last.err());
@@ -127,7 +126,7 @@ class TopCommandTest
     void oddNamesStayOnOneLine() throws Exception
     {
         final Path trace = tmp.resolve("trace");
-        TraceFixture.run(trace, "odd_names", tmp.toString());
+        CliHarness.runTraced(trace, "odd_names", tmp.toString());
         final CliHarness.Result run = CliHarness.cli("top", trace.toString(), "--once");
         assertEquals(0, run.status(), run.err());
         final Map<String, String[]> rows = rows(run.out());
