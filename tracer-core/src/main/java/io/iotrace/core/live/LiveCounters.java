@@ -124,15 +124,17 @@ public final class LiveCounters
     /** Map a file (read-only or read-write), the whole {@link #FILE_SIZE}. */
     static ByteBuffer map(final Path file, final boolean writable) throws IOException
     {
-        if (writable && !Files.exists(file))
+        if (writable && !Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
         {
             // private like the trace's other files (the output dir is private too)
             Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         }
+        // never through a symlink planted at the name: O_NOFOLLOW makes the open fail instead
         try (FileChannel channel = writable ?
-            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE) :
-            FileChannel.open(file, StandardOpenOption.READ))
+            FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS) :
+            FileChannel.open(file, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))
         {
             if (!writable && channel.size() < FILE_SIZE)
             {

@@ -82,6 +82,16 @@ class LiveCountersTest
     }
 
     @Test
+    void aSymlinkPlantedAtTheCountersNameIsNotFollowed() throws Exception
+    {
+        final Path victim = java.nio.file.Files.writeString(dir.resolve("victim.txt"), "precious");
+        java.nio.file.Files.createSymbolicLink(dir.resolve(LiveCounters.FILE_NAME), victim);
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> LiveCountersWriter.open(dir, 1));
+        assertEquals("precious", java.nio.file.Files.readString(victim));
+        assertEquals(8, java.nio.file.Files.size(victim));
+    }
+
+    @Test
     void publishesAtMostEveryInterval() throws Exception
     {
         final LiveCountersWriter writer = LiveCountersWriter.open(dir, 1);
