@@ -555,7 +555,7 @@ public class GenerateWrappers
             s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r))
                 .append(", it_t0, it_t0, 0, IOTRACE_STATUS_IN_FLIGHT, 0);\n");
         }
-        s.append("    iotrace_leave(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
+        s.append("    iotrace_release(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
         if (ResultKind.DIR_ENTRY == r.resultKind())
         {
             s.append("    errno = 0; /* readdir: NULL with errno still 0 is the end of the directory */\n");

@@ -42,7 +42,7 @@ static void atfork_child(void)
         return;
     int guard = iotrace_guard;
     int saved = errno;
-    iotrace_guard = 1;
+    iotrace_guard = IOTRACE_GUARD_INTERNAL;
     /* the parent's ring stays mapped (shared with the parent) but is never written from here on */
     int parent_pid = iotrace_cur.pid;
     uint64_t parent_ticks = iotrace_cur.start_ticks;
@@ -72,7 +72,7 @@ static int init(void)
         return expected == IOTRACE_READY;
     int guard = iotrace_guard;
     int saved = errno;
-    iotrace_guard = 1;
+    iotrace_guard = IOTRACE_GUARD_INTERNAL;
 
     for (int i = 0; i < IOTRACE_REAL_COUNT; i++)
         if (iotrace_real_fns[i] == NULL)

@@ -2,6 +2,7 @@
  * Event encoding (strings) and publishing: ring first; when the ring is full, back off while a collector is alive,
  * otherwise switch this incarnation to its spill file for good (sticky, so each thread's order is kept).
  */
+#include <signal.h>
 #include <string.h>
 
 #include "collector.h"
@@ -93,6 +94,79 @@ static void spill(unsigned char *rec, uint32_t record_length, int32_t type)
         count_lost();
 }
 
+/* ---- events of signal handlers that interrupted a wrapper's bookkeeping (see iotrace_enter) -------------------- */
+
+IOTRACE_TLS uintptr_t iotrace_guard_frame;
+IOTRACE_TLS int iotrace_defer_depth;
+IOTRACE_TLS uint32_t iotrace_deferred_length;
+
+/* Deferred records, 8-byte aligned, each: u32 record length (the event's rec, header room included), i32 type, rec */
+#define DEFERRED_CAPACITY 8192
+#define DEFERRED_ENTRY_HEADER 8
+static IOTRACE_TLS unsigned char deferred[DEFERRED_CAPACITY] __attribute__((aligned(8)));
+
+/* same stack as the guard owner: a frame above the owner's means the owner is gone (a handler siglongjmp'ed out of
+   the bookkeeping it interrupted); frames further away than any stack is big are taken to be another stack */
+#define SAME_STACK_SPAN (64u << 20)
+
+static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type);
+
+int iotrace_enter_nested(uintptr_t frame)
+{
+    if (iotrace_guard != IOTRACE_GUARD_WRAPPER || __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) != IOTRACE_READY)
+        return 0;
+    uintptr_t owner = iotrace_guard_frame;
+    if (frame > owner && frame - owner < SAME_STACK_SPAN) {
+        stack_t ss;
+        if (sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_ONSTACK)) {
+            /* stale guard: take it over as an ordinary wrapper (events the lost owner deferred go out at leave) */
+            iotrace_defer_depth = 0;
+            iotrace_guard_frame = frame;
+            return 1;
+        }
+    }
+    iotrace_defer_depth++;
+    return 1;
+}
+
+/* In a nested wrapper: the record waits in this thread's buffer. A full buffer (a handler making many calls inside
+   one interrupted wrapper) gets one ring attempt that never waits, else the event is counted as lost. */
+static int defer_record(unsigned char *rec, uint32_t record_length, int32_t type)
+{
+    uint32_t entry = (DEFERRED_ENTRY_HEADER + record_length + 7u) & ~7u;
+    uint32_t at = __atomic_load_n(&iotrace_deferred_length, __ATOMIC_RELAXED);
+    do {
+        if (at + entry > DEFERRED_CAPACITY)
+            return -1;
+        /* a compare-and-swap is one instruction: a handler nested in this one reserves after us */
+    } while (!__atomic_compare_exchange_n(&iotrace_deferred_length, &at, at + entry, 0, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    memcpy(deferred + at, &record_length, 4);
+    memcpy(deferred + at + 4, &type, 4);
+    memcpy(deferred + at + DEFERRED_ENTRY_HEADER, rec, record_length);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return 0;
+}
+
+void iotrace_deferred_flush(void)
+{
+    uint32_t done = 0;
+    for (;;) {
+        uint32_t length = __atomic_load_n(&iotrace_deferred_length, __ATOMIC_RELAXED);
+        while (done < length) {
+            uint32_t record_length;
+            int32_t type;
+            memcpy(&record_length, deferred + done, 4);
+            memcpy(&type, deferred + done + 4, 4);
+            publish_record(deferred + done + DEFERRED_ENTRY_HEADER, record_length, type);
+            done += (DEFERRED_ENTRY_HEADER + record_length + 7u) & ~7u;
+        }
+        /* empty the buffer unless a handler appended while we published */
+        if (__atomic_compare_exchange_n(&iotrace_deferred_length, &length, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
 void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int64_t t1, uint64_t result,
                         uint16_t status, int err)
 {
@@ -113,9 +187,25 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
     memcpy(p + IOTRACE_EVENT_ERRNO, &errno16, 2);
     memcpy(p + IOTRACE_EVENT_STATUS, &status, 2);
 
-    uint32_t payload_length = ev->len - IOTRACE_RECORD_HEADER_LENGTH;
+    if (__builtin_expect(iotrace_defer_depth != 0, 0)) {
+        if (defer_record(ev->rec, ev->len, type) == 0)
+            return;
+        if (__atomic_load_n(hdr_spilling(), __ATOMIC_ACQUIRE) != 0 ||
+            iotrace_ring_write(iotrace_cur.data, iotrace_cur.capacity, &iotrace_cur.reserved, type,
+                               p, ev->len - IOTRACE_RECORD_HEADER_LENGTH) != IOTRACE_RING_OK)
+            count_lost();
+        return;
+    }
+    publish_record(ev->rec, ev->len, type);
+}
+
+/* Ring first; a full ring waits while a collector is alive, else this incarnation spills (sticky). */
+static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type)
+{
+    unsigned char *p = rec + IOTRACE_RECORD_HEADER_LENGTH;
+    uint32_t payload_length = record_length - IOTRACE_RECORD_HEADER_LENGTH;
     if (__atomic_load_n(hdr_spilling(), __ATOMIC_ACQUIRE) != 0) {
-        spill(ev->rec, ev->len, type);
+        spill(rec, record_length, type);
         return;
     }
     int64_t sleep_ns = BACKOFF_MIN_NS;
@@ -146,5 +236,5 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
         iotrace_sleep_ns(sleep_ns);
         sleep_ns = sleep_ns * 2 < BACKOFF_MAX_NS ? sleep_ns * 2 : BACKOFF_MAX_NS;
     }
-    spill(ev->rec, ev->len, type);
+    spill(rec, record_length, type);
 }

@@ -49,8 +49,20 @@ enum {
 };
 extern int iotrace_state;
 
-/* set while the shim works on this thread: calls made meanwhile (our own I/O, signal handlers) go untraced */
+/*
+ * The per-thread re-entrancy guard. IOTRACE_GUARD_WRAPPER: a wrapper is encoding or publishing an event (it is
+ * released during the real call, so calls the real call makes are traced); a wrapper entered meanwhile can only be a
+ * signal handler's call, and is recorded into this thread's deferred buffer, never into the ring (the interrupted
+ * wrapper may hold an uncommitted ring claim: waiting for ring space there would wait for ourselves). The
+ * interrupted wrapper publishes the deferred events when it leaves. IOTRACE_GUARD_INTERNAL: the shim's own work
+ * (initialisation, fork handling): calls made meanwhile are ours and go untraced.
+ */
+#define IOTRACE_GUARD_WRAPPER 1
+#define IOTRACE_GUARD_INTERNAL 2
 extern IOTRACE_TLS int iotrace_guard;
+extern IOTRACE_TLS uintptr_t iotrace_guard_frame; /* stack address of the wrapper holding IOTRACE_GUARD_WRAPPER */
+extern IOTRACE_TLS int iotrace_defer_depth;        /* > 0: this thread runs a wrapper nested in another (deferred) */
+extern IOTRACE_TLS uint32_t iotrace_deferred_length; /* bytes of events waiting in the deferred buffer */
 extern IOTRACE_TLS int iotrace_tid_cache;
 /* set (by the vfork trampoline) while this thread's memory is a vfork child's: its records are tagged
    IOTRACE_STATUS_VFORK_CHILD and it leaves the known-fd table and the ring state alone (they are the parent's) */
@@ -60,23 +72,62 @@ extern IOTRACE_TLS int32_t iotrace_record_as_type;
 extern IOTRACE_TLS int32_t iotrace_record_as_id;
 
 int iotrace_init_lazily(void);
+int iotrace_enter_nested(uintptr_t frame);
+void iotrace_deferred_flush(void);
 
-/* Returns 1 (guard taken) when this call is to be traced. */
+/* Returns 1 (guard taken, or nested in a wrapper this call interrupted) when this call is to be traced. */
 static inline int iotrace_enter(void)
 {
-    if (iotrace_guard)
-        return 0;
+    char frame_marker;
+    uintptr_t frame = (uintptr_t)&frame_marker;
+    if (__builtin_expect(iotrace_guard != 0, 0))
+        return iotrace_enter_nested(frame);
     int st = __atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE);
     if (__builtin_expect(st != IOTRACE_READY, 0)) {
         if (st != IOTRACE_UNINIT || !iotrace_init_lazily())
             return 0;
     }
-    iotrace_guard = 1;
+    iotrace_guard_frame = frame;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    iotrace_guard = IOTRACE_GUARD_WRAPPER;
     return 1;
 }
 
-static inline void iotrace_leave(void) { iotrace_guard = 0; }
-static inline void iotrace_reenter(void) { iotrace_guard = 1; }
+/* Around the real call: the guard is released (unless this wrapper is nested: the interrupted one still owns it). */
+static inline void iotrace_release(void)
+{
+    if (__builtin_expect(iotrace_defer_depth == 0, 1))
+        __atomic_store_n(&iotrace_guard, 0, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void iotrace_reenter(void)
+{
+    if (__builtin_expect(iotrace_defer_depth == 0, 1))
+        __atomic_store_n(&iotrace_guard, IOTRACE_GUARD_WRAPPER, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The wrapper is done: events of signal handlers that interrupted it are published now, guard still held. */
+static inline void iotrace_leave(void)
+{
+    if (__builtin_expect(iotrace_defer_depth != 0, 0)) {
+        iotrace_defer_depth--;
+        return;
+    }
+    for (;;) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        /* a handler deferred an event: publish it with the guard held (more handlers defer again meanwhile) */
+        if (__builtin_expect(__atomic_load_n(&iotrace_deferred_length, __ATOMIC_RELAXED) != 0, 0))
+            iotrace_deferred_flush();
+        __atomic_store_n(&iotrace_guard, 0, __ATOMIC_RELAXED);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        /* one more may have arrived between the flush and the release */
+        if (__builtin_expect(__atomic_load_n(&iotrace_deferred_length, __ATOMIC_RELAXED) == 0, 1))
+            return;
+        __atomic_store_n(&iotrace_guard, IOTRACE_GUARD_WRAPPER, __ATOMIC_RELAXED);
+    }
+}
 
 static inline int iotrace_tid(void)
 {

@@ -74,6 +74,7 @@ static int vfork_restore(void)
     iotrace_vfork_child = 0;
     iotrace_tid_cache = vfork_saved_tid;
     iotrace_guard = 0; /* whatever the child left: the parent was outside the shim when it called vfork */
+    iotrace_defer_depth = 0;
     return 1;
 }
 
@@ -422,7 +423,7 @@ IOTRACE_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     }
     struct thread_start start = {start_routine, arg, 0, 0};
     int64_t t0 = iotrace_now_ns();
-    iotrace_leave();
+    iotrace_release();
     errno = saved;
     int ret = r(thread, attr, thread_trampoline, &start);
     int err = errno;
