@@ -7,6 +7,9 @@ command -v make >/dev/null 2>&1 || missing="$missing make"
 command -v mvn  >/dev/null 2>&1 || missing="$missing maven"
 # real programs the end-to-end tests trace (fio: its psync write count is checked against its own report)
 command -v fio  >/dev/null 2>&1 || missing="$missing fio"
+# the transparency harness: strace lists every failing syscall of a run; sqlite3 is one of the programs it runs
+command -v strace  >/dev/null 2>&1 || missing="$missing strace"
+command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "iotrace setup: installing$missing"

@@ -31,6 +31,13 @@ int64_t iotrace_stream_tell(FILE *stream)
     if (real_ftello == NULL)
         return -1;
     int saved = errno;
+    /* pipes, sockets and terminals cannot seek: asking would add a failing lseek (ESPIPE) to the program's syscalls */
+    int fd = iotrace_stream_fd(stream);
+    struct stat st;
+    if (fd >= 0 && (sys_fstat(fd, &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))) {
+        errno = saved;
+        return -1;
+    }
     int64_t position = real_ftello(stream);
     errno = saved;
     return position;

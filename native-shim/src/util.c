@@ -164,21 +164,37 @@ uint64_t iotrace_proc_start_ticks(int pid)
     return v;
 }
 
+/* mkdir -p that starts from the full path: an existing directory costs one mkdir, and no failing mkdir of every
+   ancestor shows up in the program's syscalls (strace, the transparency test) */
 int iotrace_mkdirs(const char *path, int mode)
 {
     char tmp[IOTRACE_PATH_MAX];
-    if (iotrace_strlcpy(tmp, path, sizeof tmp) >= sizeof tmp)
+    size_t length = iotrace_strlcpy(tmp, path, sizeof tmp);
+    if (length >= sizeof tmp || length == 0)
         return -1;
-    for (char *p = tmp + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
+    while (length > 1 && tmp[length - 1] == '/')
+        tmp[--length] = '\0';
+    struct stat st;
+    if (syscall(SYS_newfstatat, AT_FDCWD, tmp, &st, 0) == 0 && S_ISDIR(st.st_mode))
+        return 0; /* the usual case, without a failing mkdir */
+    /* walk up to the deepest ancestor that exists (or could be made) */
+    size_t end = length;
+    for (;;) {
+        if (sys_mkdir(tmp, mode) == 0 || errno == EEXIST)
+            break;
+        if (errno != ENOENT)
+            return -1;
+        char *slash = strrchr(tmp, '/');
+        if (slash == NULL || slash == tmp)
+            return -1;
+        *slash = '\0';
+    }
+    /* then down again, making each missing component */
+    for (size_t at = strlen(tmp); at < end; at = strlen(tmp)) {
+        tmp[at] = '/';
         if (sys_mkdir(tmp, mode) != 0 && errno != EEXIST)
             return -1;
-        *p = '/';
     }
-    if (sys_mkdir(tmp, mode) != 0 && errno != EEXIST)
-        return -1;
     return 0;
 }
 
