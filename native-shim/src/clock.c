@@ -52,24 +52,15 @@ int64_t iotrace_clock_reanchor(uint64_t before)
     int64_t ns = iotrace_realtime_ns();
     uint64_t after = __rdtsc();
     if (after - before > PAIR_MAX_TICKS)
-        return ns; /* interrupted or migrated in between: use the time, not the pair */
+        return iotrace_clock_floor(ns); /* interrupted or migrated in between: use the time, not the pair */
     uint64_t tsc = before + (after - before) / 2;
     calibrate(tsc, ns);
-    /* the old anchor's extrapolation to now: what this thread may have returned just before */
-    struct iotrace_clock_anchor old = iotrace_clock_anchor;
-    uint64_t scale = __atomic_load_n(&iotrace_clock_scale, __ATOMIC_RELAXED);
-    int64_t result = ns;
-    if (old.tsc != 0 && scale != 0 && tsc - old.tsc < 4 * IOTRACE_TSC_SPAN) {
-        int64_t extrapolated = old.ns + (int64_t)(((tsc - old.tsc) * scale) >> 32);
-        if (extrapolated > ns && extrapolated - ns < 1000)
-            result = extrapolated; /* the old scale ran a few ns ahead: never step back within a thread */
-    }
     iotrace_clock_anchor.tsc = 0;
     __asm__ volatile("" ::: "memory");
     iotrace_clock_anchor.ns = ns;
     __asm__ volatile("" ::: "memory");
     iotrace_clock_anchor.tsc = tsc;
-    return result;
+    return iotrace_clock_floor(ns);
 #else
     (void)before;
     return iotrace_realtime_ns();

@@ -28,6 +28,7 @@
 struct iotrace_clock_anchor {
     uint64_t tsc;
     int64_t ns;
+    int64_t last; /* the thread's last timestamp: they rise strictly within a thread (see iotrace_clock_floor) */
 };
 extern __thread struct iotrace_clock_anchor iotrace_clock_anchor __attribute__((tls_model("initial-exec")));
 extern int iotrace_clock_tsc; /* 1: the TSC is used (decided by iotrace_clock_init) */
@@ -43,6 +44,18 @@ static inline int64_t iotrace_realtime_ns(void)
 
 int64_t iotrace_clock_reanchor(uint64_t tsc);
 
+/* A thread's timestamps rise strictly (the collector's resume logic relies on rising time_start per thread): a
+ * value that an anchor's renewal put up to 1 us behind the thread's last one becomes last + 1 ns. A larger step
+ * back is the realtime clock being set, and is kept as with clock_gettime. */
+static inline int64_t iotrace_clock_floor(int64_t ns)
+{
+    int64_t last = iotrace_clock_anchor.last;
+    if (__builtin_expect(ns <= last, 0) && last - ns < 1000)
+        ns = last + 1;
+    iotrace_clock_anchor.last = ns;
+    return ns;
+}
+
 static inline int64_t iotrace_now_ns(void)
 {
 #ifdef IOTRACE_HAVE_TSC
@@ -55,7 +68,7 @@ static inline int64_t iotrace_now_ns(void)
         __asm__ volatile("" ::: "memory");
         uint64_t ticks = tsc - anchor; /* unsigned: a TSC behind the anchor (or no anchor) is "far" */
         if (__builtin_expect(ticks < IOTRACE_TSC_SPAN && scale != 0 && iotrace_clock_anchor.tsc == anchor, 1))
-            return ns + (int64_t)((ticks * scale) >> 32);
+            return iotrace_clock_floor(ns + (int64_t)((ticks * scale) >> 32));
         return iotrace_clock_reanchor(tsc);
     }
 #endif
