@@ -1,6 +1,7 @@
 /*
  * Benchmark workloads of issue 7, timed inside the program so process start-up does not count:
- *   io_loop MODE N DIR
+ *   io_loop MODE N DIR [WARMUP]   (WARMUP: that many calls first, untimed; e.g. to get past the first pass over
+ *                                  a traced process's ring, whose pages cost a fault each the first time)
  *     write     N x write(4 KiB) to DIR/w.dat (offset rewound every 1024 calls so tmpfs stays small)
  *     pread     N x pread(4 KiB) from a 1 MiB file DIR/r.dat (cached), offsets cycling through it
  *     openclose N x open(DIR/oc.dat, O_RDONLY) + close: one "call" is the pair
@@ -141,38 +142,51 @@ static double loop_write2t(const char *dir, long n)
     return (args[0].ns_per_call + args[1].ns_per_call) / 2;
 }
 
+/* one timed loop of MODE; -1 for an unknown mode */
+static double run(const char *mode, long n, const char *dir)
+{
+    char path[4096];
+    if (strcmp(mode, "write") == 0) {
+        snprintf(path, sizeof path, "%s/w.dat", dir);
+        return loop_write(path, n);
+    }
+    if (strcmp(mode, "pread") == 0) {
+        snprintf(path, sizeof path, "%s/r.dat", dir);
+        return loop_pread(path, n);
+    }
+    if (strcmp(mode, "openclose") == 0) {
+        snprintf(path, sizeof path, "%s/oc.dat", dir);
+        return loop_openclose(path, n);
+    }
+    if (strcmp(mode, "fwrite1") == 0) {
+        snprintf(path, sizeof path, "%s/f.dat", dir);
+        return loop_fwrite1(path, n);
+    }
+    if (strcmp(mode, "write2t") == 0)
+        return loop_write2t(dir, n);
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: io_loop write|pread|openclose|fwrite1|write2t N DIR\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: io_loop write|pread|openclose|fwrite1|write2t N DIR [WARMUP]\n");
         return 2;
     }
-    const char *mode = argv[1];
     long n = atol(argv[2]);
-    const char *dir = argv[3];
-    if (n <= 0) {
-        fprintf(stderr, "io_loop: N must be positive: %s\n", argv[2]);
+    long warmup = argc == 5 ? atol(argv[4]) : 0;
+    if (n <= 0 || warmup < 0) {
+        fprintf(stderr, "io_loop: N must be positive (and WARMUP not negative): %s\n", argv[2]);
         return 2;
     }
     memset(block, 'b', sizeof block);
-    char path[4096];
-    double ns;
-    if (strcmp(mode, "write") == 0) {
-        snprintf(path, sizeof path, "%s/w.dat", dir);
-        ns = loop_write(path, n);
-    } else if (strcmp(mode, "pread") == 0) {
-        snprintf(path, sizeof path, "%s/r.dat", dir);
-        ns = loop_pread(path, n);
-    } else if (strcmp(mode, "openclose") == 0) {
-        snprintf(path, sizeof path, "%s/oc.dat", dir);
-        ns = loop_openclose(path, n);
-    } else if (strcmp(mode, "fwrite1") == 0) {
-        snprintf(path, sizeof path, "%s/f.dat", dir);
-        ns = loop_fwrite1(path, n);
-    } else if (strcmp(mode, "write2t") == 0) {
-        ns = loop_write2t(dir, n);
-    } else {
-        fprintf(stderr, "io_loop: unknown mode %s\n", mode);
+    if (warmup > 0 && run(argv[1], warmup, argv[3]) < 0) {
+        fprintf(stderr, "io_loop: unknown mode %s\n", argv[1]);
+        return 2;
+    }
+    double ns = run(argv[1], n, argv[3]);
+    if (ns < 0) {
+        fprintf(stderr, "io_loop: unknown mode %s\n", argv[1]);
         return 2;
     }
     printf("ns_per_call %.1f\n", ns);
