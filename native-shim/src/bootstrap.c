@@ -78,6 +78,7 @@ static int init(void)
         if (iotrace_real_fns[i] == NULL)
             iotrace_real_resolve(i);
     iotrace_config_load();
+    iotrace_clock_init(iotrace_cfg.clock_realtime);
     iotrace_env_remember();
 
     int state = IOTRACE_OFF;

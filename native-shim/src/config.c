@@ -111,6 +111,14 @@ void iotrace_config_load(void)
             c->collector[0] = '\0';
         }
     }
+
+    v = getenv("IOTRACE_CLOCK");
+    if (v != NULL && *v != '\0') {
+        if (strcmp(v, "realtime") == 0)
+            c->clock_realtime = 1;
+        else if (strcmp(v, "tsc") != 0)
+            config_error("IOTRACE_CLOCK", v, "expected tsc or realtime");
+    }
 }
 
 void iotrace_config_flush_errors(const char *out_dir)

@@ -20,6 +20,7 @@ struct iotrace_config {
     int collector_none;                     /* IOTRACE_COLLECTOR=none */
     int debug;                              /* IOTRACE_DEBUG=1 */
     int disable;                            /* IOTRACE_DISABLE=1 */
+    int clock_realtime;                     /* IOTRACE_CLOCK=realtime: clock_gettime for every timestamp */
     char errors[2048];                      /* one line per bad value, flushed once O is known */
     uint32_t errors_len;
 };

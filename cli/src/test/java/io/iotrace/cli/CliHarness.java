@@ -146,8 +146,8 @@ public final class CliHarness
     {
         try (Stream<Path> list = Files.list(traceDir))
         {
-            return list.filter(p -> p.getFileName().toString().endsWith(".jsonl") &&
-                !p.getFileName().toString().equals("iotrace-warnings.jsonl")).sorted().toList();
+            return list.filter(p -> io.iotrace.core.summary.TraceFiles.isProcessFile(p.getFileName().toString()))
+                .sorted().toList();
         }
     }
 
@@ -157,7 +157,12 @@ public final class CliHarness
         final List<JsonNode> records = new ArrayList<>();
         for (final Path file : processFiles(traceDir))
         {
-            for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+            final String text;
+            try (java.io.InputStream in = io.iotrace.core.summary.TraceFiles.open(file)) // .jsonl or .jsonl.gz
+            {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            for (final String line : text.lines().toList())
             {
                 records.add(JSON.readTree(line));
             }

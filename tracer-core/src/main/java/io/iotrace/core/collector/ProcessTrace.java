@@ -4,6 +4,7 @@ import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.Flags;
 import io.iotrace.core.decode.MalformedEventException;
+import io.iotrace.core.summary.TraceFiles;
 import io.iotrace.core.format.FunctionInfo;
 import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.json.JsonRecordWriter;
@@ -15,6 +16,8 @@ import org.agrona.concurrent.MessageHandler;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
@@ -86,9 +89,16 @@ public final class ProcessTrace implements MessageHandler
      */
     public static ProcessTrace open(final SessionContext context, final IncarnationInfo info) throws IOException
     {
-        final Path file = context.outputDir().resolve(info.jsonFileName());
-        final TraceResume resumed = TraceResume.prepare(file, context.table, info.initialCwd());
-        final ProcessTrace trace = new ProcessTrace(context, info, OutputFiles.openAppendable(file));
+        final Path plain = context.outputDir().resolve(info.jsonFileName());
+        final Path compressed = plain.resolveSibling(plain.getFileName() + TraceFiles.GZIP_SUFFIX);
+        // compressed when asked, or when an earlier collector of this session began the file compressed
+        final boolean gzip = Files.exists(compressed, LinkOption.NOFOLLOW_LINKS) ||
+            (context.compress && !Files.exists(plain, LinkOption.NOFOLLOW_LINKS));
+        final Path file = gzip ? compressed : plain;
+        final TraceResume resumed = gzip ? TraceResume.prepareCompressed(file, context.table, info.initialCwd()) :
+            TraceResume.prepare(file, context.table, info.initialCwd());
+        final ProcessTrace trace = new ProcessTrace(context, info,
+            gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendable(file));
         trace.resumed = resumed;
         final java.util.TreeMap<Integer, String> images =
             context.images.computeIfAbsent(info.pid(), pid -> new java.util.TreeMap<>());

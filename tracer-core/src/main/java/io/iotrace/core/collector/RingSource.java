@@ -32,8 +32,19 @@ public final class RingSource implements AutoCloseable
         }
     }
 
+    /**
+     * The collector gives back its page-table entries of ring pages it has consumed, chunk by chunk
+     * (madvise(MADV_DONTNEED) through {@link MemorySegment#unload()}): pages it touched count in its RSS, a 32 MiB
+     * ring per process would otherwise stay resident in the collector. The file's pages are the producer's and
+     * stay; the next pass over them costs the collector one minor fault per page (~16 ns per event here).
+     */
+    static final int RELEASE_CHUNK = 1 << 20;
+
     private final Path path;
     private final Arena arena;
+    private final MemorySegment data;
+    private final int releaseChunk;
+    private long releasedPosition;
     private final UnsafeBuffer header;
     private final ManyToOneRingBuffer ring;
     private final IncarnationInfo info;
@@ -45,14 +56,18 @@ public final class RingSource implements AutoCloseable
     private int batchMessages;
 
     private RingSource(
-        final Path path, final Arena arena, final UnsafeBuffer header, final ManyToOneRingBuffer ring)
+        final Path path, final Arena arena, final UnsafeBuffer header, final ManyToOneRingBuffer ring,
+        final MemorySegment data)
     {
         this.path = path;
         this.arena = arena;
+        this.data = data;
         this.header = header;
         this.ring = ring;
         this.info = IncarnationInfo.read(header);
         this.capacity = ring.capacity();
+        this.releaseChunk = Math.min(RELEASE_CHUNK, capacity / 4);
+        this.releasedPosition = ring.consumerPosition() - (ring.consumerPosition() & (releaseChunk - 1));
     }
 
     /**
@@ -110,7 +125,8 @@ public final class RingSource implements AutoCloseable
                 }
                 final UnsafeBuffer data = new UnsafeBuffer(
                     segment.address() + TraceFormat.RING_HEADER_LENGTH, capacity + TraceFormat.TRAILER_LENGTH);
-                final RingSource source = new RingSource(path, arena, header, new ManyToOneRingBuffer(data));
+                final RingSource source = new RingSource(path, arena, header, new ManyToOneRingBuffer(data),
+                    segment.asSlice(TraceFormat.RING_HEADER_LENGTH, capacity));
                 ok = true;
                 return source;
             }
@@ -174,7 +190,20 @@ public final class RingSource implements AutoCloseable
         batchFlush = flush;
         batchLimit = limit;
         batchMessages = 0;
-        return ring.controlledRead(committingHandler, limit);
+        final int read = ring.controlledRead(committingHandler, limit);
+        releaseConsumed();
+        return read;
+    }
+
+    /** Unmaps (from this process only) every whole chunk the consumer position has passed. */
+    private void releaseConsumed()
+    {
+        final long consumed = ring.consumerPosition();
+        while (consumed - releasedPosition >= releaseChunk)
+        {
+            data.asSlice(releasedPosition & (capacity - 1), releaseChunk).unload();
+            releasedPosition += releaseChunk;
+        }
     }
 
     /**

@@ -13,6 +13,9 @@ import java.nio.file.Path;
  */
 public final class SessionContext implements AutoCloseable
 {
+    /** The environment variable asking for compressed trace files ({@code gzip}). */
+    public static final String COMPRESS_ENV = "IOTRACE_COMPRESS";
+
     final Path outputDir;
     final FunctionTable table;
     final EventDecoder decoder;
@@ -25,6 +28,8 @@ public final class SessionContext implements AutoCloseable
         new org.agrona.collections.Int2ObjectHashMap<>();
     /** Which records are written (IOTRACE_FUNCTIONS, IOTRACE_EXCLUDE_PATH of the collector's environment). */
     final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
+    /** IOTRACE_COMPRESS=gzip in the collector's environment: new trace files are written as .jsonl.gz. */
+    final boolean compress = "gzip".equals(System.getenv(COMPRESS_ENV));
     /** The live counters (the session's collector only; null in recover). */
     LiveCountersWriter liveCounters;
 

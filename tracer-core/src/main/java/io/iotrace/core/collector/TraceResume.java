@@ -92,6 +92,50 @@ final class TraceResume
         return resume;
     }
 
+    /**
+     * {@link #prepare} for a compressed file ({@code .jsonl.gz}): its complete lines are decompressed (a stream a
+     * killed collector never finished ends at its last flush), the file is rewritten as one finished gzip member
+     * of exactly those lines (so the member the next collector appends follows a complete one), and the records
+     * are replayed as for a plain file.
+     *
+     * @return the rebuilt state, or null when the file does not exist or holds no record (a fresh start).
+     * @throws IOException when the file cannot be read or rewritten.
+     */
+    static TraceResume prepareCompressed(final Path file, final FunctionTable functions, final String initialCwd)
+        throws IOException
+    {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || 0 == Files.size(file))
+        {
+            return null;
+        }
+        final Path plain = file.resolveSibling(file.getFileName() + ".resume");
+        final Path rewritten = file.resolveSibling(file.getFileName() + ".rewrite");
+        try
+        {
+            Files.deleteIfExists(plain);
+            Files.deleteIfExists(rewritten);
+            try (java.io.InputStream in = io.iotrace.core.summary.TraceFiles.open(file);
+                 java.io.OutputStream out = OutputFiles.openAppendable(plain))
+            {
+                in.transferTo(out);
+            }
+            final TraceResume resume = prepare(plain, functions, initialCwd); // cuts a partial last line
+            try (java.io.InputStream in = Files.newInputStream(plain);
+                 java.io.OutputStream out = OutputFiles.openAppendableGzip(rewritten))
+            {
+                in.transferTo(out);
+            }
+            Files.move(rewritten, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return resume;
+        }
+        finally
+        {
+            Files.deleteIfExists(plain);
+            Files.deleteIfExists(rewritten);
+        }
+    }
+
     private static void cutPartialLastLine(final Path file) throws IOException
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,

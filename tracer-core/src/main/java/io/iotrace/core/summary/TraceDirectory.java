@@ -34,7 +34,8 @@ public final class TraceDirectory
     }
 
     /**
-     * @return the per-process record files ({@code <host>_<pid>_<inc>.jsonl}), sorted by name.
+     * @return the per-process record files ({@code <host>_<pid>_<inc>.jsonl}, or {@code .jsonl.gz} when
+     *     compressed), sorted by name.
      * @throws IOException when the directory cannot be listed.
      */
     public List<Path> processFiles() throws IOException
@@ -44,7 +45,7 @@ public final class TraceDirectory
             return list.filter(p ->
                 {
                     final String name = p.getFileName().toString();
-                    return name.endsWith(".jsonl") && !name.equals(TraceFormat.WARNINGS_FILE) && Files.isRegularFile(p);
+                    return TraceFiles.isProcessFile(name) && Files.isRegularFile(p);
                 })
                 .sorted().toList();
         }

@@ -14,7 +14,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Streams the records of one {@code <host>_<pid>_<inc>.jsonl} file, one line at a time (constant memory).
+ * Streams the records of one {@code <host>_<pid>_<inc>.jsonl} file (or {@code .jsonl.gz}), one line at a time
+ * (constant memory).
  * <p>
  * A complete line (ending in a newline) that is not a record is an error ({@link TraceFormatException}: file and
  * line). A last line without its newline that does not parse is what a collector killed mid-write (kill -9)
@@ -43,7 +44,7 @@ public final class TraceFileReader implements Closeable
     {
         this.file = file;
         this.keepLines = keepLines;
-        this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        this.in = new BufferedInputStream(TraceFiles.open(file), 1 << 16);
     }
 
     /** @return the file. */

@@ -44,7 +44,7 @@ public final class TraceRecords
                 {
                     warnings.addAll(JsonLines.read(file));
                 }
-                else if (name.endsWith(".jsonl"))
+                else if (io.iotrace.core.summary.TraceFiles.isProcessFile(name))
                 {
                     files.add(file);
                     final List<JsonNode> lines = JsonLines.read(file);

@@ -67,7 +67,10 @@ public final class JsonLines
     {
         try
         {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            try (java.io.InputStream in = io.iotrace.core.summary.TraceFiles.open(file)) // .jsonl or .jsonl.gz
+            {
+                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
         }
         catch (final IOException ex)
         {

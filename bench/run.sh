@@ -1,0 +1,147 @@
+#!/bin/bash
+# Issue 7's benchmark: every target, untraced and traced runs interleaved over ROUNDS rounds, medians and ratios.
+#   bench/run.sh [ROUNDS]      (default 5; needs `make` first; takes ~2 minutes per round on 2 cores)
+# Run it on a quiet machine: wall-clock figures on a shared one move by tens of ns per call (see
+# bench/instructions.sh for repeatable instruction counts of the hot path).
+# Per-call figures are medians of in-program timings (start-up excluded). "collector" runs trace into a session
+# whose collector is already running and drains on the other core; "shim alone" runs have no collector
+# (IOTRACE_COLLECTOR=none: the ring only). "first pass" runs write into fresh ring pages (a page fault per 4 KiB
+# of ring, ~35 ns per event in this VM); "steady" runs first make 600,000 untimed calls so the ring has wrapped.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-5}
+shim=$root/native-shim/build/libiotrace_shared.so
+collector=$root/native-shim/build/iotrace-collector
+make -s -C "$root/bench" >/dev/null
+loop=$root/bench/build/io_loop
+spawn=$root/bench/build/spawn_loop
+for f in "$shim" "$collector"; do [ -e "$f" ] || { echo "bench/run.sh: $f missing: run make first" >&2; exit 1; }; done
+tmp=$(mktemp -d /dev/shm/iotrace-bench.XXXXXX) # tmpfs: data files and (IOTRACE_RUNTIME_DIR) the rings
+keeper=
+cleanup() { [ -n "$keeper" ] && kill "$keeper" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+export IOTRACE_RUNTIME_DIR=$tmp/rt # our rings and collectors only: pgrep patterns below match this path
+mkdir -p "$tmp/data"
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+ns() { awk '{print $2}'; }
+# a traced session whose collector keeps running: it lives while the traced sleep (the keeper) does
+start_session() { # $1 = dir
+  IOTRACE_DIR="$1" IOTRACE_COLLECTOR_LINGER_MS=1000 LD_PRELOAD="$shim" sleep 100000 &
+  keeper=$!
+  for _ in $(seq 100); do pgrep -f "CollectorMain --session-dir $IOTRACE_RUNTIME_DIR" >/dev/null && break; sleep 0.1; done
+  sleep 1 # the JVM's own start-up
+}
+stop_session() { # $1 = dir
+  kill "$keeper" 2>/dev/null || true; keeper=
+  "$collector" await "$1" >/dev/null 2>&1 || true # the collector ends 1 s (its linger) after the keeper
+}
+
+# ---- per-call overhead ------------------------------------------------------------------------------------------
+# each run's events fit the default 32 MiB ring (a 1-byte fwrite loop issues calls 30x faster than any collector can
+# write JSON: with more calls than the ring holds, the figure would be the collector's throughput, or spilling)
+declare -A calls=([write]=200000 [pread]=200000 [openclose]=100000 [fwrite1]=300000 [write2t]=200000)
+modes="write pread openclose fwrite1 write2t"
+session=$tmp/session
+start_session "$session"
+for r in $(seq "$rounds"); do
+  for m in $modes; do
+    n=${calls[$m]}
+    "$loop" "$m" "$n" "$tmp/data" | ns >> "$tmp/$m.plain"
+    IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$loop" "$m" "$n" "$tmp/data" | ns >> "$tmp/$m.collector"
+    # (its ring stays in a runtime dir of its own, removed at once)
+    IOTRACE_RUNTIME_DIR="$tmp/rt-alone" IOTRACE_DIR="$tmp/alone" IOTRACE_COLLECTOR=none LD_PRELOAD="$shim" \
+      "$loop" "$m" "$n" "$tmp/data" | ns >> "$tmp/$m.alone"
+    rm -rf "$tmp/alone" "$tmp/rt-alone"
+  done
+  "$loop" write 200000 "$tmp/data" 600000 | ns >> "$tmp/steady.plain"
+  IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$loop" write 200000 "$tmp/data" 600000 | ns >> "$tmp/steady.collector"
+done
+stop_session "$session"
+records=$(cat "$session"/*.jsonl | grep -c '"function_name":"write"' || true)
+
+echo "== app-thread overhead per traced call, medians of $rounds interleaved rounds (target: <= 100 ns added)"
+printf "%-34s %10s %10s %8s %10s %10s %8s\n" workload untraced collector ratio added "shim alone" added
+row() { # $1 label, $2 mode file prefix
+  local p c a; p=$(median < "$tmp/$2.plain"); c=$(median < "$tmp/$2.collector")
+  a=$( [ -s "$tmp/$2.alone" ] && median < "$tmp/$2.alone" || echo "")
+  awk -v l="$1" -v p="$p" -v c="$c" -v a="$a" 'BEGIN {
+    printf "%-34s %8.1f ns %8.1f ns %8.2f %+8.1f ns", l, p, c, c/p, c-p
+    if (a != "") printf " %8.1f ns %+6.1f ns", a, a-p
+    printf "\n" }'
+}
+row "write 4 KiB (first ring pass)" write
+row "write 4 KiB (steady, ring wrapped)" steady
+row "pread 4 KiB" pread
+row "open+close (one pair)" openclose
+row "fwrite 1 byte" fwrite1
+row "write 4 KiB, 2 threads at once" write2t
+echo "write records in the collector's trace: $records (every traced write call of the runs above)"
+
+# ---- start-up -----------------------------------------------------------------------------------------------------
+echo "== start-up added to a traced process (target: <= 1 ms), ms per process, medians of $rounds rounds"
+echo hello > "$tmp/data/one-file"
+session=$tmp/session-startup
+start_session "$session"
+for r in $(seq "$rounds"); do
+  "$spawn" 100 X=1 -- /bin/true | ns >> "$tmp/true.plain"
+  "$spawn" 100 IOTRACE_DIR="$session" LD_PRELOAD="$shim" -- /bin/true | ns >> "$tmp/true.collector"
+  "$spawn" 100 X=1 -- /bin/cat "$tmp/data/one-file" | ns >> "$tmp/cat.plain"
+  "$spawn" 100 IOTRACE_DIR="$session" LD_PRELOAD="$shim" -- /bin/cat "$tmp/data/one-file" | ns >> "$tmp/cat.collector"
+done
+stop_session "$session"
+# each process spawning its own collector (a new session each time); the JVM is awaited before the next run
+for r in $(seq "$rounds"); do
+  for k in 1 2 3; do
+    d=$tmp/spawned-$r-$k
+    "$spawn" 1 IOTRACE_DIR="$d" IOTRACE_COLLECTOR_LINGER_MS=0 LD_PRELOAD="$shim" -- /bin/true | ns >> "$tmp/true.spawned"
+    "$collector" await "$d" >/dev/null 2>&1 || true
+    d=$tmp/spawned-cat-$r-$k
+    "$spawn" 1 IOTRACE_DIR="$d" IOTRACE_COLLECTOR_LINGER_MS=0 LD_PRELOAD="$shim" -- /bin/cat "$tmp/data/one-file" \
+      | ns >> "$tmp/cat.spawned"
+    "$collector" await "$d" >/dev/null 2>&1 || true
+  done
+done
+for prog in true cat; do
+  p=$(median < "$tmp/$prog.plain"); c=$(median < "$tmp/$prog.collector"); s=$(median < "$tmp/$prog.spawned")
+  awk -v l="$prog" -v p="$p" -v c="$c" -v s="$s" 'BEGIN {
+    printf "%-5s untraced %.3f ms | collector running %.3f ms (+%.3f ms) | spawning the collector %.3f ms (+%.3f ms)\n",
+           l, p, c, c-p, s, s-p }'
+done
+
+# ---- collector: RSS, throughput, bytes per event, compression --------------------------------------------------
+echo "== collector RSS while draining 2,000,000 writes (target: <= 64 MB)"
+d=$tmp/rss
+IOTRACE_DIR="$d" IOTRACE_COLLECTOR_LINGER_MS=3000 LD_PRELOAD="$shim" "$loop" write 2000000 "$tmp/data" >/dev/null
+cpid=$(pgrep -f -n "CollectorMain --session-dir $IOTRACE_RUNTIME_DIR" || true)
+if [ -n "$cpid" ]; then
+  awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssShmem/ {s=$2} /RssFile/ {f=$2}
+       END {printf "collector peak RSS %.1f MB; after the run: %.1f MB anonymous (JVM), %.1f MB mapped ring pages, %.1f MB files\n",
+            h/1024, a/1024, s/1024, f/1024}' "/proc/$cpid/status"
+fi
+"$collector" await "$d" >/dev/null 2>&1 || true
+
+echo "== collector throughput (target: >= 2,000,000 events/s): 1,000,000 events left in a ring, converted by recover"
+mkdir -p "$tmp/empty"
+for r in $(seq "$rounds"); do
+  d=$tmp/tp-$r
+  IOTRACE_DIR="$d" IOTRACE_COLLECTOR=none IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" \
+    "$loop" write 1000000 "$tmp/data" >/dev/null
+  cp -a "$IOTRACE_RUNTIME_DIR" "$tmp/rt-copy" # the same rings again for the compressed conversion
+  s=$(date +%s%N); "$collector" recover "$tmp/empty" >/dev/null; e=$(date +%s%N); empty=$(( e - s ))
+  s=$(date +%s%N); "$collector" recover "$d" >/dev/null; e=$(date +%s%N); plain=$(( e - s - empty ))
+  events=$(cat "$d"/*.jsonl | wc -l); bytes=$(cat "$d"/*.jsonl | wc -c)
+  rm -rf "$d"/*.jsonl; rm -rf "$IOTRACE_RUNTIME_DIR"; mv "$tmp/rt-copy" "$IOTRACE_RUNTIME_DIR"
+  s=$(date +%s%N); IOTRACE_COMPRESS=gzip "$collector" recover "$d" >/dev/null; e=$(date +%s%N); gz=$(( e - s - empty ))
+  gzbytes=$(cat "$d"/*.jsonl.gz | wc -c)
+  echo "$events $plain $bytes $gz $gzbytes" >> "$tmp/tp"
+  rm -rf "$d"
+done
+awk '{print $1 / ($2 / 1e9)}' "$tmp/tp" | median > "$tmp/tp.plain"
+awk '{print $1 / ($4 / 1e9)}' "$tmp/tp" | median > "$tmp/tp.gz"
+read -r events _ bytes _ gzbytes < <(tail -1 "$tmp/tp")
+awk -v n="$events" -v p="$(cat "$tmp/tp.plain")" -v g="$(cat "$tmp/tp.gz")" -v b="$bytes" -v z="$gzbytes" 'BEGIN {
+  printf "plain JSON: %.2f M events/s, %.0f bytes per event\n", p/1e6, b/n
+  printf "gzip (IOTRACE_COMPRESS=gzip, level 1): %.2f M events/s (%.0f%% of plain), %.1f bytes per event (%.1fx smaller)\n",
+         g/1e6, 100*g/p, z/n, b/z
+  printf "binary in the ring: 64 bytes per write event\n" }'

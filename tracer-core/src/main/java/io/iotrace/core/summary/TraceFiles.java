@@ -1,0 +1,108 @@
+package io.iotrace.core.summary;
+
+import io.iotrace.core.format.TraceFormat;
+
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The per-process trace files of a directory, plain ({@code <host>_<pid>_<inc>.jsonl}) or gzip-compressed
+ * ({@code .jsonl.gz}, written with {@code IOTRACE_COMPRESS=gzip}): every reader opens them through
+ * {@link #open(Path)} and so reads both alike.
+ */
+public final class TraceFiles
+{
+    /** Suffix of a plain trace file. */
+    public static final String JSONL = ".jsonl";
+    /** Suffix of a compressed trace file. */
+    public static final String GZIP_SUFFIX = ".gz";
+
+    private TraceFiles()
+    {
+    }
+
+    /** @return true for the name of a per-process trace file, plain or compressed (not the warnings file). */
+    public static boolean isProcessFile(final String name)
+    {
+        final String plain = name.endsWith(JSONL + GZIP_SUFFIX) ? name.substring(0, name.length() - 3) : name;
+        return plain.endsWith(JSONL) && !plain.equals(TraceFormat.WARNINGS_FILE);
+    }
+
+    /** @return true when the file is gzip-compressed (by its name). */
+    public static boolean isCompressed(final Path file)
+    {
+        return file.getFileName().toString().endsWith(GZIP_SUFFIX);
+    }
+
+    /**
+     * Open a trace file for reading, decompressing a {@code .gz} one. A compressed file that ends early (its
+     * collector was killed: the stream was flushed at every committed batch but never finished) reads as a file
+     * that ends there, like a plain file cut by kill -9.
+     *
+     * @param file the file.
+     * @return its bytes (unbuffered for a plain file).
+     * @throws IOException when it cannot be opened, or is not gzip although named so.
+     */
+    public static InputStream open(final Path file) throws IOException
+    {
+        final InputStream in = Files.newInputStream(file);
+        if (!isCompressed(file))
+        {
+            return in;
+        }
+        try
+        {
+            return new EndTolerant(new GZIPInputStream(in, 1 << 16));
+        }
+        catch (final EOFException ex)
+        {
+            return InputStream.nullInputStream(); // not even a whole gzip header: nothing was flushed
+        }
+        catch (final IOException ex)
+        {
+            in.close();
+            throw new IOException(file + ": not a gzip file (" + ex.getMessage() + ")", ex);
+        }
+    }
+
+    /** Turns the "unexpected end of ZLIB input stream" of an unfinished gzip stream into the end of the data. */
+    private static final class EndTolerant extends FilterInputStream
+    {
+        private boolean ended;
+
+        EndTolerant(final InputStream in)
+        {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len) throws IOException
+        {
+            if (ended)
+            {
+                return -1;
+            }
+            try
+            {
+                return super.read(b, off, len);
+            }
+            catch (final EOFException ex)
+            {
+                ended = true;
+                return -1;
+            }
+        }
+    }
+}
