@@ -15,6 +15,7 @@
  *   pthread_exit  main calls pthread_exit(); a second thread makes the 100 writes, then returns   0
  *   atexit        main returns 0; the 100 writes happen in an atexit handler                   0
  *   destructor    main returns 0; the 100 writes happen in the program's own destructor function 0
+ *   exec          execl("/bin/true"): the image is replaced (a new incarnation of the same pid)  0
  * (In modes atexit and destructor the open is made in main, the writes after main returned; no close.)
  */
 #include "common.h"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
     if (strcmp(mode, "abort") == 0) abort();
     if (strcmp(mode, "sigterm") == 0) raise(SIGTERM);
     if (strcmp(mode, "sigkill") == 0) kill(getpid(), SIGKILL);
+    if (strcmp(mode, "exec") == 0) execl("/bin/true", "true", (char *)NULL);
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }

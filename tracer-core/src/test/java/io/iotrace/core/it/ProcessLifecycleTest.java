@@ -3,6 +3,8 @@ package io.iotrace.core.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.iotrace.core.session.TraceSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -113,8 +115,13 @@ class ProcessLifecycleTest
         }
     }
 
-    @Test
-    void shouldKeepEveryEventOnEveryExitPath() throws Exception
+    /**
+     * Every way of ending a process keeps all its events: with the collector running, and with none at all (the
+     * events stay in the rings and spill files of dead processes until `recover` turns them into the same JSON).
+     */
+    @ParameterizedTest(name = "collector running: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldKeepEveryEventOnEveryExitPath(final boolean collectorRunning) throws Exception
     {
         final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
         final Path traceDir = work.resolve("trace");
@@ -128,12 +135,14 @@ class ProcessLifecycleTest
         modes.put("abort", 128 + 6);
         modes.put("sigterm", 128 + 15);
         modes.put("sigkill", 128 + 9);
+        modes.put("exec", 0);
 
         // all at once in one session: one collector for eleven processes
         final Map<String, TracedRun.Started> started = new LinkedHashMap<>();
         for (final String mode : modes.keySet())
         {
-            started.put(mode, TracedRun.program("exit_paths", data.toString(), mode).traceDir(traceDir).start(work));
+            final TracedRun run = TracedRun.program("exit_paths", data.toString(), mode).traceDir(traceDir);
+            started.put(mode, (collectorRunning ? run : run.env("IOTRACE_COLLECTOR", "none")).start(work));
         }
         for (final Map.Entry<String, TracedRun.Started> run : started.entrySet())
         {
@@ -141,9 +150,16 @@ class ProcessLifecycleTest
             assertEquals(modes.get(run.getKey()), outcome.exitStatus(), run.getKey() + ": " + outcome.stderr());
             assertEquals("", outcome.stderr(), run.getKey());
         }
-        assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)));
+        if (collectorRunning)
+        {
+            assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)));
+        }
+        else
+        {
+            TracedRun.recover(traceDir);
+        }
         final TraceRecords trace = TraceRecords.load(traceDir);
-        assertEquals(modes.size(), trace.files().size(), "one trace file per process");
+        assertEquals(modes.size() + 1, trace.files().size(), "one trace file per process image (exec: two)");
 
         final List<String> failures = new ArrayList<>();
         for (final String mode : modes.keySet())
@@ -169,11 +185,17 @@ class ProcessLifecycleTest
             final List<String> expectedEnding = switch (mode)
             {
                 case "exit", "_exit", "_Exit", "abort" -> List.of(mode);
+                case "exec" -> List.of(); // execl's record instead, checked below
                 default -> List.of(); // return from main, signals, exit_group, pthread_exit: no libc exit call made
             };
             if (!expectedEnding.equals(endings))
             {
                 failures.add(mode + ": exit records " + endings + ", expected " + expectedEnding);
+            }
+            if ("exec".equals(mode) && (!process.callNames().contains("execl") ||
+                process.incarnation(1).all().isEmpty()))
+            {
+                failures.add(mode + ": no execl record or no second incarnation: " + process.callNames());
             }
             if ("pthread_exit".equals(mode) && writes.stream().anyMatch(w -> w.get("tid").asLong() ==
                 w.get("pid").asLong()))
