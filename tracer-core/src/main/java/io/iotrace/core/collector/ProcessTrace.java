@@ -57,6 +57,13 @@ public final class ProcessTrace implements MessageHandler
     private long records;
     private long malformed;
     private boolean outputFailed;
+    /** The JSON file (null for a trace given a stream), its length after the last flush that succeeded, the records
+        written since, and the records that could not be written once the output failed (disk full). */
+    private Path file;
+    private long flushedLength;
+    private long keptSinceFlush;
+    private long notWritten;
+    private String outputFailure;
     private boolean dirty;
     private boolean finished;
 
@@ -100,6 +107,8 @@ public final class ProcessTrace implements MessageHandler
         final ProcessTrace trace = new ProcessTrace(context, info,
             gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendable(file));
         trace.resumed = resumed;
+        trace.file = file;
+        trace.flushedLength = Files.size(file);
         final java.util.TreeMap<Integer, String> images =
             context.images.computeIfAbsent(info.pid(), pid -> new java.util.TreeMap<>());
         images.put(info.incarnation(), info.exe());
@@ -109,6 +118,7 @@ public final class ProcessTrace implements MessageHandler
             trace.writer.writeProcessStart(info.startTimeNs(), info.exe(), info.cwd(), originName(info.origin()),
                 images.headMap(info.incarnation(), true).values());
             trace.dirty = true;
+            trace.keptSinceFlush = 1;
         }
         if (null != resumed)
         {
@@ -313,13 +323,19 @@ public final class ProcessTrace implements MessageHandler
     private void write(final DecodedEvent event, final boolean forceOk)
     {
         resolve(event, forceOk);
-        if (outputFailed || !context.filter.keeps(event.function().name(), tracedFilename))
+        if (!context.filter.keeps(event.function().name(), tracedFilename))
         {
+            return;
+        }
+        if (outputFailed)
+        {
+            notWritten++;
             return;
         }
         try
         {
             writer.write(event, tracedFilename, fileType, handle, length, forceOk);
+            keptSinceFlush++;
             dirty = true;
             if (null != context.liveCounters && null != tracedFilename && !FD_DISCOVERED.equals(event.function().name()))
             {
@@ -329,9 +345,54 @@ public final class ProcessTrace implements MessageHandler
         }
         catch (final UncheckedIOException ex)
         {
-            outputFailed = true;
-            context.log.log("cannot write the trace of " + info.key() + ", its further records are dropped", ex);
+            notWritten++;
+            failOutput(ex);
         }
+    }
+
+    /**
+     * Writing the JSON file failed (disk full, I/O error): the records since the last good flush are cut off, so
+     * the file ends with a complete record, and every later record is counted, not written; finish() reports the
+     * count. The rings go on being drained: the program never waits for a disk that cannot take its trace.
+     */
+    private void failOutput(final Exception ex)
+    {
+        outputFailed = true;
+        context.releaseSpaceReserve();
+        notWritten += keptSinceFlush;
+        keptSinceFlush = 0;
+        final Throwable cause = ex instanceof UncheckedIOException && null != ex.getCause() ? ex.getCause() : ex;
+        outputFailure = null == cause.getMessage() ? cause.toString() : cause.getMessage();
+        try
+        {
+            writer.close();
+        }
+        catch (final RuntimeException ignore)
+        {
+            // the output is given up: what it could not write is counted
+        }
+        try
+        {
+            out.close();
+        }
+        catch (final IOException | RuntimeException ignore)
+        {
+            // as above
+        }
+        if (null != file)
+        {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
+            {
+                channel.truncate(flushedLength);
+            }
+            catch (final IOException | RuntimeException truncateFailed)
+            {
+                context.log.log("cannot cut " + file + " back to its last complete record", truncateFailed);
+            }
+        }
+        context.log.log("cannot write the trace of " + info.key() + " (" + outputFailure + "): its records from " +
+            "now on are counted, not written", ex);
     }
 
     private void resolve(final DecodedEvent e, final boolean forceOk)
@@ -915,11 +976,15 @@ public final class ProcessTrace implements MessageHandler
         {
             writer.flush();
             out.flush();
+            keptSinceFlush = 0;
+            if (null != file)
+            {
+                flushedLength = Files.size(file);
+            }
         }
         catch (final IOException | UncheckedIOException ex)
         {
-            outputFailed = true;
-            context.log.log("cannot write the trace of " + info.key(), ex);
+            failOutput(ex);
         }
     }
 
@@ -955,6 +1020,12 @@ public final class ProcessTrace implements MessageHandler
             warnings = Math.min(warnings, MAX_WARNINGS - 1);
             warn(null, null, lostEvents + " events lost: they could be neither written to the ring nor spilled");
         }
+        if (notWritten > 0)
+        {
+            warnings = Math.min(warnings, MAX_WARNINGS - 1);
+            warn(null, null, notWritten + " records not written: " + outputFailure + " writing " +
+                (null == file ? "the trace" : file.toString()) + " (it ends with the last complete record before)");
+        }
         if (suppressedWarnings > 0)
         {
             context.warnings.warn(info.pid(), info.incarnation(), null, null,
@@ -983,7 +1054,15 @@ public final class ProcessTrace implements MessageHandler
 
     private void closeOutput()
     {
+        if (outputFailed)
+        {
+            return; // closed when it failed
+        }
         flush();
+        if (outputFailed)
+        {
+            return;
+        }
         try
         {
             writer.close();

@@ -30,6 +30,10 @@ public final class SessionContext implements AutoCloseable
     final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
     /** IOTRACE_COMPRESS=gzip in the collector's environment: new trace files are written as .jsonl.gz. */
     final boolean compress = "gzip".equals(System.getenv(COMPRESS_ENV));
+    /** The output dir's space reserve (see {@link #reserveSpace()}); deleted by {@link #close()}. */
+    static final String SPACE_RESERVE_FILE = ".iotrace-space-reserve";
+    private static final int SPACE_RESERVE_LENGTH = 256 * 1024;
+    private final java.nio.file.Path spaceReserve;
     /** The live counters (the session's collector only; null in recover). */
     LiveCountersWriter liveCounters;
 
@@ -45,6 +49,42 @@ public final class SessionContext implements AutoCloseable
         this.decoder = new EventDecoder(table);
         this.log = log;
         this.warnings = new Warnings(outputDir.resolve(io.iotrace.core.format.TraceFormat.WARNINGS_FILE), log);
+        this.spaceReserve = outputDir.resolve(SPACE_RESERVE_FILE);
+        reserveSpace();
+    }
+
+    /**
+     * A small file of zeros in the output dir, deleted when a write fails: on a full disk the freed space is what
+     * lets the warning saying which records were not written reach iotrace-warnings.jsonl and the log.
+     */
+    private void reserveSpace()
+    {
+        try (java.io.OutputStream out = OutputFiles.openAppendable(spaceReserve))
+        {
+            if (java.nio.file.Files.size(spaceReserve) < SPACE_RESERVE_LENGTH)
+            {
+                out.write(new byte[SPACE_RESERVE_LENGTH]);
+            }
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            log.log("cannot reserve " + SPACE_RESERVE_LENGTH + " bytes in " + outputDir + " for a disk-full warning: " +
+                ex.getMessage());
+            releaseSpaceReserve();
+        }
+    }
+
+    /** Free the reserved space (an output file could not be written). */
+    void releaseSpaceReserve()
+    {
+        try
+        {
+            java.nio.file.Files.deleteIfExists(spaceReserve);
+        }
+        catch (final java.io.IOException ignore)
+        {
+            // nothing more we can free
+        }
     }
 
     /** @return the warnings file writer. */
@@ -96,6 +136,7 @@ public final class SessionContext implements AutoCloseable
 
     public void close()
     {
+        releaseSpaceReserve();
         if (null != liveCounters)
         {
             liveCounters.close();
