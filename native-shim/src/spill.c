@@ -66,8 +66,10 @@ static int open_spill(int first)
     char path[IOTRACE_PATH_MAX + 64];
     char dir[IOTRACE_PATH_MAX + 32];
     iotrace_fmt(dir, sizeof dir, "%s/.iotrace-spill", iotrace_sess.out_dir);
-    if (iotrace_mkdirs(dir, 0700) != 0) {
-        iotrace_debugf("cannot create %s: errno %d", dir, errno);
+    struct stat dir_st;
+    if (iotrace_mkdirs(dir, 0700) != 0 || sys_lstat(dir, &dir_st) != 0 || !S_ISDIR(dir_st.st_mode)) {
+        /* a symbolic link planted at the name would send our spill files elsewhere: refused */
+        iotrace_debugf("cannot create %s (or it is not a directory): errno %d", dir, errno);
         return -1;
     }
     spill_path(path, sizeof path);
