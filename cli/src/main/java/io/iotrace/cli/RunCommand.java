@@ -78,6 +78,28 @@ final class RunCommand implements Callable<Integer>
         off
     }
 
+    /** A setuid/setgid or statically linked program cannot load the shim: say so before running it anyway. */
+    private static void warnIfUntraceable(final String program)
+    {
+        final Path file = io.iotrace.core.collector.UntracedImage.locate(program);
+        if (null == file)
+        {
+            return;
+        }
+        try
+        {
+            final String why = io.iotrace.core.collector.UntracedImage.whyUntraceable(file);
+            if (null != why)
+            {
+                IotraceCli.err().println("iotrace: " + program + " will run untraced: " + why);
+            }
+        }
+        catch (final IOException | RuntimeException ignore)
+        {
+            // not readable: running it will tell
+        }
+    }
+
     @Override
     public Integer call() throws IOException
     {
@@ -94,6 +116,8 @@ final class RunCommand implements Callable<Integer>
             IotraceCli.err().println("iotrace: --ptrace on: the ptrace fallback is not available yet; " +
                 "tracing with LD_PRELOAD only");
         }
+
+        warnIfUntraceable(command.getFirst());
 
         final ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         final Map<String, String> env = builder.environment();

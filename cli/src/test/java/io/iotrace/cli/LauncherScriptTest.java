@@ -52,4 +52,15 @@ class LauncherScriptTest
         final String summary = runScript("summary", traceDir.toString(), "--json");
         assertTrue(CliHarness.JSON.readTree(summary).toString().contains("\"write\""), summary);
     }
+
+    @Test
+    void shouldSayBeforeRunningItThatAStaticProgramCannotBeTraced() throws Exception
+    {
+        final Path out = work.resolve("static.out");
+        final CliHarness.Result result = CliHarness.cli("run", "-d", work.resolve("trace").toString(), "--",
+            program("image_writer-static"), out.toString());
+        assertEquals(0, result.status(), result.err());
+        assertEquals("image\n", Files.readString(out), "it ran all the same");
+        assertTrue(result.err().contains("will run untraced: it is statically linked"), result.err());
+    }
 }

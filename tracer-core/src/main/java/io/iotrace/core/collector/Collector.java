@@ -75,6 +75,17 @@ public final class Collector implements AutoCloseable
     private final Set<String> done = new HashSet<>();
     private final Map<Path, Long> notReadySince = new HashMap<>();
     private final Map<Integer, Integer> maxIncarnation = new HashMap<>();
+    /** Highest incarnation ever seen per pid (maxIncarnation forgets retired rings). */
+    private final Map<Integer, Integer> seenIncarnation = new HashMap<>();
+    /** Completed execs whose new image has not registered a ring (yet): see {@link #checkUntracedExecs}. */
+    private final List<UntracedExec> execsAwaitingImage = new ArrayList<>();
+
+    private record UntracedExec(int pid, int incarnation, String target, long sinceMs)
+    {
+    }
+
+    /** How long an exec'd image may take to register its ring before it is reported as untraced. */
+    private static final long EXEC_IMAGE_GRACE_MS = 1000;
     private long lastHeartbeatMs;
     private long lastLivenessMs;
     private long retiredRings;
@@ -151,6 +162,7 @@ public final class Collector implements AutoCloseable
         for (final SessionScanner.Entry entry : rings)
         {
             maxIncarnation.merge(entry.pid(), entry.incarnation(), Math::max);
+            seenIncarnation.merge(entry.pid(), entry.incarnation(), Math::max);
             present.add(entry.path());
         }
         notReadySince.keySet().retainAll(present);
@@ -332,10 +344,56 @@ public final class Collector implements AutoCloseable
             if (t.dead)
             {
                 work += retire(t);
+                if (t.trace.isFinished())
+                {
+                    for (final ProcessTrace.CompletedExec exec : t.trace.completedExecs())
+                    {
+                        execsAwaitingImage.add(new UntracedExec(exec.pid(), exec.incarnation(), exec.target(), nowMs));
+                    }
+                }
             }
+        }
+        if (checkLiveness)
+        {
+            checkUntracedExecs(nowMs, false);
         }
         return work;
     }
+
+    /**
+     * An exec completed but its new image never registered a ring: that program runs untraced. Say so once, with
+     * the reason when it can be seen from the file (setuid/setgid: the loader ignores LD_PRELOAD in secure-execution
+     * mode; no program interpreter: statically linked, nothing can be preloaded).
+     *
+     * @param nowMs epoch ms.
+     * @param all   true at the end: every exec still waiting is reported.
+     */
+    /** Report every exec still waiting for its image, now (the collector is about to release the session). */
+    public void reportPendingExecs()
+    {
+        checkUntracedExecs(Long.MAX_VALUE, true);
+        context.warnings().flush();
+    }
+
+    private void checkUntracedExecs(final long nowMs, final boolean all)
+    {
+        execsAwaitingImage.removeIf(x ->
+        {
+            final Integer seen = seenIncarnation.get(x.pid());
+            if (null != seen && seen > x.incarnation())
+            {
+                return true; // the new image is traced
+            }
+            if (!all && nowMs - x.sinceMs() < EXEC_IMAGE_GRACE_MS)
+            {
+                return false;
+            }
+            context.warnings().warn(x.pid(), Math.max(0, x.incarnation()), "exec", null, "the program pid " + x.pid() +
+                " exec'd (" + x.target() + ") is not traced: " + UntracedImage.reason(x.target()));
+            return true;
+        });
+    }
+
 
     /**
      * Refresh the consumer heartbeat of every ring when due.
@@ -606,6 +664,7 @@ public final class Collector implements AutoCloseable
     /** Unmap every ring and close every JSON file without finishing (rings stay for a later collector). */
     public void close()
     {
+        checkUntracedExecs(Long.MAX_VALUE, true); // execs still waiting for their image: reported now
         for (final Tracked t : tracked.values())
         {
             t.trace.abandon();

@@ -268,6 +268,8 @@ public final class CollectorMain
                 }
                 else if (nowMs - lastNonEmptyMs >= lingerMs)
                 {
+                    // before the lock goes (readers wait for it): the warnings of execs whose image never came
+                    collector.reportPendingExecs();
                     NativeIo.close(lockFd);
                     lockFd = -1;
                     collector.scan(System.currentTimeMillis());

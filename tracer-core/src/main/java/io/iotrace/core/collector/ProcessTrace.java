@@ -64,6 +64,21 @@ public final class ProcessTrace implements MessageHandler
     private long keptSinceFlush;
     private long notWritten;
     private String outputFailure;
+    /** The program of this incarnation's last exec call (a path, or execvp's name), for the untraced-image warning. */
+    private String lastExecTarget;
+    /** Exec records still in flight at the end: they succeeded (this image, or a vfork child's, was replaced). */
+    private final java.util.List<CompletedExec> completedExecs = new java.util.ArrayList<>();
+
+    /**
+     * A successful exec.
+     *
+     * @param pid         the process whose image was replaced.
+     * @param incarnation its incarnation before (-1: a vfork child, whose records are its parent's).
+     * @param target      the program exec'd.
+     */
+    public record CompletedExec(int pid, int incarnation, String target)
+    {
+    }
     private boolean dirty;
     private boolean finished;
 
@@ -282,6 +297,7 @@ public final class ProcessTrace implements MessageHandler
             if (null != childExec)
             {
                 processVforkChild(childExec, true);
+                completedExecs.add(new CompletedExec(child, -1, lastExecTarget));
             }
             vforkChildren.remove(child);
         }
@@ -680,6 +696,7 @@ public final class ProcessTrace implements MessageHandler
                 {
                     name = NOT_A_FILE; // execvp and friends: a name searched in PATH by the call itself
                 }
+                lastExecTarget = NOT_A_FILE.equals(name) ? e.string(0) : name;
                 break;
             }
             case DISCOVERED:
@@ -1009,6 +1026,13 @@ public final class ProcessTrace implements MessageHandler
             for (final DecodedEvent event : pending)
             {
                 process(event, true);
+                if (io.iotrace.core.format.Effect.EXEC == event.function().effect())
+                {
+                    // a vfork child's image would be the first (incarnation 0) of the child's own pid
+                    final boolean vforkChild = 0 != (event.status() & TraceFormat.STATUS_VFORK_CHILD);
+                    completedExecs.add(new CompletedExec(vforkChild ? event.tid() : info.pid(),
+                        vforkChild ? -1 : info.incarnation(), lastExecTarget));
+                }
             }
         }
         if (alreadyWritten > 0)
@@ -1072,6 +1096,12 @@ public final class ProcessTrace implements MessageHandler
         {
             context.log.log("cannot close the trace of " + info.key(), ex);
         }
+    }
+
+    /** @return the successful execs of this incarnation and its vfork children (known once finished). */
+    public java.util.List<CompletedExec> completedExecs()
+    {
+        return completedExecs;
     }
 
     /** @return true once {@link #finish} ran. */
