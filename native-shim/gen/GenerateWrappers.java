@@ -164,6 +164,10 @@ public class GenerateWrappers
     /** The real symbol called: the row's own, or the v-function of a {@code forward=} row. */
     static String realName(final FunctionInfo r)
     {
+        if (r.hasFlag(FunctionInfo.FLAG_PMPI))
+        {
+            return "P" + r.name(); // the profiling interface: PMPI_File_open is the library's own MPI_File_open
+        }
         return null != r.forwardTo() ? r.forwardTo() : r.name();
     }
 
@@ -544,6 +548,13 @@ public class GenerateWrappers
             // strings read before the call: the call may never return
             strings(s, r, "    ");
         }
+        final boolean pmpiStatus = r.hasFlag(FunctionInfo.FLAG_PMPI) && null != r.parameter("status");
+        if (pmpiStatus)
+        {
+            // MPI_STATUS_IGNORE: the call fills a status of ours, so the byte count can be read after it
+            s.append("    uint64_t it_mpi_status[IOTRACE_MPI_STATUS_WORDS];\n");
+            s.append("    status = iotrace_mpi_status_or_own(status, it_mpi_status);\n");
+        }
         s.append("    int64_t it_t0 = iotrace_now_ns();\n");
         if (before)
         {
@@ -577,7 +588,16 @@ public class GenerateWrappers
         }
         else
         {
+            final boolean mpiIo = r.hasFlag(FunctionInfo.FLAG_PMPI) && r.name().startsWith("MPI_File_");
+            if (mpiIo)
+            {
+                s.append("    iotrace_mpi_io_depth++; /* POSIX records of the real call: IN_MPI */\n");
+            }
             s.append("    ").append(r.returnType()).append(" ret = ").append(realCall(r)).append(";\n");
+            if (mpiIo)
+            {
+                s.append("    iotrace_mpi_io_depth--;\n");
+            }
         }
         s.append("    int it_err = errno;\n");
         if (ResultKind.DIR_ENTRY == r.resultKind())
@@ -629,6 +649,7 @@ public class GenerateWrappers
         {
             case ERRCODE, DIR_ENTRY_R -> "(int)ret";
             case DIR_ENTRY -> "it_dir_errno";
+            case MPI_ERROR, MPI_READ, MPI_WRITE, MPI_TRANSFER -> "0"; // the MPI error code is the result
             case AIO_BYTES -> "(ret == -1 ? IOTRACE_AIOCB_ERROR(" + valueOf(r, r.item("aiocb")) + ") : it_err)";
             default -> "it_err";
         };
@@ -763,6 +784,7 @@ public class GenerateWrappers
             case GET_STRING, GET_WSTRING -> endOfInput(r, "ret == NULL");
             case GET_LINE -> endOfInput(r, "ret == -1");
             case SCANNED -> endOfInput(r, "ret == EOF");
+            case MPI_ERROR, MPI_READ, MPI_WRITE, MPI_TRANSFER -> "    if (ret != 0) /* not MPI_SUCCESS */\n" + failed;
         };
     }
 

@@ -177,6 +177,8 @@
 #define IOTRACE_STATUS_ENV_ADDED 0x0040 /* keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's env */
 #define IOTRACE_STATUS_ENV_NOT_KEPT 0x0080 /* keep_env: they were missing but the copy did not fit: the child
                                               runs untraced */
+#define IOTRACE_STATUS_IN_MPI 0x0100 /* made inside the real call of an MPI_File_* wrapper of the same thread (the
+                                        POSIX I/O of an MPI-IO call): function_data "in_mpi": true */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

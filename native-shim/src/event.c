@@ -177,6 +177,8 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
     status |= ev->status;
     if (__builtin_expect(iotrace_vfork_child, 0))
         status |= IOTRACE_STATUS_VFORK_CHILD;
+    if (__builtin_expect(iotrace_mpi_io_depth != 0, 0))
+        status |= IOTRACE_STATUS_IN_MPI; /* made by the real call of an MPI_File_* wrapper of this thread */
     if (__builtin_expect(iotrace_record_as_type == type, 0) && type != 0)
         type = iotrace_record_as_id;
     uint16_t errno16 = (status & IOTRACE_STATUS_FAILED) ? (uint16_t)err : 0;

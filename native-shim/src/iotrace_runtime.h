@@ -30,6 +30,7 @@
 #include "raw_syscall.h"
 #include "iotrace_format.h"
 #include "iotrace_dirs.h" /* types of the directories/metadata family's prototypes */
+#include "iotrace_mpi.h"  /* MPI handle types and the helpers of the MPI-IO rows (src/mpi.c) */
 /* parameter types of rows the generated header cannot spell inline */
 typedef void *(*iotrace_start_routine)(void *);
 

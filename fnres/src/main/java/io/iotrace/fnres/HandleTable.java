@@ -38,6 +38,7 @@ public final class HandleTable
     private final FdTable fds;
     private final StreamTable streams;
     private final MappingTable mappings;
+    private final MpiHandleTable mpi;
 
     /**
      * An empty table for a new incarnation.
@@ -52,6 +53,7 @@ public final class HandleTable
         fds = new FdTable();
         streams = new StreamTable();
         mappings = new MappingTable();
+        mpi = new MpiHandleTable();
     }
 
     private HandleTable(final HandleTable parent)
@@ -60,6 +62,7 @@ public final class HandleTable
         fds = parent.fds.copy();
         streams = parent.streams.copy();
         mappings = parent.mappings.copy();
+        mpi = parent.mpi.copy();
     }
 
     /**
@@ -398,5 +401,11 @@ public final class HandleTable
     public int size()
     {
         return fds.size() + streams.size() + mappings.size();
+    }
+
+    /** @return the MPI-IO handles (MPI_File, requests) of the process. */
+    public MpiHandleTable mpi()
+    {
+        return mpi;
     }
 }

@@ -37,6 +37,8 @@ public final class ProcessTrace implements MessageHandler
 {
     /** Warnings written per incarnation at most; further ones are only counted. */
     public static final int MAX_WARNINGS = 1000;
+    /** The meta record naming the MPI rank of the process (functions.tbl id 2). */
+    private static final String MPI_RANK = "mpi_rank";
     /** The records of descriptors found open at start are not calls: the live counters leave them out. */
     private static final String FD_DISCOVERED = "fd_discovered";
 
@@ -411,6 +413,61 @@ public final class ProcessTrace implements MessageHandler
             "now on are counted, not written", ex);
     }
 
+    /**
+     * MPI-IO records: MPI_File_open names its MPI_File, the others are about an MPI_File (directly, or through the
+     * request a nonblocking call started); sets fileType/handle and returns the name (null: unknown).
+     */
+    private String resolveMpi(final DecodedEvent e, final FunctionInfo f, final HandleTable table, final boolean ok)
+    {
+        final io.iotrace.fnres.MpiHandleTable mpi = table.mpi();
+        fileType = JsonRecordWriter.FILE_TYPE_MPI_FILE;
+        switch (f.effect())
+        {
+            case MPI_OPEN:
+            {
+                final String name = table.absolutePath(HandleTable.AT_FDCWD, e.string(f.pathString()), e.timeStart());
+                handle = e.slot(f.slotOf("fh"));
+                if (ok)
+                {
+                    mpi.fileOpened(handle, name);
+                }
+                else
+                {
+                    fileType = FILE_TYPE_NONE;
+                }
+                return name;
+            }
+            case MPI_CLOSE:
+            {
+                handle = e.slot(f.slotOf("fh"));
+                return ok ? mpi.fileClosed(handle) : mpi.fileName(handle);
+            }
+            case MPI_COMPLETE:
+            {
+                final long request = e.slot(f.slotOf("request"));
+                final Long file = mpi.requestFile(request, 0 != e.slot(f.slotOf("completed")));
+                if (null == file)
+                {
+                    fileType = FILE_TYPE_NONE;
+                    handle = request;
+                    return null;
+                }
+                handle = file;
+                return mpi.fileName(file);
+            }
+            default:
+            {
+                handle = e.slot(f.slotOf("fh"));
+                final int requestSlot = f.slotOf("request");
+                if (ok && requestSlot >= 0 && 0 != e.slot(requestSlot))
+                {
+                    mpi.requestStarted(e.slot(requestSlot), handle);
+                }
+                return mpi.fileName(handle);
+            }
+        }
+    }
+
     private void resolve(final DecodedEvent e, final boolean forceOk)
     {
         final FunctionInfo f = e.function();
@@ -423,6 +480,10 @@ public final class ProcessTrace implements MessageHandler
         handle = 0;
         length = 0;
         Object unresolvedHandle = null;
+        if (MPI_RANK.equals(f.name()))
+        {
+            writer.setRank((int)e.slot(f.slotOf("rank"))); // this record and every later one carry the rank
+        }
 
         switch (f.effect())
         {
@@ -892,6 +953,13 @@ public final class ProcessTrace implements MessageHandler
                 }
                 break;
             }
+            case MPI_OPEN:
+            case MPI_CLOSE:
+            case MPI_USE:
+            case MPI_COMPLETE:
+                name = resolveMpi(e, f, table, ok);
+                unresolvedHandle = hex(handle);
+                break;
             default:
                 name = NOT_A_FILE;
                 break;

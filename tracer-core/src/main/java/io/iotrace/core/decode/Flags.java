@@ -288,4 +288,17 @@ public final class Flags
         }
         return advice >= 0 && advice < MADVICE.length ? MADVICE[(int)advice] : null;
     }
+
+    /** MPI_File_open's amode (MPI_MODE_*: the same values in Open MPI and MPICH, ROMIO's ADIO_* bits). */
+    public static final FlagSet MPI_AMODE = FlagSet.of(
+        null,
+        1, 0, "create",
+        2, 0, "rdonly",
+        4, 0, "wronly",
+        8, 0, "rdwr",
+        16, 0, "delete_on_close",
+        32, 0, "unique_open",
+        64, 0, "excl",
+        128, 0, "append",
+        256, 0, "sequential");
 }

@@ -41,7 +41,15 @@ public enum ArgKind
     /** splice/tee/vmsplice flags (SPLICE_F_*). */
     SPLICEFLAGS("spliceflags", true),
     /** close_range flags (CLOSE_RANGE_*). */
-    CLOSERANGEFLAGS("closerangeflags", true);
+    CLOSERANGEFLAGS("closerangeflags", true),
+    /** An MPI_File handle (opaque: a pointer in Open MPI and MPICH), written as hex. */
+    MPIFILE("mpifile", true),
+    /** An MPI_Request handle (Open MPI: a pointer, MPICH: a 32-bit integer), written as hex; 0: none. */
+    MPIREQUEST("mpirequest", true),
+    /** MPI_File_open's amode (MPI_MODE_* bits, the same values in Open MPI and MPICH), written as names. */
+    AMODE("amode", true),
+    /** MPI_File_seek's whence: MPI_SEEK_SET 600, MPI_SEEK_CUR 602, MPI_SEEK_END 604 (both implementations). */
+    MPIWHENCE("mpiwhence", true);
 
     private final String tableName;
     private final boolean scalar;

@@ -45,7 +45,16 @@ public enum Effect
     /** A successful call (connect: also EINPROGRESS) names {@code fd} by its address, the string item {@code sockaddr}. */
     SOCKNAME("sockname"),
     /** The result fd is a new connection of listening {@code fd}, named by the peer address {@code sockaddr}. */
-    ACCEPT("accept");
+    ACCEPT("accept"),
+    /** MPI_File_open: a successful call made the MPI_File {@code fh}, naming {@code path}. */
+    MPI_OPEN("mpi_open"),
+    /** MPI_File_close: closes the MPI_File {@code fh} (its value before the call). */
+    MPI_CLOSE("mpi_close"),
+    /** The record is about the MPI_File {@code fh}; a non-zero {@code request} item is a request on it. */
+    MPI_USE("mpi_use"),
+    /** MPI_Wait/Test family: the record is about the file of the request {@code request}, which is done when the
+        item {@code completed} is non-zero. */
+    MPI_COMPLETE("mpi_complete");
 
     private final String tableName;
 

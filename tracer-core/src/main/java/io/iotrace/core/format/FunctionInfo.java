@@ -36,10 +36,12 @@ public final class FunctionInfo
     public static final String FLAG_SYSCALL_DISPATCH = "syscall_dispatch";
     /** Flag word: the call submits work the trace does not see (io_uring_enter): warned once per process. */
     public static final String FLAG_OPAQUE = "opaque";
+    /** An MPI function wrapped through the profiling interface: the real call is PMPI_&lt;name&gt;. */
+    public static final String FLAG_PMPI = "pmpi";
     /** Every flag word the table may use ({@code sys=<name>} is the flag sys with a name; forward=<name>). */
     public static final Set<String> FLAGS = Set.of(FLAG_VARIADIC_MODE, FLAG_VARIADIC_ARG, FLAG_PUBLISH_BEFORE,
         FLAG_META, FLAG_SYS, FLAG_SYSCALL_ONLY, FLAG_SYSCALL_DISPATCH, FLAG_OPAQUE, FLAG_NORETURN, FLAG_KEEP_ENV,
-        FLAG_HANDWRITTEN);
+        FLAG_HANDWRITTEN, FLAG_PMPI);
     /**
      * Flag word prefix: {@code forward=<v-function>}: a variadic function whose {@code ...} the wrapper cannot
      * forward (fprintf) calls the real v-function (vfprintf) with a va_list instead.

@@ -478,6 +478,9 @@ public final class FunctionTable
             case FDPAIR -> requireItems(row, "fd0", ArgKind.FD, "fd1", ArgKind.FD, "fd0_name", ArgKind.STR,
                 "fd1_name", ArgKind.STR);
             case SOCKNAME, ACCEPT -> requireItems(row, "fd", ArgKind.FD, "sockaddr", ArgKind.STR);
+            case MPI_OPEN -> requireItems(row, "path", ArgKind.PATH, "fh", ArgKind.MPIFILE);
+            case MPI_CLOSE, MPI_USE -> requireItems(row, "fh", ArgKind.MPIFILE);
+            case MPI_COMPLETE -> requireItems(row, "request", ArgKind.MPIREQUEST, "completed", ArgKind.INT);
             default ->
             {
             }
@@ -494,6 +497,11 @@ public final class FunctionTable
         if (ResultKind.AIO_BYTES == row.resultKind() && (row.slotOf("lio_opcode") < 0 || row.slotOf("aiocb") < 0))
         {
             throw new IllegalArgumentException("result aio_bytes needs scalar items lio_opcode and aiocb");
+        }
+        if ((ResultKind.MPI_READ == row.resultKind() || ResultKind.MPI_WRITE == row.resultKind() ||
+            ResultKind.MPI_TRANSFER == row.resultKind()) && row.slotOf("bytes") < 0)
+        {
+            throw new IllegalArgumentException("result " + row.resultKind().tableName() + " needs a scalar item bytes");
         }
         if ("void".equals(row.returnType()) != (ResultKind.NONE == row.resultKind()))
         {

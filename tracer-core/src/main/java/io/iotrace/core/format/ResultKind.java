@@ -54,7 +54,16 @@ public enum ResultKind
      * int items matched or EOF (fscanf): EOF is eof when feof and not ferror, else failed; matched_items, and
      * read_bytes = {@code offset_after - offset_before} when both are known (stream positions, -1 when unseekable).
      */
-    SCANNED("scanned");
+    SCANNED("scanned"),
+    // ---- MPI: the MPI error code is the result (MPI_SUCCESS 0), errno is not involved
+    /** int MPI error code, failed when not MPI_SUCCESS; function_data.mpi_error = the code when failed. */
+    MPI_ERROR("mpi_error"),
+    /** as mpi_error; read_bytes = the item {@code bytes} (PMPI_Get_count of the status times the type size). */
+    MPI_READ("mpi_read"),
+    /** as mpi_error; written_bytes = the item {@code bytes}. */
+    MPI_WRITE("mpi_write"),
+    /** as mpi_error; read_bytes, or written_bytes when the item {@code is_write} is non-zero, = the item bytes. */
+    MPI_TRANSFER("mpi_transfer");
 
     private final String tableName;
 

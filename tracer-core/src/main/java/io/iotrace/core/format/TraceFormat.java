@@ -154,6 +154,8 @@ public final class TraceFormat
     public static final int STATUS_ENV_ADDED = 0x0040;
     /** keep_env: they were missing but did not fit into the copy: the child runs untraced. */
     public static final int STATUS_ENV_NOT_KEPT = 0x0080;
+    /** Made inside an MPI call of the same thread (the POSIX I/O of an MPI-IO call): function_data.in_mpi. */
+    public static final int STATUS_IN_MPI = 0x0100;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

@@ -36,6 +36,18 @@ public final class JsonRecordWriter implements AutoCloseable
     public static final int FILE_TYPE_STREAM = 2;
     /** {@code "file_type":{"address":"0x...","length":n}}. */
     public static final int FILE_TYPE_MEMORY = 3;
+    /** {@code "file_type":{"mpi_file":"0x..."}}. */
+    public static final int FILE_TYPE_MPI_FILE = 4;
+    /** No MPI rank known (yet) for the process: records carry no "rank". */
+    public static final int NO_RANK = -1;
+    private static final SerializedString RANK = new SerializedString("rank");
+    private static final SerializedString MPI_FILE = new SerializedString("mpi_file");
+    private static final SerializedString MPI_ERROR = new SerializedString("mpi_error");
+    private static final SerializedString IN_MPI = new SerializedString("in_mpi");
+    private static final SerializedString[] MPI_WHENCE = {
+        new SerializedString("set"), new SerializedString("current"), new SerializedString("end")};
+    /** MPI rank of the process, written in every record from the first one that knows it. */
+    private int rank = NO_RANK;
 
     /** function_name of the first line of every incarnation's file (not a traced call: the process image). */
     public static final String PROCESS_START = "process_start";
@@ -151,6 +163,22 @@ public final class JsonRecordWriter implements AutoCloseable
     }
 
     /**
+     * The MPI rank of the process (meta record mpi_rank), written as "rank" after time_end.
+     *
+     * @param rank MPI rank written into the records from now on ({@link #NO_RANK}: none).
+     */
+    public void setRank(final int rank)
+    {
+        this.rank = rank;
+    }
+
+    /** @return the MPI rank written into records, or {@link #NO_RANK}. */
+    public int rank()
+    {
+        return rank;
+    }
+
+    /**
      * The process the following records are written for: a vfork child's records, made in its parent's ring before
      * the child's exec/_exit, name the child.
      *
@@ -247,6 +275,13 @@ public final class JsonRecordWriter implements AutoCloseable
                     g.writeFieldName(FILE_TYPE);
                     g.writeStartObject();
                     g.writeFieldName(STREAM);
+                    writeHex(handle);
+                    g.writeEndObject();
+                    break;
+                case FILE_TYPE_MPI_FILE:
+                    g.writeFieldName(FILE_TYPE);
+                    g.writeStartObject();
+                    g.writeFieldName(MPI_FILE);
                     writeHex(handle);
                     g.writeEndObject();
                     break;
@@ -354,6 +389,11 @@ public final class JsonRecordWriter implements AutoCloseable
         g.writeNumber(start);
         g.writeFieldName(TIME_END);
         g.writeNumber(end);
+        if (NO_RANK != rank)
+        {
+            g.writeFieldName(RANK);
+            g.writeNumber(rank);
+        }
     }
 
     private SerializedString functionName(final FunctionInfo function)
@@ -533,6 +573,26 @@ public final class JsonRecordWriter implements AutoCloseable
                         g.writeFieldName(names[i]);
                         writeNameOrNumber(Flags.memoryAdvice(value), value);
                         break;
+                    case MPIFILE:
+                    case MPIREQUEST:
+                        g.writeFieldName(names[i]);
+                        writeHex(value);
+                        break;
+                    case AMODE:
+                        g.writeFieldName(names[i]);
+                        writeFlags(FlagNames.MPI_AMODE, value);
+                        break;
+                    case MPIWHENCE:
+                        g.writeFieldName(names[i]);
+                        if (600 == value || 602 == value || 604 == value)
+                        {
+                            g.writeString(MPI_WHENCE[(int)(value - 600) / 2]);
+                        }
+                        else
+                        {
+                            g.writeNumber(value);
+                        }
+                        break;
                     default:
                         throw new IllegalStateException("unhandled scalar kind " + kind);
                 }
@@ -560,11 +620,25 @@ public final class JsonRecordWriter implements AutoCloseable
             g.writeFieldName(VIA);
             g.writeString(VIA_SYSCALL);
         }
+        if (0 != (event.status() & io.iotrace.core.format.TraceFormat.STATUS_IN_MPI))
+        {
+            beginData();
+            g.writeFieldName(IN_MPI);
+            g.writeBoolean(true);
+        }
         if (null != extraKey)
         {
             beginData();
             g.writeFieldName(extraKey);
             g.writeString(extraValue);
+        }
+        final ResultKind mpiKind = function.resultKind();
+        if (failed && (ResultKind.MPI_ERROR == mpiKind || ResultKind.MPI_READ == mpiKind ||
+            ResultKind.MPI_WRITE == mpiKind || ResultKind.MPI_TRANSFER == mpiKind))
+        {
+            beginData();
+            g.writeFieldName(MPI_ERROR);
+            g.writeNumber((int)event.result());
         }
         if (failed)
         {
@@ -605,6 +679,22 @@ public final class JsonRecordWriter implements AutoCloseable
                     g.writeFieldName(LIO_READ == opcode ? READ_BYTES : WRITTEN_BYTES);
                     g.writeNumber(event.result());
                     countBytes(LIO_READ == opcode ? READ_BYTES : WRITTEN_BYTES, event.result());
+                }
+                break;
+            }
+            case MPI_READ:
+            case MPI_WRITE:
+            case MPI_TRANSFER:
+            {
+                final boolean write = ResultKind.MPI_WRITE == resultKind || (ResultKind.MPI_TRANSFER == resultKind &&
+                    0 != event.slot(function.slotOf("is_write")));
+                final long bytes = event.slot(function.slotOf("bytes"));
+                if (bytes >= 0) // -1: not known (the status could not be read)
+                {
+                    beginData();
+                    g.writeFieldName(write ? WRITTEN_BYTES : READ_BYTES);
+                    g.writeNumber(bytes);
+                    countBytes(write ? WRITTEN_BYTES : READ_BYTES, bytes);
                 }
                 break;
             }
@@ -916,6 +1006,7 @@ public final class JsonRecordWriter implements AutoCloseable
         static final FlagNames MREMAP = new FlagNames(Flags.MREMAP_FLAGS);
         static final FlagNames SPLICE = new FlagNames(Flags.SPLICE_FLAGS);
         static final FlagNames CLOSE_RANGE = new FlagNames(Flags.CLOSE_RANGE_FLAGS);
+        static final FlagNames MPI_AMODE = new FlagNames(Flags.MPI_AMODE);
 
         final FlagSet set;
         final SerializedString[] names;

@@ -1,0 +1,715 @@
+/*
+ * MPI-IO support (functions.tbl section "MPI-IO", ids 500..599): the helpers of the generated MPI wrappers, the
+ * handwritten Wait/Test family, the rank record and the clock sync with rank 0.
+ *
+ * No libmpi at link time: PMPI_* are found with dlsym when first needed, and the library is told apart at run time
+ * (Open MPI exports its predefined objects, ompi_mpi_byte...; otherwise the MPICH ABI: MPICH, Intel MPI, MVAPICH,
+ * whose predefined handles are integer constants of its mpi.h). Facts used, from both mpi.h:
+ *   Open MPI 4.1: handles are pointers; MPI_STATUS_IGNORE NULL; MPI_Status 24 bytes; MPI_Request 8 bytes.
+ *   MPICH 4.0:    handles are int (MPI_File: a pointer); MPI_STATUS_IGNORE (MPI_Status *)1; MPI_Status 20 bytes;
+ *                 MPI_BYTE 0x4c00010d, MPI_COMM_WORLD 0x44000000, MPI_INFO_NULL 0x1c000000.
+ *   Both: MPI_SUCCESS 0, MPI_UNDEFINED -32766.
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iotrace_runtime.h"
+#include "util.h"
+
+IOTRACE_TLS int iotrace_mpi_io_depth;
+
+#define MPI_UNDEFINED_VALUE (-32766)
+#define MPICH_BYTE 0x4c00010du
+#define MPICH_COMM_WORLD 0x44000000u
+#define MPICH_INFO_NULL 0x1c000000u
+#define MPI_ERR_OTHER_VALUE 15 /* returned only when a PMPI symbol is missing (cannot happen with a real library) */
+
+enum { IMPL_UNKNOWN = 0, IMPL_OPEN_MPI = 1, IMPL_MPICH = 2 };
+static int impl;
+
+static int implementation(void)
+{
+    int i = __atomic_load_n(&impl, __ATOMIC_RELAXED);
+    if (i == IMPL_UNKNOWN) {
+        i = dlsym(RTLD_DEFAULT, "ompi_mpi_byte") != NULL ? IMPL_OPEN_MPI : IMPL_MPICH;
+        __atomic_store_n(&impl, i, __ATOMIC_RELAXED);
+    }
+    return i;
+}
+
+static void *open_mpi_object(const char *name)
+{
+    return dlsym(RTLD_DEFAULT, name);
+}
+
+static iotrace_mpi_handle mpi_byte(void)
+{
+    return implementation() == IMPL_MPICH ? MPICH_BYTE : (iotrace_mpi_handle)open_mpi_object("ompi_mpi_byte");
+}
+
+static iotrace_mpi_handle comm_world(void)
+{
+    return implementation() == IMPL_MPICH ? MPICH_COMM_WORLD : (iotrace_mpi_handle)open_mpi_object("ompi_mpi_comm_world");
+}
+
+static int is_info_null(iotrace_mpi_handle info)
+{
+    if (implementation() == IMPL_MPICH)
+        return (uint32_t)info == MPICH_INFO_NULL;
+    return info == 0 || (void *)info == open_mpi_object("ompi_mpi_info_null");
+}
+
+static int is_status_ignore(const void *status)
+{
+    return status == NULL || (implementation() == IMPL_MPICH && (uintptr_t)status == 1);
+}
+
+static size_t status_bytes(void)
+{
+    return implementation() == IMPL_MPICH ? 20 : 24;
+}
+
+static size_t request_bytes(void)
+{
+    return implementation() == IMPL_MPICH ? 4 : 8;
+}
+
+/* request i of an array (or the one request) of the library's handle width */
+static uint64_t request_at(const void *requests, int i)
+{
+    if (requests == NULL)
+        return 0;
+    if (request_bytes() == 4) {
+        uint32_t v;
+        memcpy(&v, (const char *)requests + 4 * (size_t)i, 4);
+        return v;
+    }
+    uint64_t v;
+    memcpy(&v, (const char *)requests + 8 * (size_t)i, 8);
+    return v;
+}
+
+/* ---- PMPI entry points, found lazily ------------------------------------------------------------------------ */
+
+enum {
+    P_TYPE_SIZE, P_TYPE_SIZE_X, P_GET_COUNT, P_GET_COUNT_C, P_INFO_NKEYS, P_INFO_NTHKEY, P_INFO_GET,
+    P_COMM_RANK, P_COMM_SIZE, P_SEND, P_IRECV, P_TEST, P_CANCEL, P_REQUEST_FREE,
+    P_WAIT, P_WAITALL, P_WAITANY, P_WAITSOME, P_TEST_REAL, P_TESTALL, P_TESTANY, P_TESTSOME, P_COUNT
+};
+static const char *const pmpi_names[P_COUNT] = {
+    "PMPI_Type_size", "PMPI_Type_size_x", "PMPI_Get_count", "PMPI_Get_count_c", "PMPI_Info_get_nkeys",
+    "PMPI_Info_get_nthkey", "PMPI_Info_get", "PMPI_Comm_rank", "PMPI_Comm_size", "PMPI_Send", "PMPI_Irecv",
+    "PMPI_Test", "PMPI_Cancel", "PMPI_Request_free",
+    "PMPI_Wait", "PMPI_Waitall", "PMPI_Waitany", "PMPI_Waitsome", "PMPI_Test", "PMPI_Testall", "PMPI_Testany",
+    "PMPI_Testsome",
+};
+static void *pmpi_fns[P_COUNT];
+static char pmpi_missing[P_COUNT];
+
+static void *pmpi(int which)
+{
+    void *p = __atomic_load_n(&pmpi_fns[which], __ATOMIC_RELAXED);
+    if (p != NULL || pmpi_missing[which])
+        return p;
+    int saved = errno;
+    p = dlsym(RTLD_DEFAULT, pmpi_names[which]);
+    errno = saved;
+    if (p == NULL)
+        pmpi_missing[which] = 1;
+    else
+        __atomic_store_n(&pmpi_fns[which], p, __ATOMIC_RELAXED);
+    return p;
+}
+
+typedef int (*type_size_fn)(iotrace_mpi_handle, int *);
+typedef int (*type_size_x_fn)(iotrace_mpi_handle, long long *);
+typedef int (*get_count_fn)(const void *, iotrace_mpi_handle, int *);
+typedef int (*get_count_c_fn)(const void *, iotrace_mpi_handle, long long *);
+
+/* ---- byte counts ---------------------------------------------------------------------------------------------- */
+
+static int64_t type_size(iotrace_mpi_handle datatype)
+{
+    type_size_x_fn sx = (type_size_x_fn)pmpi(P_TYPE_SIZE_X);
+    if (sx != NULL) {
+        long long size = 0;
+        return sx(datatype, &size) == 0 ? (int64_t)size : -1;
+    }
+    type_size_fn s = (type_size_fn)pmpi(P_TYPE_SIZE);
+    int size = 0;
+    return s != NULL && s(datatype, &size) == 0 ? size : -1;
+}
+
+int64_t iotrace_mpi_type_bytes(long long count, iotrace_mpi_handle datatype)
+{
+    int64_t size = type_size(datatype);
+    return size < 0 || count < 0 ? -1 : (int64_t)count * size;
+}
+
+/* elements of `datatype` a completed status counts, times its size; -1 when not known */
+static int64_t bytes_of_status(const void *status, iotrace_mpi_handle datatype)
+{
+    if (is_status_ignore(status))
+        return -1;
+    long long count = -1;
+    get_count_c_fn cc = (get_count_c_fn)pmpi(P_GET_COUNT_C);
+    if (cc != NULL) {
+        if (cc(status, datatype, &count) != 0)
+            return -1;
+    } else {
+        get_count_fn c = (get_count_fn)pmpi(P_GET_COUNT);
+        int n = 0;
+        if (c == NULL || c(status, datatype, &n) != 0)
+            return -1;
+        count = n;
+    }
+    if (count == MPI_UNDEFINED_VALUE || count < 0)
+        return -1;
+    return iotrace_mpi_type_bytes(count, datatype);
+}
+
+void *iotrace_mpi_status_or_own(void *status, uint64_t *own)
+{
+    if (!is_status_ignore(status))
+        return status;
+    memset(own, 0, IOTRACE_MPI_STATUS_WORDS * 8);
+    return own;
+}
+
+int64_t iotrace_mpi_status_bytes(int ret, void *status, iotrace_mpi_handle datatype)
+{
+    return ret == 0 ? bytes_of_status(status, datatype) : -1;
+}
+
+uint64_t iotrace_mpi_file_out(int ret, const void *fh_out)
+{
+    uint64_t v = 0;
+    if (ret == 0 && fh_out != NULL)
+        memcpy(&v, fh_out, 8); /* MPI_File is a pointer in both libraries */
+    return v;
+}
+
+uint64_t iotrace_mpi_file_in(const void *fh)
+{
+    uint64_t v = 0;
+    if (fh != NULL)
+        memcpy(&v, fh, 8);
+    return v;
+}
+
+int64_t iotrace_mpi_offset_out(int ret, const void *offset_out)
+{
+    int64_t v = -1;
+    if (ret == 0 && offset_out != NULL)
+        memcpy(&v, offset_out, 8);
+    return v;
+}
+
+/* ---- info hints ----------------------------------------------------------------------------------------------- */
+
+typedef int (*info_nkeys_fn)(iotrace_mpi_handle, int *);
+typedef int (*info_nthkey_fn)(iotrace_mpi_handle, int, char *);
+typedef int (*info_get_fn)(iotrace_mpi_handle, const char *, int, char *, int *);
+
+static IOTRACE_TLS char info_text[2048];
+
+const char *iotrace_mpi_info_text(iotrace_mpi_handle info)
+{
+    info_text[0] = '\0';
+    if (is_info_null(info))
+        return info_text;
+    info_nkeys_fn nkeys = (info_nkeys_fn)pmpi(P_INFO_NKEYS);
+    info_nthkey_fn nthkey = (info_nthkey_fn)pmpi(P_INFO_NTHKEY);
+    info_get_fn get = (info_get_fn)pmpi(P_INFO_GET);
+    int n = 0;
+    if (nkeys == NULL || nthkey == NULL || get == NULL || nkeys(info, &n) != 0)
+        return info_text;
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        char key[256] = {0};  /* MPI_MAX_INFO_KEY: 255 in MPICH, 36 in Open MPI */
+        char value[1025] = {0}; /* MPI_MAX_INFO_VAL: 1024 in MPICH, 256 in Open MPI */
+        int flag = 0;
+        if (nthkey(info, i, key) != 0 || get(info, key, 1024, value, &flag) != 0 || !flag)
+            continue;
+        int w = iotrace_fmt(info_text + used, sizeof info_text - used, "%s%s=%s", used ? ";" : "", key, value);
+        if (w < 0 || used + (size_t)w >= sizeof info_text - 1)
+            break;
+        used += (size_t)w;
+    }
+    return info_text;
+}
+
+/* ---- outstanding file requests and split collectives: lock-free open addressing ------------------------------- */
+
+#define SLOTS 4096 /* power of two */
+#define KEY_EMPTY 0
+#define KEY_DELETED UINT64_MAX
+#define KEY_BUSY (UINT64_MAX - 1)
+
+struct slot {
+    uint64_t key;
+    uint64_t fh;
+    uint64_t datatype;
+    int is_write;
+};
+static struct slot request_table[SLOTS]; /* key: the request */
+static struct slot splits[SLOTS];   /* key: the MPI_File of a pending split collective (_begin .. _end) */
+static int requests_live;           /* file requests outstanding: Wait/Test look only when > 0 */
+
+static uint32_t hash(uint64_t key)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return (uint32_t)key & (SLOTS - 1);
+}
+
+static int table_put(struct slot *t, uint64_t key, uint64_t fh, uint64_t datatype, int is_write)
+{
+    uint32_t h = hash(key);
+    for (uint32_t n = 0; n < SLOTS; n++, h = (h + 1) & (SLOTS - 1)) {
+        uint64_t k = __atomic_load_n(&t[h].key, __ATOMIC_ACQUIRE);
+        if (k == key) { /* reused value: overwrite */
+            t[h].fh = fh;
+            t[h].datatype = datatype;
+            t[h].is_write = is_write;
+            return 0;
+        }
+        if ((k == KEY_EMPTY || k == KEY_DELETED) &&
+            __atomic_compare_exchange_n(&t[h].key, &k, KEY_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            t[h].fh = fh;
+            t[h].datatype = datatype;
+            t[h].is_write = is_write;
+            __atomic_store_n(&t[h].key, key, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    return -1; /* full: this request goes untraced at completion */
+}
+
+static struct slot *table_find(struct slot *t, uint64_t key)
+{
+    uint32_t h = hash(key);
+    for (uint32_t n = 0; n < SLOTS; n++, h = (h + 1) & (SLOTS - 1)) {
+        uint64_t k = __atomic_load_n(&t[h].key, __ATOMIC_ACQUIRE);
+        if (k == key)
+            return &t[h];
+        if (k == KEY_EMPTY)
+            return NULL;
+    }
+    return NULL;
+}
+
+static void table_remove(struct slot *s)
+{
+    __atomic_store_n(&s->key, KEY_DELETED, __ATOMIC_RELEASE);
+}
+
+uint64_t iotrace_mpi_request_out(int ret, const void *request, iotrace_mpi_handle fh, iotrace_mpi_handle datatype,
+                                 int is_write)
+{
+    if (ret != 0 || request == NULL)
+        return 0;
+    uint64_t req = request_at(request, 0);
+    if (req != 0 && table_put(request_table, req, (uint64_t)fh, (uint64_t)datatype, is_write) == 1)
+        __atomic_fetch_add(&requests_live, 1, __ATOMIC_RELAXED);
+    return req;
+}
+
+int64_t iotrace_mpi_split_begin(iotrace_mpi_handle fh, long long count, iotrace_mpi_handle datatype)
+{
+    table_put(splits, (uint64_t)fh, (uint64_t)fh, (uint64_t)datatype, 0);
+    return iotrace_mpi_type_bytes(count, datatype);
+}
+
+int64_t iotrace_mpi_split_end_bytes(int ret, void *status, iotrace_mpi_handle fh)
+{
+    struct slot *s = table_find(splits, (uint64_t)fh);
+    if (s == NULL)
+        return -1;
+    int64_t bytes = ret == 0 ? bytes_of_status(status, (iotrace_mpi_handle)s->datatype) : -1;
+    table_remove(s);
+    return bytes;
+}
+
+/* ---- meta records: rank and clock sync ------------------------------------------------------------------------ */
+
+_Static_assert(IOTRACE_FN_MPI_RANK_SLOTS == 3 && IOTRACE_FN_MPI_CLOCK_SYNC_SLOTS == 5,
+               "mpi_rank/mpi_clock_sync rows changed: update mpi.c");
+
+static void emit_meta(int32_t type, unsigned slots, const int64_t *values)
+{
+    uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 8 * 8) / 8];
+    struct iotrace_event ev;
+    iotrace_ev_init(&ev, buf, sizeof buf, slots);
+    for (unsigned i = 0; i < slots; i++)
+        iotrace_ev_slot(&ev, i, (uint64_t)values[i]);
+    int64_t now = iotrace_now_ns();
+    iotrace_ev_publish(&ev, type, now, now, 0, 0, 0);
+}
+
+static int env_int(const char *const *names, int fallback)
+{
+    for (; *names != NULL; names++) {
+        const char *v = getenv(*names);
+        if (v != NULL && *v >= '0' && *v <= '9')
+            return atoi(v);
+    }
+    return fallback;
+}
+
+void iotrace_mpi_rank_from_env(void)
+{
+    static const char *const rank_vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL};
+    static const char *const size_vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
+    int rank = env_int(rank_vars, -1);
+    if (rank < 0)
+        return;
+    int64_t values[3] = {rank, env_int(size_vars, -1), 0};
+    emit_meta(IOTRACE_FN_MPI_RANK, 3, values);
+}
+
+typedef int (*comm_int_fn)(iotrace_mpi_handle, int *);
+typedef int (*send_fn)(const void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle);
+typedef int (*irecv_fn)(void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle, void *);
+typedef int (*test_fn)(void *, int *, void *);
+typedef int (*request_fn)(void *);
+
+#define SYNC_TAG 32765        /* <= 32767, the smallest MPI_TAG_UB a library may have */
+#define SYNC_ROUNDS 8
+#define SYNC_DEADLINE_NS (30LL * 1000000000LL) /* a peer that does not answer by then is given up (no hang) */
+
+static int my_rank = -1;
+static int world_size;
+
+/* receive one int64 from `source` before `deadline`; 0 when received (Irecv + Test polling: never blocks forever) */
+static int recv_until(int64_t *value, int source, int64_t deadline)
+{
+    irecv_fn irecv = (irecv_fn)pmpi(P_IRECV);
+    test_fn test = (test_fn)pmpi(P_TEST);
+    request_fn cancel = (request_fn)pmpi(P_CANCEL);
+    request_fn request_free = (request_fn)pmpi(P_REQUEST_FREE);
+    uint64_t req = 0;
+    uint64_t status[IOTRACE_MPI_STATUS_WORDS];
+    if (irecv == NULL || test == NULL || irecv(value, 8, mpi_byte(), source, SYNC_TAG, comm_world(), &req) != 0)
+        return -1;
+    for (;;) {
+        int flag = 0;
+        if (test(&req, &flag, status) != 0)
+            return -1;
+        if (flag)
+            return 0;
+        if (iotrace_now_ns() > deadline) {
+            if (cancel != NULL && request_free != NULL) {
+                cancel(&req);
+                request_free(&req);
+            }
+            return -1;
+        }
+        struct timespec pause = {0, 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Offset of this rank's clock to rank 0's, by ping-pong (rank 0 answers each rank in turn); emits mpi_clock_sync */
+static void clock_sync(int phase)
+{
+    send_fn send = (send_fn)pmpi(P_SEND);
+    if (send == NULL || my_rank < 0 || world_size < 1)
+        return;
+    int64_t deadline = iotrace_now_ns() + SYNC_DEADLINE_NS;
+    int64_t best_offset = 0, best_rtt = 0, rounds = SYNC_ROUNDS;
+    if (my_rank == 0) {
+        for (int peer = 1; peer < world_size; peer++) {
+            for (int i = 0; i < SYNC_ROUNDS; i++) {
+                int64_t ping;
+                if (recv_until(&ping, peer, deadline) != 0)
+                    break; /* this peer is gone: the next one */
+                int64_t now = iotrace_now_ns();
+                send(&now, 8, mpi_byte(), peer, SYNC_TAG, comm_world());
+            }
+        }
+    } else {
+        best_rtt = INT64_MAX;
+        for (int i = 0; i < SYNC_ROUNDS; i++) {
+            int64_t t1 = iotrace_now_ns(), remote;
+            if (send(&t1, 8, mpi_byte(), 0, SYNC_TAG, comm_world()) != 0 || recv_until(&remote, 0, deadline) != 0) {
+                rounds = -1;
+                break;
+            }
+            int64_t t2 = iotrace_now_ns();
+            if (t2 - t1 < best_rtt) {
+                best_rtt = t2 - t1;
+                best_offset = t1 + (t2 - t1) / 2 - remote; /* remote read its clock half way, on average */
+            }
+        }
+        if (rounds < 0)
+            best_offset = best_rtt = 0;
+    }
+    int64_t values[5] = {phase, best_offset, best_rtt, 0, rounds};
+    emit_meta(IOTRACE_FN_MPI_CLOCK_SYNC, 5, values);
+}
+
+int iotrace_mpi_after_init(int ret)
+{
+    if (ret != 0)
+        return -1;
+    comm_int_fn rank = (comm_int_fn)pmpi(P_COMM_RANK);
+    comm_int_fn size = (comm_int_fn)pmpi(P_COMM_SIZE);
+    int r = -1, n = 0;
+    if (rank == NULL || size == NULL || rank(comm_world(), &r) != 0 || size(comm_world(), &n) != 0)
+        return -1;
+    my_rank = r;
+    world_size = n;
+    int64_t values[3] = {r, n, 1};
+    emit_meta(IOTRACE_FN_MPI_RANK, 3, values);
+    clock_sync(0);
+    return r;
+}
+
+int iotrace_mpi_before_finalize(void)
+{
+    clock_sync(1);
+    return my_rank;
+}
+
+/* ---- MPI_Wait / MPI_Test family (handwritten: non-file requests pass through with no record) ------------------- */
+
+#define TRACKED_MAX 64 /* file requests followed per call; statuses of our own for arrays up to this size */
+
+struct tracked {
+    int index;  /* in the caller's request array */
+    uint64_t request;
+    struct slot *slot;
+};
+
+/* the file requests among requests[0..count): 0 when none (the call is passed through untouched) */
+static int find_file_requests(const void *requests, int count, struct tracked *out)
+{
+    if (__atomic_load_n(&requests_live, __ATOMIC_RELAXED) <= 0 || requests == NULL)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < count && n < TRACKED_MAX; i++) {
+        uint64_t req = request_at(requests, i);
+        struct slot *s = req != 0 ? table_find(request_table, req) : NULL;
+        if (s != NULL) {
+            out[n].index = i;
+            out[n].request = req;
+            out[n].slot = s;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* one record per file request a Wait/Test call completed (or failed on); a completed one is forgotten */
+static void record_request(int32_t type, int64_t t0, int64_t t1, int ret, int done, const struct tracked *t,
+                           const void *status)
+{
+    _Static_assert(IOTRACE_FN_MPI_WAIT_CAPS_SLOTS == 4, "MPI_Wait row changed: update mpi.c");
+    uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 4 * 8) / 8];
+    struct iotrace_event ev;
+    iotrace_ev_init(&ev, buf, sizeof buf, 4);
+    iotrace_ev_slot(&ev, 0, t->request);
+    iotrace_ev_slot(&ev, 1, (uint64_t)(done && ret == 0));
+    iotrace_ev_slot(&ev, 2, (uint64_t)t->slot->is_write);
+    int64_t bytes = ret == 0 && done ? bytes_of_status(status, (iotrace_mpi_handle)t->slot->datatype) : -1;
+    iotrace_ev_slot(&ev, 3, (uint64_t)bytes);
+    iotrace_ev_publish(&ev, type, t0, t1, (uint64_t)(int64_t)ret, ret != 0 ? IOTRACE_STATUS_FAILED : 0, 0);
+    if (done && ret == 0) {
+        table_remove(t->slot);
+        __atomic_fetch_sub(&requests_live, 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* status i of a caller's array (NULL when ignored) */
+static const void *status_at(const void *statuses, int i)
+{
+    return is_status_ignore(statuses) ? NULL : (const char *)statuses + status_bytes() * (size_t)i;
+}
+
+/* the tracked entry for array index i, or NULL */
+static const struct tracked *tracked_at(const struct tracked *t, int n, int i)
+{
+    for (int k = 0; k < n; k++)
+        if (t[k].index == i)
+            return &t[k];
+    return NULL;
+}
+
+/* The traced part around a real Wait/Test call: the same shape as a generated wrapper's. */
+#define MPI_WAIT_TRACED(call, after)                                                                             \
+    do {                                                                                                         \
+        int it_saved = errno;                                                                                    \
+        if (!iotrace_enter()) {                                                                                  \
+            errno = it_saved;                                                                                    \
+            return call;                                                                                         \
+        }                                                                                                        \
+        int64_t t0 = iotrace_now_ns();                                                                           \
+        iotrace_release();                                                                                       \
+        errno = it_saved;                                                                                        \
+        iotrace_mpi_io_depth++;                                                                                  \
+        int ret = call;                                                                                          \
+        iotrace_mpi_io_depth--;                                                                                  \
+        int it_err = errno;                                                                                      \
+        int64_t t1 = iotrace_now_ns();                                                                           \
+        iotrace_reenter();                                                                                       \
+        after;                                                                                                   \
+        iotrace_leave();                                                                                         \
+        errno = it_err;                                                                                          \
+        return ret;                                                                                              \
+    } while (0)
+
+typedef int (*wait_fn)(void *, void *);
+typedef int (*waitall_fn)(int, void *, void *);
+typedef int (*waitany_fn)(int, void *, int *, void *);
+typedef int (*waitsome_fn)(int, void *, int *, int *, void *);
+typedef int (*testone_fn)(void *, int *, void *);
+typedef int (*testall_fn)(int, void *, int *, void *);
+typedef int (*testany_fn)(int, void *, int *, int *, void *);
+
+IOTRACE_EXPORT int MPI_Wait(void *request, void *status)
+{
+    wait_fn real = (wait_fn)pmpi(P_WAIT);
+    struct tracked t[1];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    if (find_file_requests(request, 1, t) == 0)
+        return real(request, status);
+    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
+    status = iotrace_mpi_status_or_own(status, own);
+    MPI_WAIT_TRACED(real(request, status), record_request(IOTRACE_FN_MPI_WAIT_CAPS, t0, t1, ret, 1, &t[0], status));
+}
+
+IOTRACE_EXPORT int MPI_Test(void *request, int *flag, void *status)
+{
+    testone_fn real = (testone_fn)pmpi(P_TEST_REAL);
+    struct tracked t[1];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    if (find_file_requests(request, 1, t) == 0)
+        return real(request, flag, status);
+    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
+    status = iotrace_mpi_status_or_own(status, own);
+    /* only a Test that completes the request is recorded (polling loops would flood the trace) */
+    MPI_WAIT_TRACED(real(request, flag, status),
+                    if (ret != 0 || *flag) record_request(IOTRACE_FN_MPI_TEST_CAPS, t0, t1, ret, 1, &t[0], status));
+}
+
+/* statuses of our own when the caller ignores them and the array is small enough */
+#define OWN_STATUSES(statuses, count, own)                                                                       \
+    if (is_status_ignore(statuses) && (count) <= TRACKED_MAX) {                                                  \
+        memset(own, 0, sizeof own);                                                                              \
+        statuses = own;                                                                                          \
+    }
+
+IOTRACE_EXPORT int MPI_Waitall(int count, void *requests, void *statuses)
+{
+    waitall_fn real = (waitall_fn)pmpi(P_WAITALL);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, count, t);
+    if (n == 0)
+        return real(count, requests, statuses);
+    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
+    OWN_STATUSES(statuses, count, own);
+    MPI_WAIT_TRACED(real(count, requests, statuses), for (int k = 0; k < n; k++)
+                        record_request(IOTRACE_FN_MPI_WAITALL_CAPS, t0, t1, ret, 1, &t[k], status_at(statuses, t[k].index)));
+}
+
+IOTRACE_EXPORT int MPI_Testall(int count, void *requests, int *flag, void *statuses)
+{
+    testall_fn real = (testall_fn)pmpi(P_TESTALL);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, count, t);
+    if (n == 0)
+        return real(count, requests, flag, statuses);
+    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
+    OWN_STATUSES(statuses, count, own);
+    MPI_WAIT_TRACED(real(count, requests, flag, statuses), if (ret != 0 || *flag) for (int k = 0; k < n; k++)
+                        record_request(IOTRACE_FN_MPI_TESTALL_CAPS, t0, t1, ret, 1, &t[k], status_at(statuses, t[k].index)));
+}
+
+static void record_one_of(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t, int n, int index,
+                          const void *status)
+{
+    const struct tracked *hit = tracked_at(t, n, index);
+    if (hit != NULL)
+        record_request(type, t0, t1, ret, 1, hit, status);
+}
+
+IOTRACE_EXPORT int MPI_Waitany(int count, void *requests, int *index, void *status)
+{
+    waitany_fn real = (waitany_fn)pmpi(P_WAITANY);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, count, t);
+    if (n == 0)
+        return real(count, requests, index, status);
+    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
+    status = iotrace_mpi_status_or_own(status, own);
+    MPI_WAIT_TRACED(real(count, requests, index, status),
+                    if (ret == 0 && *index != MPI_UNDEFINED_VALUE)
+                        record_one_of(IOTRACE_FN_MPI_WAITANY_CAPS, t0, t1, ret, t, n, *index, status));
+}
+
+IOTRACE_EXPORT int MPI_Testany(int count, void *requests, int *index, int *flag, void *status)
+{
+    testany_fn real = (testany_fn)pmpi(P_TESTANY);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, count, t);
+    if (n == 0)
+        return real(count, requests, index, flag, status);
+    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
+    status = iotrace_mpi_status_or_own(status, own);
+    MPI_WAIT_TRACED(real(count, requests, index, flag, status),
+                    if (ret == 0 && *flag && *index != MPI_UNDEFINED_VALUE)
+                        record_one_of(IOTRACE_FN_MPI_TESTANY_CAPS, t0, t1, ret, t, n, *index, status));
+}
+
+static void record_some(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t, int n, int outcount,
+                        const int *indices, const void *statuses)
+{
+    if (ret != 0 || outcount == MPI_UNDEFINED_VALUE || indices == NULL)
+        return;
+    for (int k = 0; k < outcount; k++)
+        record_one_of(type, t0, t1, ret, t, n, indices[k], status_at(statuses, k));
+}
+
+IOTRACE_EXPORT int MPI_Waitsome(int incount, void *requests, int *outcount, int *indices, void *statuses)
+{
+    waitsome_fn real = (waitsome_fn)pmpi(P_WAITSOME);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, incount, t);
+    if (n == 0)
+        return real(incount, requests, outcount, indices, statuses);
+    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
+    OWN_STATUSES(statuses, incount, own);
+    MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),
+                    record_some(IOTRACE_FN_MPI_WAITSOME_CAPS, t0, t1, ret, t, n, *outcount, indices, statuses));
+}
+
+IOTRACE_EXPORT int MPI_Testsome(int incount, void *requests, int *outcount, int *indices, void *statuses)
+{
+    waitsome_fn real = (waitsome_fn)pmpi(P_TESTSOME);
+    struct tracked t[TRACKED_MAX];
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    int n = find_file_requests(requests, incount, t);
+    if (n == 0)
+        return real(incount, requests, outcount, indices, statuses);
+    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
+    OWN_STATUSES(statuses, incount, own);
+    MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),
+                    record_some(IOTRACE_FN_MPI_TESTSOME_CAPS, t0, t1, ret, t, n, *outcount, indices, statuses));
+}
