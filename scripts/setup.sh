@@ -30,4 +30,18 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "iotrace setup: chromium missing (Debian: apt-get install chromium); the report's browser tests will be skipped" >&2
   fi
 fi
+# Optional: Open MPI and MPICH side by side (mpicc.openmpi/mpirun.openmpi, mpicc.mpich/mpirun.mpich) for the MPI-IO
+# tests (they skip, saying so, when an implementation is missing).
+mpi_missing=""
+command -v mpicc.openmpi >/dev/null 2>&1 || mpi_missing="$mpi_missing openmpi-bin libopenmpi-dev"
+command -v mpicc.mpich   >/dev/null 2>&1 || mpi_missing="$mpi_missing mpich libmpich-dev"
+if [ -n "$mpi_missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "iotrace setup: installing$mpi_missing (for the MPI-IO tests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $mpi_missing >/dev/null; } ||
+      echo "iotrace setup: MPI could not be installed; the MPI-IO tests will be skipped" >&2
+  else
+    echo "iotrace setup: missing$mpi_missing (Debian: apt-get install$mpi_missing); the MPI-IO tests will be skipped" >&2
+  fi
+fi
 "$(dirname "$0")/find-jdk.sh" >/dev/null

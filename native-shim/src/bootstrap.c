@@ -94,8 +94,8 @@ static int init(void)
     }
     __atomic_store_n(&iotrace_state, state, __ATOMIC_RELEASE);
     if (state == IOTRACE_READY) {
+        iotrace_mpi_rank_from_env(); /* first: every record of an MPI rank carries its rank */
         iotrace_fd_scan();
-        iotrace_mpi_rank_from_env();
         iotrace_collector_locate();
         iotrace_collector_ensure();
     }
