@@ -297,7 +297,10 @@ public final class ProcessTrace implements MessageHandler
             if (null != childExec)
             {
                 processVforkChild(childExec, true);
-                completedExecs.add(new CompletedExec(child, -1, lastExecTarget));
+                if (io.iotrace.core.format.Effect.EXEC == childExec.function().effect())
+                {
+                    completedExecs.add(new CompletedExec(child, -1, lastExecTarget)); // not _exit's in-flight record
+                }
             }
             vforkChildren.remove(child);
         }
