@@ -112,6 +112,28 @@ void iotrace_config_load(void)
         }
     }
 
+    /* read by the collector or by `iotrace run`, checked here: the shim is the first to see them, and the only one
+       that can report into the trace directory before anything else happens */
+    v = getenv("IOTRACE_COLLECTOR_LINGER_MS");
+    if (v != NULL && *v != '\0') {
+        uint64_t n;
+        if (parse_u64(v, &n) != 0 || n > 3600000ULL)
+            config_error("IOTRACE_COLLECTOR_LINGER_MS", v, "expected milliseconds from 0 to 3600000; using 500");
+    }
+    v = getenv("IOTRACE_PTRACE");
+    if (v != NULL && *v != '\0' && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        config_error("IOTRACE_PTRACE", v, "expected on or off");
+    v = getenv("IOTRACE_COMPRESS");
+    if (v != NULL && *v != '\0' && strcmp(v, "gzip") != 0)
+        config_error("IOTRACE_COMPRESS", v, "expected gzip; writing plain JSON Lines");
+    if (c->collector[0] != '\0') {
+        struct stat st;
+        if (sys_access(c->collector, X_OK) != 0 || syscall(SYS_newfstatat, AT_FDCWD, c->collector, &st, 0) != 0 ||
+            !S_ISREG(st.st_mode))
+            config_error("IOTRACE_COLLECTOR", c->collector, "not an executable file: no collector runs, the events "
+                         "wait in the rings and spill files for `iotrace recover`");
+    }
+
     v = getenv("IOTRACE_CLOCK");
     if (v != NULL && *v != '\0') {
         if (strcmp(v, "realtime") == 0)

@@ -426,8 +426,16 @@ int iotrace_session_start(void)
 
     if (iotrace_fmt(user_dir, sizeof user_dir, "%s/iotrace-%d", iotrace_cfg.runtime_dir, sys_geteuid()) >=
             sizeof user_dir ||
-        iotrace_mkdirs(iotrace_cfg.runtime_dir, 0700) != 0 || private_dir(user_dir) != 0)
+        iotrace_mkdirs(iotrace_cfg.runtime_dir, 0700) != 0 || private_dir(user_dir) != 0) {
+        /* no ring can be made: as for an unwritable trace directory, one line, and the program runs untraced */
+        int err = errno;
+        char line[IOTRACE_PATH_MAX + 160];
+        size_t n = iotrace_fmt(line, sizeof line, "iotrace: cannot use the runtime directory %s for rings (%s; "
+                               "IOTRACE_RUNTIME_DIR): pid %d runs untraced\n", iotrace_cfg.runtime_dir,
+                               strerrordesc_np(err) ? strerrordesc_np(err) : "error", pid);
+        sys_write(2, line, n < sizeof line ? n : sizeof line - 1);
         return -1;
+    }
 
     struct iotrace_session *s = &iotrace_sess;
     if (iotrace_cfg.dir[0] != '\0') {
