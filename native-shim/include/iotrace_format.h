@@ -177,6 +177,11 @@
 #define IOTRACE_STATUS_ENV_ADDED 0x0040 /* keep_env: LD_PRELOAD/IOTRACE_* were put back into the child's env */
 #define IOTRACE_STATUS_ENV_NOT_KEPT 0x0080 /* keep_env: they were missing but the copy did not fit: the child
                                               runs untraced */
+#define IOTRACE_STATUS_SOURCE_SYSCALL 0x0200 /* seen by the ptrace fallback (ptrace-fallback/, IOTRACE_PTRACE=on) at
+                                                a system call no wrapper made (glibc-internal or a raw syscall
+                                                instruction), written into the ring by the tracer process; the
+                                                record is the row the call is traced as (function_data
+                                                "source":"syscall") */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

@@ -283,6 +283,15 @@ public final class ProcessTrace implements MessageHandler
             processVforkChild(event, forceOk);
             return;
         }
+        if (PtraceFallback.isUnavailableNotice(event))
+        {
+            PtraceFallback.warnUnavailableOnce(context, info.pid(), info.incarnation(), event);
+            return;
+        }
+        if (PtraceFallback.isBypass(event))
+        {
+            warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
+        }
         if (0 != (event.status() & TraceFormat.STATUS_ENV_NOT_KEPT))
         {
             warn(event.function().name(), event.tid(), event.function().name() + " passed an environment " +
@@ -716,11 +725,13 @@ public final class ProcessTrace implements MessageHandler
                         name = path.isEmpty() ? null : path;
                     }
                 }
+                // the fd is known already (the ptrace fallback recorded the open the shim missed): nothing was missed
+                final boolean seenBySyscall = null != name && name.equals(table.fdName(fd, Long.MAX_VALUE));
                 if (null != name)
                 {
                     table.fdOpened(fd, name, te);
                 }
-                if (f.howSlot() >= 0 && 1 == e.slot(f.howSlot())) // 2: received with SCM_RIGHTS, as expected
+                if (f.howSlot() >= 0 && 1 == e.slot(f.howSlot()) && !seenBySyscall) // 2: SCM_RIGHTS, as expected
                 {
                     warn(f.name(), fd, "open not observed: descriptor " + fd + " first used while already open (" +
                         (null == name ? "name unknown" : name) + ")");

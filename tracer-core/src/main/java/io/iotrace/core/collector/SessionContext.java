@@ -36,6 +36,8 @@ public final class SessionContext implements AutoCloseable
     private final java.nio.file.Path spaceReserve;
     /** The live counters (the session's collector only; null in recover). */
     LiveCountersWriter liveCounters;
+    /** step/errno of the ptrace_unavailable notices already warned about (one warning each per session). */
+    final java.util.Set<String> ptraceNotices = new java.util.HashSet<>();
 
     /**
      * @param outputDir output dir O (exists).

@@ -154,6 +154,8 @@ public final class TraceFormat
     public static final int STATUS_ENV_ADDED = 0x0040;
     /** keep_env: they were missing but did not fit into the copy: the child runs untraced. */
     public static final int STATUS_ENV_NOT_KEPT = 0x0080;
+    /** Seen by the ptrace fallback at a system call no wrapper made (JSON "source":"syscall"). */
+    public static final int STATUS_SOURCE_SYSCALL = 0x0200;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

@@ -94,6 +94,7 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString SYSCALL_NAME = new SerializedString("syscall_name");
     static final SerializedString VIA = new SerializedString("via");
     static final SerializedString VIA_SYSCALL = new SerializedString("syscall");
+    static final SerializedString SOURCE = new SerializedString("source");
     static final SerializedString FD_FLAGS = new SerializedString("fd_flags");
     static final SerializedString LEASE = new SerializedString("lease");
     static final SerializedString NOTIFY_FLAGS = new SerializedString("notify_flags");
@@ -559,6 +560,12 @@ public final class JsonRecordWriter implements AutoCloseable
             beginData();
             g.writeFieldName(VIA);
             g.writeString(VIA_SYSCALL);
+        }
+        if (0 != (event.status() & io.iotrace.core.format.TraceFormat.STATUS_SOURCE_SYSCALL))
+        {
+            beginData();
+            g.writeFieldName(SOURCE);
+            g.writeString(VIA_SYSCALL); // "syscall": seen by the ptrace fallback, not by a wrapper
         }
         if (null != extraKey)
         {
