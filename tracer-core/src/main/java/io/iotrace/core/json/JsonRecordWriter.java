@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.iotrace.core.decode.ByteStrings;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.FlagSet;
@@ -54,6 +55,7 @@ public final class JsonRecordWriter implements AutoCloseable
         .build();
 
     static final SerializedString TRACED_FILENAME = new SerializedString("traced_filename");
+    static final SerializedString TRACED_FILENAME_BYTES = new SerializedString("traced_filename_bytes");
     static final SerializedString HOSTNAME = new SerializedString("hostname");
     static final SerializedString PID = new SerializedString("pid");
     static final SerializedString PPID = new SerializedString("ppid");
@@ -338,7 +340,17 @@ public final class JsonRecordWriter implements AutoCloseable
         final JsonGenerator g = generator;
         g.writeStartObject();
         g.writeFieldName(TRACED_FILENAME);
-        g.writeString(tracedFilename);
+        if (ByteStrings.hasEscapes(tracedFilename))
+        {
+            // not valid UTF-8: readable with U+FFFD, and the exact bytes beside it
+            g.writeString(ByteStrings.readable(tracedFilename));
+            g.writeFieldName(TRACED_FILENAME_BYTES);
+            g.writeString(ByteStrings.hexBytes(tracedFilename));
+        }
+        else
+        {
+            g.writeString(tracedFilename);
+        }
         g.writeFieldName(HOSTNAME);
         g.writeString(hostname);
         g.writeFieldName(PID);
@@ -544,14 +556,14 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeStartArray();
                 for (final String s : event.argv(item.position()))
                 {
-                    g.writeString(s);
+                    g.writeString(ByteStrings.readable(s));
                 }
                 g.writeEndArray();
             }
             else
             {
                 g.writeFieldName(names[i]);
-                g.writeString(event.string(item.position()));
+                g.writeString(ByteStrings.readable(event.string(item.position())));
             }
         }
 
@@ -571,7 +583,7 @@ public final class JsonRecordWriter implements AutoCloseable
         {
             beginData();
             g.writeFieldName(extraKey);
-            g.writeString(extraValue);
+            g.writeString(ByteStrings.readable(extraValue));
         }
         if (failed)
         {
