@@ -30,6 +30,24 @@ class MalformedSessionFilesTest
     @TempDir
     Path work;
 
+    /** The garbage rings are left in place by recover (they are evidence): the test removes them. */
+    @org.junit.jupiter.api.AfterEach
+    void removeGarbageRings() throws Exception
+    {
+        final Path runtimeDir = TraceSession.runtimeDirFor(work.resolve("trace"));
+        if (Files.isDirectory(runtimeDir))
+        {
+            try (var files = Files.list(runtimeDir))
+            {
+                for (final Path p : files.toList())
+                {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(runtimeDir);
+        }
+    }
+
     @Test
     void shouldNameEveryUnreadableFileAndConvertTheRest() throws Exception
     {
