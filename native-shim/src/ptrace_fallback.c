@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "collector.h"
 #include "iotrace_runtime.h"
 #include "session.h"
 #include "sys.h"
@@ -184,36 +185,6 @@ static int install_filter(void)
     return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0 ? 0 : errno;
 }
 
-/* kernel sigaction layout for rt_sigaction */
-struct k_sigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
-
-/* the tracer process: stdio on /dev/null, only the answer pipe inherited, default signals, no LD_PRELOAD */
-static void __attribute__((noreturn)) exec_tracer(int answer_fd, char *const argv[], char *const envp[])
-{
-    int null = sys_open("/dev/null", O_RDWR, 0);
-    for (int i = 0; null >= 0 && i < 3; i++)
-        if (null != i)
-            syscall(SYS_dup2, null, i);
-    if (null > 2 && null != answer_fd)
-        sys_close(null);
-    if (answer_fd > 3)
-        syscall(SYS_close_range, 3, answer_fd - 1, 0);
-    syscall(SYS_close_range, answer_fd + 1, ~0U, 0);
-    struct k_sigaction dfl = {SIG_DFL, 0, NULL, 0};
-    for (int sig = 1; sig <= 64; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
-    uint64_t none = 0;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
-    syscall(SYS_execve, argv[0], argv, envp);
-    sys_exit_group(127);
-}
-
 /* Starts the tracer (not our child, as the collector) and waits for its answer: 0 when it has seized us. */
 static int start_tracer(const char *tracer, const char **step)
 {
@@ -240,8 +211,7 @@ static int start_tracer(const char *tracer, const char **step)
         syscall(SYS_setsid);
         long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
         if (grandchild == 0) {
-            syscall(SYS_fcntl, fds[1], F_SETFD, 0);
-            exec_tracer(fds[1], argv, envp);
+            iotrace_exec_detached(fds[1], argv, envp);
         }
         sys_exit_group(grandchild > 0 ? 0 : 1);
     }
