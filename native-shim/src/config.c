@@ -16,7 +16,12 @@ static void config_error(const char *name, const char *value, const char *why)
 {
     struct iotrace_config *c = &iotrace_cfg;
     char line[512];
-    size_t n = iotrace_fmt(line, sizeof line, "bad %s='%s': %s\n", name, value, why);
+    /* a value too long for the line (a 4 KiB IOTRACE_DIR) is cut, so that the line and its reason stay whole */
+    char shown[208];
+    size_t value_length = iotrace_strlcpy(shown, value, sizeof shown);
+    if (value_length >= sizeof shown)
+        memcpy(shown + sizeof shown - 4, "...", 4);
+    size_t n = iotrace_fmt(line, sizeof line, "bad %s='%s': %s\n", name, shown, why);
     if (n >= sizeof line)
         n = sizeof line - 1;
     if (c->errors_len + n < sizeof c->errors) {

@@ -75,6 +75,7 @@ class BadInputTest
         "IOTRACE_EXCLUDE_PATH         | [            | bad IOTRACE_EXCLUDE_PATH glob '['",
         "IOTRACE_FUNCTIONS            | open,nosuchfn | no traced function named nosuchfn",
         "IOTRACE_COLLECTOR            | /nonexistent/collector | not an executable file",
+        "IOTRACE_COLLECTOR            | /etc/passwd  | not an executable file",
     })
     void shouldReportEveryBadVariableInOneLineAndTraceWithDefaults(final String variable, final String value,
         final String expected) throws Exception
@@ -118,5 +119,21 @@ class BadInputTest
         assertEquals(1, lines.size(), run.stderr());
         assertTrue(lines.get(0).startsWith("iotrace: cannot use the runtime directory " + notADirectory) &&
             lines.get(0).contains("IOTRACE_RUNTIME_DIR"), lines.get(0));
+    }
+
+    @Test
+    void shouldReportAnOverLongTraceDirectoryInOneWholeLine() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final String tooLong = "/tmp/" + "d".repeat(5000);
+        final TracedRun.Outcome run = TracedRun.program("basic_io", data.toString()).env("IOTRACE_DIR", tooLong)
+            .withDefaultTraceDirIn(work).run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertEquals("", run.stderr());
+        final List<String> errors = Files.readAllLines(run.traceDir().resolve("iotrace-config-errors.log"));
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).contains("bad IOTRACE_DIR='/tmp/ddd") && errors.get(0).endsWith("...': path too long"),
+            errors.get(0));
+        assertEquals(19, run.records().calls().size(), "traced into the default directory instead");
     }
 }
