@@ -72,6 +72,8 @@ class MalformedSessionFilesTest
         Files.write(runtimeDir.resolve("4000005-0.ring"), patched(ring, 4000005, 8, le(99)));          // version
         Files.write(runtimeDir.resolve("4000006-0.ring"), patched(ring, 4000006, 16, le(3 << 20)));   // capacity
         Files.write(runtimeDir.resolve("4000007-0.ring"), patched(ring, 4000007, HEADER, le(0x7fffffff)));
+        Files.write(runtimeDir.resolve("4000010-0.ring"), patched(ring, 4000010, HEADER, le(0)));   // length 0
+        Files.write(runtimeDir.resolve("4000011-0.ring"), patched(ring, 4000011, HEADER, le(-3)));  // odd negative
         final Path spills = Files.createDirectories(traceDir.resolve(".iotrace-spill"));
         final byte[] spillNoise = new byte[5000];
         random.nextBytes(spillNoise);
@@ -83,12 +85,12 @@ class MalformedSessionFilesTest
         final String all = result.out() + result.err();
         assertFalse(all.contains("\tat ") || all.contains("Exception:"), "no stack trace, no exception names: " + all);
         final List<String> lines = result.err().lines().toList();
-        for (int pid = 4000001; pid <= 4000009; pid++)
+        for (int pid = 4000001; pid <= 4000011; pid++)
         {
-            final String name = pid + "-0." + (pid >= 4000008 ? "spill" : "ring");
+            final String name = pid + "-0." + (pid == 4000008 || pid == 4000009 ? "spill" : "ring");
             assertEquals(1, lines.stream().filter(l -> l.contains(name)).count(), name + " named once:\n" + all);
         }
-        assertTrue(result.out().contains("9 files unreadable"), result.out());
+        assertTrue(result.out().contains("11 files unreadable"), result.out());
         // the good ring beside them: converted
         assertTrue(CliHarness.processFiles(traceDir).stream().anyMatch(p -> p.getFileName().toString()
             .contains(good.getFileName().toString().replace(".ring", "") .replace("-", "_"))),

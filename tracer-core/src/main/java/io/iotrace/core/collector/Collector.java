@@ -599,6 +599,14 @@ public final class Collector implements AutoCloseable
                     log.log("ring " + t.ringPath + ": rest skipped, cannot read it", ex);
                     t.broken = true;
                 }
+                if (!t.broken && t.ring.hasRecords())
+                {
+                    // a record header that is neither a record nor unblockable (a corrupt length): what follows can
+                    // never be read; the ring is kept for inspection instead of being deleted with it
+                    unreadable++;
+                    log.log("ring " + t.ringPath + ": a corrupt record header: the rest of the ring is skipped");
+                    t.broken = true;
+                }
             }
             lost = t.ring.lostEvents();
         }

@@ -106,19 +106,21 @@ class BadInputTest
         }
     }
 
+    /** An unusable IOTRACE_RUNTIME_DIR (here a regular file) falls back to /dev/shm, saying so: nothing is lost. */
     @Test
-    void shouldSayInOneLineThatTheRuntimeDirectoryIsUnusableAndRunTheProgramUntraced() throws Exception
+    void shouldFallBackToTheDefaultRuntimeDirectoryAndSaySo() throws Exception
     {
         final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
         final Path notADirectory = Files.writeString(work.resolve("file"), "a regular file");
         final TracedRun.Outcome run = TracedRun.program("basic_io", data.toString())
             .env("IOTRACE_RUNTIME_DIR", notADirectory.toString()).run(work);
-        assertEquals(0, run.exitStatus(), "the program runs to completion");
-        assertEquals(1050, Files.size(data.resolve("basic.dat")), "and does all its I/O");
-        final List<String> lines = run.stderr().lines().toList();
-        assertEquals(1, lines.size(), run.stderr());
-        assertTrue(lines.get(0).startsWith("iotrace: cannot use the runtime directory " + notADirectory) &&
-            lines.get(0).contains("IOTRACE_RUNTIME_DIR"), lines.get(0));
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertEquals("", run.stderr());
+        final List<String> errors = Files.readAllLines(run.traceDir().resolve("iotrace-config-errors.log"));
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).contains("bad IOTRACE_RUNTIME_DIR='" + notADirectory + "'") &&
+            errors.get(0).contains("using /dev/shm"), errors.get(0));
+        assertEquals(19, run.records().calls().size(), "the full trace, through the default runtime directory");
     }
 
     @Test
