@@ -17,6 +17,7 @@ setup:
 # the wrapper generator of the shim parses functions.tbl with tracer-core's FunctionTable: Java is built first
 native: setup java
 	$(MAKE) -C native-shim JAVA=$(JAVA) CORE_CLASSES=$(CURDIR)/tracer-core/target/classes
+	$(MAKE) -C ptrace-fallback
 
 test-programs: setup
 	$(MAKE) -C test-programs
@@ -39,5 +40,6 @@ demo: all
 
 clean:
 	$(MAKE) -C native-shim clean
+	$(MAKE) -C ptrace-fallback clean
 	$(MAKE) -C test-programs clean
 	$(MVN) clean

@@ -1,7 +1,8 @@
 /*
  * signals DIR — the application's signal handlers keep working under the tracer, and calls made inside them
  * are traced like any other:
- *   1. a SIGALRM handler (setitimer every 200 µs) writes one byte "s" to a pipe each time it runs, interrupting
+ *   1. a SIGALRM handler (setitimer every 200 µs) writes one byte "s" to a pipe each time it runs (then dup()s the
+ *      pipe's write end and close()s the copy), interrupting
  *      the main loop, which makes 20000 write(fd, buf, 64) calls to DIR/main.dat; then the timer is stopped, the
  *      pipe's write end closed and its bytes counted with read();
  *   2. a SIGSEGV handler: the program reads through a NULL pointer, the handler siglongjmps back, and the program
@@ -25,6 +26,9 @@ static void on_alarm(int sig)
     int saved = errno; /* a handler must leave errno as it found it */
     if (write(pipe_write_end, "s", 1) == 1)
         handled++;
+    int copy = dup(pipe_write_end); /* and a descriptor opened and closed inside the handler */
+    if (copy >= 0)
+        close(copy);
     errno = saved;
 }
 

@@ -179,6 +179,11 @@
                                               runs untraced */
 #define IOTRACE_STATUS_IN_MPI 0x0100 /* made inside the real call of an MPI_File_* wrapper of the same thread (the
                                         POSIX I/O of an MPI-IO call): function_data "in_mpi": true */
+#define IOTRACE_STATUS_SOURCE_SYSCALL 0x0200 /* seen by the ptrace fallback (ptrace-fallback/, IOTRACE_PTRACE=on) at
+                                                a system call no wrapper made (glibc-internal or a raw syscall
+                                                instruction), written into the ring by the tracer process; the
+                                                record is the row the call is traced as (function_data
+                                                "source":"syscall") */
 
 /*
  * ---------------------------------------------------------------------------------------------------------

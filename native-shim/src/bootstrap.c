@@ -10,6 +10,7 @@
 #include "collector.h"
 #include "config.h"
 #include "iotrace_runtime.h"
+#include "ptrace_fallback.h"
 #include "session.h"
 #include "spill.h"
 #include "sys.h"
@@ -98,6 +99,7 @@ static int init(void)
         iotrace_fd_scan();
         iotrace_collector_locate();
         iotrace_collector_ensure();
+        iotrace_ptrace_start();
     }
     iotrace_config_flush_errors(iotrace_sess.out_dir);
 

@@ -113,8 +113,9 @@ walk:
     iotrace_each_open_fd(close_unless_kept, &keep);
 }
 
-/* the collector process: stdio on /dev/null, only the lock fd inherited, default signals, no LD_PRELOAD */
-static void __attribute__((noreturn)) exec_collector(int lock_fd, char *const argv[], char *const envp[])
+/* A detached helper process (the collector, the ptrace tracer): stdio on /dev/null, only keep_fd inherited, default
+   signals, nothing blocked, then execve (argv/envp prepared by the caller: no LD_PRELOAD). */
+void __attribute__((noreturn)) iotrace_exec_detached(int lock_fd, char *const argv[], char *const envp[])
 {
     int null = sys_open("/dev/null", O_RDWR, 0);
     if (null >= 0) {
@@ -166,7 +167,7 @@ static void spawn(int lock_fd)
         syscall(SYS_setsid);
         long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
         if (grandchild == 0)
-            exec_collector(lock_fd, argv, envp);
+            iotrace_exec_detached(lock_fd, argv, envp);
         sys_exit_group(grandchild > 0 ? 0 : 1);
     }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);

@@ -14,4 +14,7 @@ int iotrace_collector_lock_held(void);
 /* fork child: forget the cached probe */
 void iotrace_collector_forget(void);
 
+/* Become a detached helper (see collector.c): only keep_fd survives into the program argv[0]; never returns. */
+void __attribute__((noreturn)) iotrace_exec_detached(int keep_fd, char *const argv[], char *const envp[]);
+
 #endif /* IOTRACE_COLLECTOR_H */

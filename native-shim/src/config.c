@@ -12,11 +12,16 @@
 
 struct iotrace_config iotrace_cfg;
 
-static void config_error(const char *name, const char *value, const char *why)
+void iotrace_config_error(const char *name, const char *value, const char *why)
 {
     struct iotrace_config *c = &iotrace_cfg;
     char line[512];
-    size_t n = iotrace_fmt(line, sizeof line, "bad %s='%s': %s\n", name, value, why);
+    /* a value too long for the line (a 4 KiB IOTRACE_DIR) is cut, so that the line and its reason stay whole */
+    char shown[208];
+    size_t value_length = iotrace_strlcpy(shown, value, sizeof shown);
+    if (value_length >= sizeof shown)
+        memcpy(shown + sizeof shown - 4, "...", 4);
+    size_t n = iotrace_fmt(line, sizeof line, "bad %s='%s': %s\n", name, shown, why);
     if (n >= sizeof line)
         n = sizeof line - 1;
     if (c->errors_len + n < sizeof c->errors) {
@@ -48,7 +53,7 @@ static int parse_bool(const char *name, const char *v, int dflt)
         return 1;
     if (strcmp(v, "0") == 0)
         return 0;
-    config_error(name, v, "expected 0 or 1");
+    iotrace_config_error(name, v, "expected 0 or 1");
     return dflt;
 }
 
@@ -58,7 +63,7 @@ void iotrace_config_load(void)
     memset(c, 0, sizeof *c);
     c->ring_size = IOTRACE_DEFAULT_RING_SIZE;
     c->heartbeat_timeout_ms = IOTRACE_DEFAULT_HEARTBEAT_TIMEOUT;
-    iotrace_strlcpy(c->runtime_dir, "/dev/shm", sizeof c->runtime_dir);
+    iotrace_strlcpy(c->runtime_dir, IOTRACE_DEFAULT_RUNTIME_DIR, sizeof c->runtime_dir);
 
     c->debug = parse_bool("IOTRACE_DEBUG", getenv("IOTRACE_DEBUG"), 0);
     iotrace_debug_enabled = c->debug;
@@ -68,9 +73,9 @@ void iotrace_config_load(void)
     if (v != NULL && *v != '\0') {
         uint64_t n;
         if (parse_u64(v, &n) != 0)
-            config_error("IOTRACE_RING_SIZE", v, "expected a number of bytes");
+            iotrace_config_error("IOTRACE_RING_SIZE", v, "expected a number of bytes");
         else if (n < IOTRACE_MIN_RING_SIZE || n > IOTRACE_MAX_RING_SIZE || (n & (n - 1)) != 0)
-            config_error("IOTRACE_RING_SIZE", v, "expected a power of two from 65536 to 1073741824");
+            iotrace_config_error("IOTRACE_RING_SIZE", v, "expected a power of two from 65536 to 1073741824");
         else
             c->ring_size = (uint32_t)n;
     }
@@ -79,7 +84,7 @@ void iotrace_config_load(void)
     if (v != NULL && *v != '\0') {
         uint64_t n;
         if (parse_u64(v, &n) != 0 || n == 0 || n > 86400000ULL)
-            config_error("IOTRACE_HEARTBEAT_TIMEOUT_MS", v, "expected milliseconds from 1 to 86400000");
+            iotrace_config_error("IOTRACE_HEARTBEAT_TIMEOUT_MS", v, "expected milliseconds from 1 to 86400000");
         else
             c->heartbeat_timeout_ms = (int64_t)n;
     }
@@ -87,7 +92,7 @@ void iotrace_config_load(void)
     v = getenv("IOTRACE_DIR");
     if (v != NULL && *v != '\0') {
         if (iotrace_strlcpy(c->dir, v, sizeof c->dir) >= sizeof c->dir - 256) {
-            config_error("IOTRACE_DIR", v, "path too long");
+            iotrace_config_error("IOTRACE_DIR", v, "path too long");
             c->dir[0] = '\0';
         }
     }
@@ -95,9 +100,9 @@ void iotrace_config_load(void)
     v = getenv("IOTRACE_RUNTIME_DIR");
     if (v != NULL && *v != '\0') {
         if (v[0] != '/')
-            config_error("IOTRACE_RUNTIME_DIR", v, "expected an absolute path");
+            iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "expected an absolute path");
         else if (strlen(v) > 1024)
-            config_error("IOTRACE_RUNTIME_DIR", v, "path too long");
+            iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "path too long");
         else
             iotrace_strlcpy(c->runtime_dir, v, sizeof c->runtime_dir);
     }
@@ -107,9 +112,31 @@ void iotrace_config_load(void)
         if (strcmp(v, "none") == 0)
             c->collector_none = 1;
         else if (iotrace_strlcpy(c->collector, v, sizeof c->collector) >= sizeof c->collector) {
-            config_error("IOTRACE_COLLECTOR", v, "path too long");
+            iotrace_config_error("IOTRACE_COLLECTOR", v, "path too long");
             c->collector[0] = '\0';
         }
+    }
+
+    /* read by the collector or by `iotrace run`, checked here: the shim is the first to see them, and the only one
+       that can report into the trace directory before anything else happens */
+    v = getenv("IOTRACE_COLLECTOR_LINGER_MS");
+    if (v != NULL && *v != '\0') {
+        uint64_t n;
+        if (parse_u64(v, &n) != 0 || n > 3600000ULL)
+            iotrace_config_error("IOTRACE_COLLECTOR_LINGER_MS", v, "expected milliseconds from 0 to 3600000; using 500");
+    }
+    v = getenv("IOTRACE_PTRACE");
+    if (v != NULL && *v != '\0' && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        iotrace_config_error("IOTRACE_PTRACE", v, "expected on or off");
+    v = getenv("IOTRACE_COMPRESS");
+    if (v != NULL && *v != '\0' && strcmp(v, "gzip") != 0)
+        iotrace_config_error("IOTRACE_COMPRESS", v, "expected gzip; writing plain JSON Lines");
+    if (c->collector[0] != '\0') {
+        struct stat st;
+        if (sys_access(c->collector, X_OK) != 0 || syscall(SYS_newfstatat, AT_FDCWD, c->collector, &st, 0) != 0 ||
+            !S_ISREG(st.st_mode))
+            iotrace_config_error("IOTRACE_COLLECTOR", c->collector, "not an executable file: no collector runs, the events "
+                         "wait in the rings and spill files for `iotrace recover`");
     }
 
     v = getenv("IOTRACE_CLOCK");
@@ -117,7 +144,7 @@ void iotrace_config_load(void)
         if (strcmp(v, "realtime") == 0)
             c->clock_realtime = 1;
         else if (strcmp(v, "tsc") != 0)
-            config_error("IOTRACE_CLOCK", v, "expected tsc or realtime");
+            iotrace_config_error("IOTRACE_CLOCK", v, "expected tsc or realtime");
     }
 }
 

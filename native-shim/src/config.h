@@ -32,4 +32,8 @@ void iotrace_config_load(void);
 /* Appends the collected bad-value lines to O/iotrace-config-errors.log (stderr too with IOTRACE_DEBUG=1). */
 void iotrace_config_flush_errors(const char *out_dir);
 
+#define IOTRACE_DEFAULT_RUNTIME_DIR "/dev/shm"
+/* One line "bad NAME='VALUE': why" for iotrace-config-errors.log (written once the trace directory is known). */
+void iotrace_config_error(const char *name, const char *value, const char *why);
+
 #endif /* IOTRACE_CONFIG_H */

@@ -19,7 +19,12 @@ long iotrace_raw_syscall(long number, ...)
     register long r8 __asm__("r8") = a5;
     register long r9 __asm__("r9") = a6;
     long ret;
-    __asm__ volatile("syscall"
+    /* the label marks the instruction after the shim's one syscall site: the ptrace fallback's seccomp filter
+     * lets every call from there through (ptrace_fallback.c) */
+    __asm__ volatile("syscall\n"
+                     ".globl iotrace_raw_syscall_return\n"
+                     ".hidden iotrace_raw_syscall_return\n"
+                     "iotrace_raw_syscall_return:"
                      : "=a"(ret)
                      : "a"(number), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
                      : "rcx", "r11", "memory");

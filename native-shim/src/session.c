@@ -417,6 +417,24 @@ void iotrace_set_state(int state)
         __atomic_store_n((uint32_t *)iotrace_hdr(IOTRACE_HDR_STATE), (uint32_t)state, __ATOMIC_RELEASE);
 }
 
+/* Makes RT/iotrace-<euid> (user_dir) in the configured runtime dir RT; -1 with errno when it cannot be used. */
+static int runtime_user_dir(void)
+{
+    if (iotrace_fmt(user_dir, sizeof user_dir, "%s/iotrace-%d", iotrace_cfg.runtime_dir, sys_geteuid()) >=
+        sizeof user_dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (iotrace_mkdirs(iotrace_cfg.runtime_dir, 0700) != 0)
+        return -1;
+    if (private_dir(user_dir) != 0) {
+        if (errno == 0 || errno == EEXIST)
+            errno = ENOTDIR; /* exists but is not a private directory of ours */
+        return -1;
+    }
+    return 0;
+}
+
 int iotrace_session_start(void)
 {
     int pid = sys_getpid();
@@ -424,10 +442,19 @@ int iotrace_session_start(void)
     uint64_t ticks = iotrace_proc_start_ticks(0);
     char found[64];
 
-    if (iotrace_fmt(user_dir, sizeof user_dir, "%s/iotrace-%d", iotrace_cfg.runtime_dir, sys_geteuid()) >=
-            sizeof user_dir ||
-        iotrace_mkdirs(iotrace_cfg.runtime_dir, 0700) != 0 || private_dir(user_dir) != 0)
-        return -1;
+    if (runtime_user_dir() != 0) {
+        if (strcmp(iotrace_cfg.runtime_dir, IOTRACE_DEFAULT_RUNTIME_DIR) == 0)
+            return -1;
+        /* a bad IOTRACE_RUNTIME_DIR must not lose the trace: say so (config errors log) and use the default */
+        int err = errno;
+        char why[160];
+        iotrace_fmt(why, sizeof why, "cannot make a private directory in it (%s): using %s",
+                    strerrordesc_np(err) ? strerrordesc_np(err) : "error", IOTRACE_DEFAULT_RUNTIME_DIR);
+        iotrace_config_error("IOTRACE_RUNTIME_DIR", iotrace_cfg.runtime_dir, why);
+        iotrace_strlcpy(iotrace_cfg.runtime_dir, IOTRACE_DEFAULT_RUNTIME_DIR, sizeof iotrace_cfg.runtime_dir);
+        if (runtime_user_dir() != 0)
+            return -1;
+    }
 
     struct iotrace_session *s = &iotrace_sess;
     if (iotrace_cfg.dir[0] != '\0') {

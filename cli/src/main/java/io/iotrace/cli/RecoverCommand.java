@@ -16,7 +16,8 @@ import java.nio.file.Path;
             "(IOTRACE_COLLECTOR=none, or a collector that was killed) and their spill files, exactly as the " +
             "collector would, appending to the trace files already there. Waits for a running collector first."},
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:done", "1:DIR is neither a trace directory nor has session rings"})
+    exitCodeList = {"0:done", "1:DIR is neither a trace directory nor has session rings, or some ring or spill " +
+        "files could not be read (each named in one line; the others are converted)"})
 final class RecoverCommand implements java.util.concurrent.Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "DIR", description = "The trace directory (IOTRACE_DIR of the session).")

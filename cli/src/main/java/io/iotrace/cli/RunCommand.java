@@ -63,8 +63,9 @@ final class RunCommand implements Callable<Integer>
     List<String> excludedPaths;
 
     @Option(names = "--ptrace", paramLabel = "on|off", defaultValue = "off",
-        description = "Trace statically linked programs and raw system calls with ptrace (default: " +
-            "${DEFAULT-VALUE}). Not available yet: 'on' is accepted and says so.")
+        description = "Also record the opens, closes, dups and file mappings that bypass libc's symbols (glibc-" +
+            "internal calls, raw system calls) with a ptrace companion (default: ${DEFAULT-VALUE}). Experimental: " +
+            "x86_64, not after an exec; 'on' says so.")
     PtraceMode ptrace;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*",
@@ -113,8 +114,8 @@ final class RunCommand implements Callable<Integer>
         final Path traceDir = (null == dir ? defaultDir() : dir).toAbsolutePath().normalize();
         if (PtraceMode.on == ptrace)
         {
-            IotraceCli.err().println("iotrace: --ptrace on: the ptrace fallback is not available yet; " +
-                "tracing with LD_PRELOAD only");
+            IotraceCli.err().println("iotrace: --ptrace on: the ptrace fallback is experimental (x86_64 only, " +
+                "its records end at an exec; see README)");
         }
 
         warnIfUntraceable(command.getFirst());

@@ -54,6 +54,18 @@ final class TraceInput
         {
             throw new CliException(IotraceCli.EXIT_FAILED, "the collector of " + trace.dir() + " did not finish");
         }
+        try
+        {
+            if (trace.processFiles().isEmpty())
+            {
+                // as report says: a directory without any trace file is not a trace (an empty file is: 0 records)
+                throw new CliException(IotraceCli.EXIT_FAILED, trace.dir() + " holds no trace file (*.jsonl)");
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new CliException(IotraceCli.EXIT_FAILED, "cannot read " + trace.dir() + ": " + ex.getMessage());
+        }
         return trace;
     }
 

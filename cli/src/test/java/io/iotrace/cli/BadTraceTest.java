@@ -203,4 +203,51 @@ class BadTraceTest
             throw new java.io.UncheckedIOException(ex);
         }
     }
+
+    /**
+     * Every reader command given each kind of bad input: one line on stderr naming the file (and line) or the
+     * directory, no stack trace, exit status 2 for a malformed file and 1 for a directory without trace files.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} on {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "summary, binary", "summary, missing-fields", "summary, wrong-types", "summary, no-trace-files",
+        "report, binary", "report, missing-fields", "report, wrong-types", "report, no-trace-files",
+        "export, binary", "export, missing-fields", "export, wrong-types", "export, no-trace-files",
+        "merge, binary", "merge, missing-fields", "merge, wrong-types", "merge, no-trace-files"})
+    void everyReaderRejectsBadInputInOneLine(final String command, final String input) throws IOException
+    {
+        final Path dir = Files.createDirectories(tmp.resolve("bad-" + command + "-" + input));
+        final Path file = dir.resolve("vm_1_0.jsonl");
+        switch (input)
+        {
+            case "binary" ->
+            {
+                final byte[] noise = new byte[3000];
+                new java.util.Random(3).nextBytes(noise);
+                noise[0] = (byte)0x95;
+                Files.write(file, noise);
+            }
+            case "missing-fields" -> Files.writeString(file, "{\"traced_filename\":\"/x\",\"pid\":1}\n");
+            case "wrong-types" -> Files.writeString(file, "{\"traced_filename\":\"/x\",\"hostname\":\"vm\"," +
+                "\"pid\":\"one\",\"ppid\":0,\"tid\":1,\"incarnation\":0,\"function_name\":\"write\"," +
+                "\"time_start\":\"x\",\"time_end\":5,\"return_state\":\"ok\"}\n");
+            default ->
+            {
+                // no trace file at all
+            }
+        }
+        final Path out = tmp.resolve("out-" + command + "-" + input);
+        final CliHarness.Result result = switch (command)
+        {
+            case "summary" -> cli("summary", dir.toString());
+            case "report" -> cli("report", dir.toString(), "-o", out.toString());
+            case "export" -> cli("export", dir.toString(), "-f", "perfetto", "-o", out.toString());
+            default -> cli("merge", dir.toString(), "-o", out.toString());
+        };
+        final boolean noFiles = "no-trace-files".equals(input);
+        assertEquals(noFiles ? 1 : 2, result.status(), result.err());
+        CliHarness.assertOneLine(result.err());
+        assertTrue(result.err().contains(noFiles ? dir.toString() : file + ":1:"), result.err());
+        assertFalse(result.err().contains("Exception") || result.err().contains("\tat "), result.err());
+    }
 }

@@ -75,6 +75,8 @@ public final class Collector implements AutoCloseable
     private final Set<String> done = new HashSet<>();
     private final Map<Path, Long> notReadySince = new HashMap<>();
     private final Map<Integer, Integer> maxIncarnation = new HashMap<>();
+    /** Ring and spill files (or their rest) that could not be read: each named in the log. */
+    private long unreadable;
     /** Highest incarnation ever seen per pid (maxIncarnation forgets retired rings). */
     private final Map<Integer, Integer> seenIncarnation = new HashMap<>();
     /** Completed execs whose new image has not registered a ring (yet): see {@link #checkUntracedExecs}. */
@@ -143,6 +145,12 @@ public final class Collector implements AutoCloseable
         return retiredSpills;
     }
 
+    /** @return ring and spill files (or their rest) that could not be read, each named in the log. */
+    public long unreadable()
+    {
+        return unreadable;
+    }
+
     /** @return rings skipped in recover mode because their producer is alive. */
     public long skippedAlive()
     {
@@ -200,6 +208,7 @@ public final class Collector implements AutoCloseable
             if (Mode.RECOVER == mode || !Files.exists(entry.path()) ||
                 (nowMs - since > NOT_READY_GRACE_MS && !ProducerLiveness.isRunning(entry.pid())))
             {
+                unreadable++;
                 log.log("ring " + entry.path() + " skipped: " + ex.getMessage());
                 ignored.add(entry.path());
                 notReadySince.remove(entry.path());
@@ -210,6 +219,7 @@ public final class Collector implements AutoCloseable
         {
             if (Files.exists(entry.path()))
             {
+                unreadable++;
                 log.log("ring " + entry.path() + " skipped: not a valid ring file", ex);
             }
             ignored.add(entry.path());
@@ -219,6 +229,7 @@ public final class Collector implements AutoCloseable
         final IncarnationInfo info = ring.info();
         if (info.pid() != entry.pid() || info.incarnation() != entry.incarnation())
         {
+            unreadable++;
             log.log("ring " + entry.path() + " skipped: its header says pid " + info.pid() + " incarnation " +
                 info.incarnation());
             ring.close();
@@ -245,6 +256,7 @@ public final class Collector implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            unreadable++;
             log.log("ring " + entry.path() + " skipped: cannot open its JSON file", ex);
             ring.close();
             ignored.add(entry.path());
@@ -273,12 +285,14 @@ public final class Collector implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            unreadable++;
             log.log("spill file " + entry.path() + " skipped", ex);
             ignored.add(entry.path());
             return;
         }
         if (null == spill)
         {
+            unreadable++;
             log.log("spill file " + entry.path() + " skipped: incomplete header");
             ignored.add(entry.path());
             return;
@@ -290,6 +304,7 @@ public final class Collector implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            unreadable++;
             log.log("spill file " + entry.path() + " skipped: cannot open its JSON file", ex);
             spill.close();
             ignored.add(entry.path());
@@ -490,6 +505,7 @@ public final class Collector implements AutoCloseable
             }
             catch (final RuntimeException ex)
             {
+                unreadable++;
                 log.log("ring " + t.ringPath + " skipped: cannot read it", ex);
                 t.broken = true;
                 t.dead = true;
@@ -530,6 +546,7 @@ public final class Collector implements AutoCloseable
             }
             catch (final IOException | RuntimeException ex)
             {
+                unreadable++;
                 log.log("spill file " + path + " skipped", ex);
                 t.spillBroken = true;
                 return 0;
@@ -545,6 +562,7 @@ public final class Collector implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            unreadable++;
             log.log("spill file " + t.spill.path() + ": rest skipped", ex);
             t.spillBroken = true;
             return 0;
@@ -577,7 +595,16 @@ public final class Collector implements AutoCloseable
                 }
                 catch (final RuntimeException ex)
                 {
+                    unreadable++;
                     log.log("ring " + t.ringPath + ": rest skipped, cannot read it", ex);
+                    t.broken = true;
+                }
+                if (!t.broken && t.ring.hasRecords())
+                {
+                    // a record header that is neither a record nor unblockable (a corrupt length): what follows can
+                    // never be read; the ring is kept for inspection instead of being deleted with it
+                    unreadable++;
+                    log.log("ring " + t.ringPath + ": a corrupt record header: the rest of the ring is skipped");
                     t.broken = true;
                 }
             }

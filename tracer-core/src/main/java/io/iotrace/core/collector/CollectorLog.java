@@ -96,7 +96,11 @@ public final class CollectorLog implements AutoCloseable
      */
     public void log(final String message, final Throwable t)
     {
-        log(message + ": " + t);
+        // bad input (malformed files, I/O errors) is told by its message; anything else also by its class
+        final boolean input = t instanceof IllegalArgumentException || t instanceof IOException ||
+            t instanceof IndexOutOfBoundsException ||
+            t instanceof java.io.UncheckedIOException;
+        log(message + ": " + (input && null != t.getMessage() ? t.getMessage() : t.toString()));
     }
 
     public synchronized void close()

@@ -285,6 +285,15 @@ public final class ProcessTrace implements MessageHandler
             processVforkChild(event, forceOk);
             return;
         }
+        if (PtraceFallback.isUnavailableNotice(event))
+        {
+            PtraceFallback.warnUnavailableOnce(context, info.pid(), info.incarnation(), event);
+            return;
+        }
+        if (PtraceFallback.isBypass(event))
+        {
+            warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
+        }
         if (0 != (event.status() & TraceFormat.STATUS_ENV_NOT_KEPT))
         {
             warn(event.function().name(), event.tid(), event.function().name() + " passed an environment " +
@@ -299,7 +308,10 @@ public final class ProcessTrace implements MessageHandler
             if (null != childExec)
             {
                 processVforkChild(childExec, true);
-                completedExecs.add(new CompletedExec(child, -1, lastExecTarget));
+                if (io.iotrace.core.format.Effect.EXEC == childExec.function().effect())
+                {
+                    completedExecs.add(new CompletedExec(child, -1, lastExecTarget)); // not _exit's in-flight record
+                }
             }
             vforkChildren.remove(child);
         }
@@ -774,11 +786,13 @@ public final class ProcessTrace implements MessageHandler
                         name = path.isEmpty() ? null : path;
                     }
                 }
+                // the fd is known already (the ptrace fallback recorded the open the shim missed): nothing was missed
+                final boolean seenBySyscall = null != name && name.equals(table.fdName(fd, Long.MAX_VALUE));
                 if (null != name)
                 {
                     table.fdOpened(fd, name, te);
                 }
-                if (f.howSlot() >= 0 && 1 == e.slot(f.howSlot())) // 2: received with SCM_RIGHTS, as expected
+                if (f.howSlot() >= 0 && 1 == e.slot(f.howSlot()) && !seenBySyscall) // 2: SCM_RIGHTS, as expected
                 {
                     warn(f.name(), fd, "open not observed: descriptor " + fd + " first used while already open (" +
                         (null == name ? "name unknown" : name) + ")");

@@ -28,15 +28,38 @@ public final class RecordFilter
     public static final String EXCLUDE_PATH_ENV = "IOTRACE_EXCLUDE_PATH";
 
     /** Writes every record. */
-    public static final RecordFilter ALL = new RecordFilter(null, List.of());
+    public static final RecordFilter ALL = new RecordFilter(null, List.of(), List.of());
 
     private final Set<String> functions;
     private final List<PathMatcher> excluded;
+    /** One line per bad value found in the environment (the value was ignored). */
+    private final List<String> problems;
+    private String functionList;
 
-    private RecordFilter(final Set<String> functions, final List<PathMatcher> excluded)
+    private RecordFilter(final Set<String> functions, final List<PathMatcher> excluded, final List<String> problems)
     {
         this.functions = functions;
         this.excluded = excluded;
+        this.problems = problems;
+    }
+
+    /**
+     * @param table the function table: names in {@value #FUNCTIONS_ENV} that are none of its functions are problems.
+     * @return one line per bad value in the environment this filter was made from (each ignored), for the log.
+     */
+    public List<String> problems(final io.iotrace.core.format.FunctionTable table)
+    {
+        final List<String> all = new ArrayList<>(problems);
+        if (null != functions)
+        {
+            final List<String> unknown = functions.stream().filter(n -> null == table.byName(n)).toList();
+            if (!unknown.isEmpty())
+            {
+                all.add("bad " + FUNCTIONS_ENV + "='" + functionList + "': no traced function named " +
+                    String.join(", ", unknown));
+            }
+        }
+        return all;
     }
 
     /**
@@ -60,17 +83,32 @@ public final class RecordFilter
             }
         }
         final List<PathMatcher> excluded = new ArrayList<>();
+        final List<String> problems = new ArrayList<>();
         if (null != globList && !globList.isBlank())
         {
             for (final String glob : globList.split(":"))
             {
                 if (!glob.isBlank())
                 {
-                    excluded.add(FileSystems.getDefault().getPathMatcher("glob:" + glob.trim()));
+                    try
+                    {
+                        excluded.add(FileSystems.getDefault().getPathMatcher("glob:" + glob.trim()));
+                    }
+                    catch (final IllegalArgumentException ex) // PatternSyntaxException: the glob is ignored
+                    {
+                        problems.add("bad " + EXCLUDE_PATH_ENV + " glob '" + glob.trim() + "': " +
+                            ex.getMessage().lines().findFirst().orElse("malformed") + "; ignored");
+                    }
                 }
             }
         }
-        return null == functions && excluded.isEmpty() ? ALL : new RecordFilter(functions, excluded);
+        if (null == functions && excluded.isEmpty() && problems.isEmpty())
+        {
+            return ALL;
+        }
+        final RecordFilter filter = new RecordFilter(functions, excluded, problems);
+        filter.functionList = functionList;
+        return filter;
     }
 
     /**

@@ -80,7 +80,8 @@ public final class Recover
             out.println("iotrace recover: " + outputDir + ": " + collector.retiredRings() + " rings and " +
                 collector.retiredSpills() + " spill files recovered, " + collector.records() + " records, " +
                 collector.skippedAlive() + " rings skipped (producer alive), " + context.warnings().count() +
-                " warnings");
+                " warnings" + (collector.unreadable() > 0 ? ", " + collector.unreadable() +
+                " files unreadable (named above and in " + TraceFormat.LOG_FILE + ")" : ""));
         }
         finally
         {
@@ -92,6 +93,6 @@ public final class Recover
                 NativeIo.close(lockFd);
             }
         }
-        return CollectorMain.EXIT_OK;
+        return 0 == collector.unreadable() ? CollectorMain.EXIT_OK : CollectorMain.EXIT_FAILED;
     }
 }

@@ -36,6 +36,8 @@ public final class SessionContext implements AutoCloseable
     private final java.nio.file.Path spaceReserve;
     /** The live counters (the session's collector only; null in recover). */
     LiveCountersWriter liveCounters;
+    /** step/errno of the ptrace_unavailable notices already warned about (one warning each per session). */
+    final java.util.Set<String> ptraceNotices = new java.util.HashSet<>();
 
     /**
      * @param outputDir output dir O (exists).
@@ -51,6 +53,32 @@ public final class SessionContext implements AutoCloseable
         this.warnings = new Warnings(outputDir.resolve(io.iotrace.core.format.TraceFormat.WARNINGS_FILE), log);
         this.spaceReserve = outputDir.resolve(SPACE_RESERVE_FILE);
         reserveSpace();
+        reportConfigProblems();
+    }
+
+    /** Bad values of the variables the collector reads: one line each in the log and in iotrace-config-errors.log. */
+    private void reportConfigProblems()
+    {
+        // (IOTRACE_COMPRESS and IOTRACE_COLLECTOR_LINGER_MS are checked by the shim, which sees them first)
+        final java.util.List<String> problems = filter.problems(table);
+        if (problems.isEmpty())
+        {
+            return;
+        }
+        final java.nio.file.Path file = outputDir.resolve("iotrace-config-errors.log");
+        try (java.io.OutputStream out = OutputFiles.openAppendable(file))
+        {
+            for (final String problem : problems)
+            {
+                log.log(problem);
+                out.write(("collector pid " + ProcessHandle.current().pid() + ": " + problem + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            log.log("cannot write " + file, ex);
+        }
     }
 
     /**

@@ -232,7 +232,9 @@ final class TraceResume
     private static void replay(
         final FunctionTable functions, final HandleTable table, final Map<String, String> r, final long step)
     {
-        final String name = r.get("traced_filename");
+        final String hex = r.get("traced_filename_bytes"); // the exact name when it is not valid UTF-8
+        final String name = null != hex ? io.iotrace.core.decode.ByteStrings.decode(
+            java.util.HexFormat.of().parseHex(hex), 0, hex.length() / 2) : r.get("traced_filename");
         final boolean named = null != name && !UNRESOLVED.equals(name) && !NOT_A_FILE.equals(name);
         final boolean ok = !"error".equals(r.get("return_state"));
         final int descriptor = intField(r, "file_type.descriptor");

@@ -153,7 +153,7 @@ public final class DecodedEvent
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
         buffer.getBytes(offset, scratch, 0, length);
-        return new String(scratch, 0, length, StandardCharsets.UTF_8);
+        return ByteStrings.decode(scratch, 0, length); // file names are bytes: invalid UTF-8 kept exactly
     }
 
     /**

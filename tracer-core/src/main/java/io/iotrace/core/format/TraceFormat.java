@@ -156,6 +156,8 @@ public final class TraceFormat
     public static final int STATUS_ENV_NOT_KEPT = 0x0080;
     /** Made inside an MPI call of the same thread (the POSIX I/O of an MPI-IO call): function_data.in_mpi. */
     public static final int STATUS_IN_MPI = 0x0100;
+    /** Seen by the ptrace fallback at a system call no wrapper made (JSON "source":"syscall"). */
+    public static final int STATUS_SOURCE_SYSCALL = 0x0200;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.iotrace.core.decode.ByteStrings;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.FlagSet;
@@ -66,6 +67,7 @@ public final class JsonRecordWriter implements AutoCloseable
         .build();
 
     static final SerializedString TRACED_FILENAME = new SerializedString("traced_filename");
+    static final SerializedString TRACED_FILENAME_BYTES = new SerializedString("traced_filename_bytes");
     static final SerializedString HOSTNAME = new SerializedString("hostname");
     static final SerializedString PID = new SerializedString("pid");
     static final SerializedString PPID = new SerializedString("ppid");
@@ -106,6 +108,7 @@ public final class JsonRecordWriter implements AutoCloseable
     static final SerializedString SYSCALL_NAME = new SerializedString("syscall_name");
     static final SerializedString VIA = new SerializedString("via");
     static final SerializedString VIA_SYSCALL = new SerializedString("syscall");
+    static final SerializedString SOURCE = new SerializedString("source");
     static final SerializedString FD_FLAGS = new SerializedString("fd_flags");
     static final SerializedString LEASE = new SerializedString("lease");
     static final SerializedString NOTIFY_FLAGS = new SerializedString("notify_flags");
@@ -372,7 +375,17 @@ public final class JsonRecordWriter implements AutoCloseable
         final JsonGenerator g = generator;
         g.writeStartObject();
         g.writeFieldName(TRACED_FILENAME);
-        g.writeString(tracedFilename);
+        if (ByteStrings.hasEscapes(tracedFilename))
+        {
+            // not valid UTF-8: readable with U+FFFD, and the exact bytes beside it
+            g.writeString(ByteStrings.readable(tracedFilename));
+            g.writeFieldName(TRACED_FILENAME_BYTES);
+            g.writeString(ByteStrings.hexBytes(tracedFilename));
+        }
+        else
+        {
+            g.writeString(tracedFilename);
+        }
         g.writeFieldName(HOSTNAME);
         g.writeString(hostname);
         g.writeFieldName(PID);
@@ -603,14 +616,14 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeStartArray();
                 for (final String s : event.argv(item.position()))
                 {
-                    g.writeString(s);
+                    g.writeString(ByteStrings.readable(s));
                 }
                 g.writeEndArray();
             }
             else
             {
                 g.writeFieldName(names[i]);
-                g.writeString(event.string(item.position()));
+                g.writeString(ByteStrings.readable(event.string(item.position())));
             }
         }
 
@@ -626,11 +639,17 @@ public final class JsonRecordWriter implements AutoCloseable
             g.writeFieldName(IN_MPI);
             g.writeBoolean(true);
         }
+        if (0 != (event.status() & io.iotrace.core.format.TraceFormat.STATUS_SOURCE_SYSCALL))
+        {
+            beginData();
+            g.writeFieldName(SOURCE);
+            g.writeString(VIA_SYSCALL); // "syscall": seen by the ptrace fallback, not by a wrapper
+        }
         if (null != extraKey)
         {
             beginData();
             g.writeFieldName(extraKey);
-            g.writeString(extraValue);
+            g.writeString(ByteStrings.readable(extraValue));
         }
         final ResultKind mpiKind = function.resultKind();
         if (failed && (ResultKind.MPI_ERROR == mpiKind || ResultKind.MPI_READ == mpiKind ||

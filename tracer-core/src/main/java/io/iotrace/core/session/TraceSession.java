@@ -67,8 +67,27 @@ public final class TraceSession
      */
     public static Path runtimeBase()
     {
-        final String env = System.getenv(TraceFormat.RUNTIME_DIR_ENV);
-        return Path.of(null == env || env.isEmpty() ? TraceFormat.RUNTIME_DIR_DEFAULT : env);
+        return runtimeBase(System.getenv(TraceFormat.RUNTIME_DIR_ENV));
+    }
+
+    /**
+     * The runtime base the shim uses for this value of IOTRACE_RUNTIME_DIR: the shim falls back to /dev/shm (and
+     * says so in iotrace-config-errors.log) when the value is not an absolute path of at most 1024 characters or
+     * it cannot make its private directory iotrace-&lt;uid&gt; in it; so the value counts only when that directory
+     * is there.
+     *
+     * @param value the variable's value, or null.
+     * @return the base directory.
+     */
+    public static Path runtimeBase(final String value)
+    {
+        if (null == value || value.isEmpty() || !value.startsWith("/") || value.length() > 1024)
+        {
+            return Path.of(TraceFormat.RUNTIME_DIR_DEFAULT);
+        }
+        final Path base = Path.of(value);
+        return java.nio.file.Files.isDirectory(base.resolve("iotrace-" + io.iotrace.core.nativeio.NativeIo.getuid()),
+            java.nio.file.LinkOption.NOFOLLOW_LINKS) ? base : Path.of(TraceFormat.RUNTIME_DIR_DEFAULT);
     }
 
     /**

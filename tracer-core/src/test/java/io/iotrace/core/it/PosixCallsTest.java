@@ -230,6 +230,11 @@ class PosixCallsTest
         }
     }
 
+    private static List<JsonNode> writes(final TraceRecords trace)
+    {
+        return trace.function("write");
+    }
+
     @Test
     void shouldWriteValidJsonForFileNamesThatNeedEscaping() throws Exception
     {
@@ -238,7 +243,12 @@ class PosixCallsTest
         assertEquals(0, run.exitStatus(), run.stderr());
         // every line parsed and matched the schema while loading; now the names themselves
         final List<String> names = List.of("quote\"d", "back\\slash", "tab\there", "new\nline", "ctrl\u0001\u001fx",
-            "uni\u00fc\u20ac", "bad\ufffd\ufffdname", "sp ace,comma=eq");
+            "uni\u00fc\u20ac", "bad\ufffd\ufffdname", "sp ace,comma=eq", "cont\ufffd", "cut\ufffd\ufffd",
+            "long\ufffd\ufffd");
+        // the exact bytes of the names that are not valid UTF-8 (traced_filename_bytes, hex)
+        final java.util.Map<Integer, byte[]> invalid = java.util.Map.of(6, new byte[] {'b', 'a', 'd', (byte)0xff,
+            (byte)0xfe, 'n', 'a', 'm', 'e'}, 8, new byte[] {'c', 'o', 'n', 't', (byte)0x80}, 9, new byte[] {'c', 'u',
+            't', (byte)0xe2, (byte)0x82}, 10, new byte[] {'l', 'o', 'n', 'g', (byte)0xc0, (byte)0xaf});
         final TraceRecords trace = run.records();
         assertEquals(names.size() * 3, trace.calls().size(), trace.callNames().toString());
         final List<JsonNode> opens = trace.function("open");
@@ -247,6 +257,19 @@ class PosixCallsTest
             final String expected = data + "/" + names.get(i);
             assertEquals(expected, filename(opens.get(i)), "open " + i);
             assertEquals(expected, TraceRecords.path(opens.get(i)), "open " + i + " function_data.path");
+            final JsonNode bytes = opens.get(i).get("traced_filename_bytes");
+            if (invalid.containsKey(i))
+            {
+                final byte[] prefix = (data + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                final byte[] exact = java.util.Arrays.copyOf(prefix, prefix.length + invalid.get(i).length);
+                System.arraycopy(invalid.get(i), 0, exact, prefix.length, invalid.get(i).length);
+                assertEquals(java.util.HexFormat.of().formatHex(exact), bytes.asText(), "open " + i + " exact bytes");
+                assertEquals(bytes, writes(trace).get(i).get("traced_filename_bytes"), "write " + i + " too");
+            }
+            else
+            {
+                assertEquals(null, bytes, "open " + i + ": valid UTF-8 needs no bytes");
+            }
         }
         final List<JsonNode> writes = trace.function("write");
         for (int i = 0; i < names.size(); i++)

@@ -54,5 +54,10 @@ class SignalsTest
         final List<JsonNode> handlerWrites = run.records().where(r -> "write".equals(TraceRecords.functionName(r)) &&
             filename(r).startsWith("pipe:["));
         assertEquals(handled, handlerWrites.size());
+        // each run of the handler also dup()s the pipe's write end and close()s the copy
+        final TraceRecords trace = run.records();
+        assertEquals(handled, trace.function("dup").size(), "dup records");
+        final long handlerCloses = trace.function("close").stream().filter(r -> filename(r).startsWith("pipe:[")).count();
+        assertEquals(handled + 2, handlerCloses, "the handler's closes, plus main's close of the pipe's two ends");
     }
 }

@@ -1,0 +1,72 @@
+package io.iotrace.core.collector;
+
+import io.iotrace.core.decode.DecodedEvent;
+import io.iotrace.core.decode.Errno;
+import io.iotrace.core.format.FunctionInfo;
+import io.iotrace.core.format.TraceFormat;
+
+/**
+ * The collector's side of the ptrace fallback (ptrace-fallback/, IOTRACE_PTRACE=on): records the tracer wrote
+ * (status SOURCE_SYSCALL) are ordinary records of their rows, resolved by their effects like the shim's, plus a
+ * warning naming the call that bypassed the wrappers; the shim's ptrace_unavailable meta event becomes one warning
+ * per session and cause, never a record.
+ */
+final class PtraceFallback
+{
+    static final String UNAVAILABLE = "ptrace_unavailable";
+
+    private PtraceFallback()
+    {
+    }
+
+    static boolean isUnavailableNotice(final DecodedEvent event)
+    {
+        return UNAVAILABLE.equals(event.function().name());
+    }
+
+    static boolean isBypass(final DecodedEvent event)
+    {
+        return 0 != (event.status() & TraceFormat.STATUS_SOURCE_SYSCALL);
+    }
+
+    /** One warning per session for each step/errno that kept the fallback from running. */
+    static void warnUnavailableOnce(
+        final SessionContext context, final int pid, final int incarnation, final DecodedEvent event)
+    {
+        final int error = (int)event.slot(0);
+        final String step = event.string(0);
+        if (!context.ptraceNotices.add(step + "/" + error))
+        {
+            return;
+        }
+        context.warnings.warn(pid, incarnation, UNAVAILABLE, null, "IOTRACE_PTRACE=on but the ptrace fallback " +
+            "is not running (" + step + ": " + Errno.text(error) + "): calls glibc makes internally and raw " +
+            "system calls are not traced");
+    }
+
+    /** The warning of a bypass record: the call as made, e.g. {@code openat("/etc/passwd") = 3}. */
+    static String bypassMessage(final DecodedEvent event)
+    {
+        final FunctionInfo f = event.function();
+        final StringBuilder call = new StringBuilder(f.name()).append('(');
+        if (f.pathString() >= 0)
+        {
+            call.append('"').append(event.string(f.pathString())).append('"');
+        }
+        else if (f.fdSlot() >= 0)
+        {
+            call.append(event.slot(f.fdSlot()));
+        }
+        call.append(") = ");
+        if (0 != (event.status() & TraceFormat.STATUS_FAILED))
+        {
+            call.append("-1 ").append(Errno.text(event.errno()));
+        }
+        else
+        {
+            call.append(event.result());
+        }
+        return call + " bypassed the libc wrappers (a call glibc makes internally, or a raw system call " +
+            "instruction): recorded by the ptrace fallback";
+    }
+}
