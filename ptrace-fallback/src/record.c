@@ -20,6 +20,7 @@
 #include "tracer.h"
 
 /* The rows the table records calls as; their layouts are written out below: a changed row must change this file. */
+_Static_assert(IOTRACE_FN_FD_DISCOVERED_SLOTS == 2 && IOTRACE_FN_FD_DISCOVERED_STRINGS == 1, "fd_discovered row");
 _Static_assert(IOTRACE_FN_OPEN_SLOTS == 2 && IOTRACE_FN_OPEN_STRINGS == 1, "open row changed");
 _Static_assert(IOTRACE_FN_OPENAT_SLOTS == 3 && IOTRACE_FN_OPENAT_STRINGS == 1, "openat row changed");
 _Static_assert(IOTRACE_FN_OPENAT2_SLOTS == 4 && IOTRACE_FN_OPENAT2_STRINGS == 1, "openat2 row changed");

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "iotrace_filter.h"
+#include "iotrace_fn_ids.h"
 #include "tracer.h"
 
 #define SEIZE_OPTIONS                                                                                               \
@@ -81,11 +82,53 @@ static struct proc *ring_owner(struct thread *t, uint16_t *extra_status)
     return p;
 }
 
+/*
+ * A call that uses a descriptor (close, dup*, fcntl F_DUPFD*, mmap, accept) at a site the filter stops: that
+ * descriptor may have been made by a call the filter could not tell from a wrapper's (glibc's nscd probe reaches
+ * socket() through its internal alias, whose instruction is the wrapped socket()'s). Its kernel name goes first,
+ * as an fd_discovered event with how = IOTRACE_DISCOVERED_BY_PTRACE: the collector names the descriptor with it
+ * only if it does not know it (and warns then that its open was not seen); else it drops it.
+ */
+static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_t extra)
+{
+    static unsigned char payload[MAX_EVENT];
+    int fd_arg = t->sc == IOTRACE_SC_MMAP || t->sc == IOTRACE_SC_MMAP2 ? 4
+                 : t->sc == IOTRACE_SC_CLOSE || t->sc == IOTRACE_SC_DUP || t->sc == IOTRACE_SC_DUP2 ||
+                         t->sc == IOTRACE_SC_DUP3 || t->sc == IOTRACE_SC_FCNTL || t->sc == IOTRACE_SC_FCNTL64 ||
+                         t->sc == IOTRACE_SC_ACCEPT || t->sc == IOTRACE_SC_ACCEPT4
+                     ? 0
+                     : -1;
+    if (fd_arg < 0)
+        return;
+    int fd = (int)t->args[fd_arg];
+    char link[64], name[IOTRACE_MAX_STRING];
+    snprintf(link, sizeof link, "/proc/%d/fd/%d", tid, fd);
+    ssize_t n = fd < 0 ? -1 : readlink(link, name, sizeof name);
+    if (n <= 0)
+        return;
+    int64_t now = t->t0, zero = 0;
+    int32_t tid32 = tid;
+    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | extra, err = 0, len = (uint16_t)n;
+    uint64_t slots[2] = {(uint64_t)(int64_t)fd, IOTRACE_DISCOVERED_BY_PTRACE};
+    memcpy(payload + IOTRACE_EVENT_TIME_START, &now, 8);
+    memcpy(payload + IOTRACE_EVENT_TIME_END, &now, 8);
+    memcpy(payload + IOTRACE_EVENT_RESULT, &zero, 8);
+    memcpy(payload + IOTRACE_EVENT_TID, &tid32, 4);
+    memcpy(payload + IOTRACE_EVENT_ERRNO, &err, 2);
+    memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
+    memcpy(payload + IOTRACE_EVENT_ARGS, slots, 16);
+    memcpy(payload + IOTRACE_EVENT_ARGS + 16, &len, 2);
+    memcpy(payload + IOTRACE_EVENT_ARGS + 18, name, len);
+    proc_publish(p, IOTRACE_FN_FD_DISCOVERED, payload, IOTRACE_EVENT_ARGS + 18 + len, t->ip, t->sc);
+}
+
 static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed)
 {
     static unsigned char payload[MAX_EVENT];
     uint16_t extra;
     struct proc *p = ring_owner(t, &extra);
+    if (p != NULL && !at_exit)
+        publish_fd_name(p, t, tid, extra);
     uint32_t length = record_build(t, tid, at_exit, rval, failed, payload);
     if (p == NULL || length == 0)
         return;
@@ -138,6 +181,10 @@ static void on_seccomp_stop(pid_t tid)
         ptrace(PTRACE_CONT, tid, 0, 0);
         return;
     }
+    uint16_t extra;
+    struct proc *target = ring_owner(t, &extra);
+    if (target != NULL) /* before the call: a dup2 onto it, or the kernel, may change what it names */
+        publish_fd_name(target, t, tid, extra);
     t->in_call = 1;
     ptrace(PTRACE_SYSCALL, tid, 0, 0); /* next stop: the syscall exit, for the result */
 }
