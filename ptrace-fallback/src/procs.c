@@ -301,6 +301,11 @@ static int proc_ring(struct proc *p)
     return map_shim_ring(p);
 }
 
+void proc_ensure_ring(struct proc *p)
+{
+    proc_ring(p);
+}
+
 void proc_exited(struct proc *p)
 {
     if (p->own_ring && p->map != NULL)

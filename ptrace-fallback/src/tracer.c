@@ -236,6 +236,8 @@ static void on_new_task(pid_t tid, int event)
                     if (event == PTRACE_EVENT_VFORK) /* shares the parent's memory until its exec or exit */
                         cp->vfork_parent = pp->vfork_parent != 0 ? pp->vfork_parent : pp->tgid;
                 }
+                if (own_rings && cp->vfork_parent == 0)
+                    proc_ensure_ring(cp);
             }
         }
         if (c->held) {
@@ -262,8 +264,11 @@ static void on_stop(pid_t tid, int status)
             t->tgid = tid;
             t->announced = 1;
             struct proc *p = proc_get(tid);
-            if (p != NULL)
+            if (p != NULL) {
                 proc_exec(p);
+                if (own_rings) /* the new image's ring exists from its start: the collector waits for it */
+                    proc_ensure_ring(p);
+            }
         }
         ptrace(PTRACE_CONT, tid, 0, 0);
         return;
@@ -353,7 +358,7 @@ static pid_t start_command(char **argv, int *go_fd)
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return -1;
-    pid_t child = fork();
+    pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
     if (child != 0) {
         close(fds[0]);
         *go_fd = fds[1];

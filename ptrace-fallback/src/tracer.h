@@ -80,6 +80,7 @@ void proc_register(struct proc *p, pid_t tid, uint64_t sites_addr, uint64_t coun
 /* hands one event (payload of `length` bytes, record type `row`) to the ring of p; ip: where the call was made */
 void proc_publish(struct proc *p, int32_t row, const unsigned char *payload, uint32_t length, uint64_t ip, int sc);
 void proc_exited(struct proc *p);
+void proc_ensure_ring(struct proc *p); /* --own-rings: create it now */
 
 /* record.c: the event of the call t stopped in (entry: before the call, exit: after it; rval its result) */
 uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed, unsigned char *out);
