@@ -1,19 +1,25 @@
 /*
- * The ptrace fallback, shim side (IOTRACE_PTRACE=on; off by default while it is incomplete).
+ * The ptrace fallback, shim side (IOTRACE_PTRACE=on; off by default).
  *
  * glibc opens, maps and closes files internally without calling an interposable symbol (opendir, nss, tz, locale:
- * __open64_nocancel & co.), and programs can issue raw syscall instructions; the shim never sees those. The first
- * traced process of a tree therefore starts ptrace-fallback's iotrace-ptrace (beside this library), which seizes it
- * (and follows its threads and children), and once the tracer has answered "seized" installs a seccomp filter that
- * stops, for the tracer, only handle-creating/destroying system calls issued from an instruction that is neither the
- * shim's own syscall site (raw_syscall.c) nor one of the syscall instructions of the libc functions the shim wraps
- * for those calls. A call the shim reports therefore never stops; the tracer writes the others into this process's
- * ring with IOTRACE_STATUS_SOURCE_SYSCALL.
+ * __open64_nocancel & co.; ld.so maps libraries itself), and programs can issue raw syscall instructions; the shim
+ * never sees those. The first traced process of a tree therefore starts ptrace-fallback's iotrace-ptrace (beside this
+ * library), which seizes it (and follows its threads and children); once the tracer has answered "seized", this
+ * file installs the seccomp filter of ptrace-fallback/include/iotrace_filter.h, which stops, for the tracer, only
+ * handle-creating/destroying calls issued from an instruction that is neither the shim's own syscall site
+ * (raw_syscall.c) nor a syscall instruction of the libc functions the shim wraps for those calls (libc syscall()'s
+ * only for the numbers the shim records as rows). A call the shim reports therefore never stops; the tracer writes
+ * the others into this process's ring with IOTRACE_STATUS_SOURCE_SYSCALL.
  *
  * SECCOMP_RET_TRACE makes a call fail with ENOSYS when no tracer is attached, hence the order: tracer first, filter
- * after. Processes that are already traced (fork children, exec'd images of a traced tree, or a debugger) start
- * nothing. If the tracer cannot seize us (ptrace not permitted), tracing continues without it and one
- * ptrace_unavailable meta event says why (the collector writes it as a warning).
+ * after. An image exec'd inside the traced tree runs under the filter of the first image (filters cannot be
+ * removed) and registers its own sites with the tracer instead (IOTRACE_PTRACE_REGISTER_FD). A process traced by
+ * someone else (a debugger) starts nothing. If the tracer cannot seize us (ptrace not permitted), tracing continues
+ * without it and one ptrace_unavailable meta event says why (the collector writes it as one warning).
+ *
+ * Precision limit: glibc functions the shim does not wrap that reach a wrapped function's code through an internal
+ * alias (nscd's socket(), posix_openpt's open) execute an allowed instruction and are not stopped; a later stopped
+ * call on such a descriptor names it from /proc (fd_discovered how 3). x86_64 only (the sites are 0f 05).
  */
 #include <dlfcn.h>
 #include <elf.h>
