@@ -184,6 +184,9 @@
                                                 instruction), written into the ring by the tracer process; the
                                                 record is the row the call is traced as (function_data
                                                 "source":"syscall") */
+/* fd_discovered's `how` when the ptrace fallback names a descriptor a stopped call uses (close, dup, mmap...) from
+ * /proc/<tid>/fd, before that call's record: the collector takes the name only for a descriptor it does not know */
+#define IOTRACE_DISCOVERED_BY_PTRACE 3
 
 /*
  * ---------------------------------------------------------------------------------------------------------

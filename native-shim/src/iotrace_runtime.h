@@ -422,4 +422,10 @@ char *const *iotrace_keep_env(char *const *envp, void *buf, size_t size, uint16_
 void iotrace_vfork_enter(void);
 long iotrace_vfork_leave(long raw);
 
+/* ---- openat2 (row 600, ptrace fallback section) ---------------------------------------------------------- */
+
+/* field i (0 flags, 1 mode, 2 resolve) of openat2's struct open_how, 0 when the caller's size does not cover it */
+#define IOTRACE_OPEN_HOW(how, size, i)                                                                          \
+    ((how) != NULL && (size_t)(size) >= 8 * ((size_t)(i) + 1) ? ((const uint64_t *)(how))[i] : 0)
+
 #endif /* IOTRACE_RUNTIME_H */

@@ -1,19 +1,25 @@
 /*
- * The ptrace fallback, shim side (IOTRACE_PTRACE=on; off by default while it is incomplete).
+ * The ptrace fallback, shim side (IOTRACE_PTRACE=on; off by default).
  *
  * glibc opens, maps and closes files internally without calling an interposable symbol (opendir, nss, tz, locale:
- * __open64_nocancel & co.), and programs can issue raw syscall instructions; the shim never sees those. The first
- * traced process of a tree therefore starts ptrace-fallback's iotrace-ptrace (beside this library), which seizes it
- * (and follows its threads and children), and once the tracer has answered "seized" installs a seccomp filter that
- * stops, for the tracer, only handle-creating/destroying system calls issued from an instruction that is neither the
- * shim's own syscall site (raw_syscall.c) nor one of the syscall instructions of the libc functions the shim wraps
- * for those calls. A call the shim reports therefore never stops; the tracer writes the others into this process's
- * ring with IOTRACE_STATUS_SOURCE_SYSCALL.
+ * __open64_nocancel & co.; ld.so maps libraries itself), and programs can issue raw syscall instructions; the shim
+ * never sees those. The first traced process of a tree therefore starts ptrace-fallback's iotrace-ptrace (beside this
+ * library), which seizes it (and follows its threads and children); once the tracer has answered "seized", this
+ * file installs the seccomp filter of ptrace-fallback/include/iotrace_filter.h, which stops, for the tracer, only
+ * handle-creating/destroying calls issued from an instruction that is neither the shim's own syscall site
+ * (raw_syscall.c) nor a syscall instruction of the libc functions the shim wraps for those calls (libc syscall()'s
+ * only for the numbers the shim records as rows). A call the shim reports therefore never stops; the tracer writes
+ * the others into this process's ring with IOTRACE_STATUS_SOURCE_SYSCALL.
  *
  * SECCOMP_RET_TRACE makes a call fail with ENOSYS when no tracer is attached, hence the order: tracer first, filter
- * after. Processes that are already traced (fork children, exec'd images of a traced tree, or a debugger) start
- * nothing. If the tracer cannot seize us (ptrace not permitted), tracing continues without it and one
- * ptrace_unavailable meta event says why (the collector writes it as a warning).
+ * after. An image exec'd inside the traced tree runs under the filter of the first image (filters cannot be
+ * removed) and registers its own sites with the tracer instead (IOTRACE_PTRACE_REGISTER_FD). A process traced by
+ * someone else (a debugger) starts nothing. If the tracer cannot seize us (ptrace not permitted), tracing continues
+ * without it and one ptrace_unavailable meta event says why (the collector writes it as one warning).
+ *
+ * Precision limit: glibc functions the shim does not wrap that reach a wrapped function's code through an internal
+ * alias (nscd's socket(), posix_openpt's open) execute an allowed instruction and are not stopped; a later stopped
+ * call on such a descriptor names it from /proc (fd_discovered how 3). x86_64 only (the sites are 0f 05).
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -32,6 +38,7 @@
 
 #include "collector.h"
 #include "iotrace_runtime.h"
+#include "iotrace_filter.h"
 #include "session.h"
 #include "sys.h"
 #include "util.h"
@@ -39,20 +46,76 @@
 _Static_assert(IOTRACE_FN_PTRACE_UNAVAILABLE_SLOTS == 1 && IOTRACE_FN_PTRACE_UNAVAILABLE_STRINGS == 1,
                "ptrace_unavailable row changed: update emit_unavailable");
 
-extern char **environ;
 extern const char iotrace_raw_syscall_return[]; /* raw_syscall.c: the instruction after the shim's syscall */
 
-/* libc functions the shim wraps whose own syscall instructions make handle calls (the real calls of wrappers) */
+/*
+ * libc functions the shim wraps that make handle calls themselves: the syscall instructions in their bodies are
+ * the ones the wrappers' real calls execute, so calls from there are the shim's (reported: never stopped).
+ * libc's syscall() is separate (sys_sites): its instruction is allowed only for the numbers the shim's syscall
+ * wrapper records as rows with a handle effect (functions.tbl flag `sys`); other numbers stop.
+ */
 static const char *const wrapped_sites[] = {
     "open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2", "creat",
-    "creat64", "close", "dup", "dup2", "dup3", "mmap", "mmap64", "fcntl", "fcntl64", "__fcntl", "syscall",
+    "creat64", "close", "close_range", "closefrom", "dup", "dup2", "dup3", "mmap", "mmap64", "fcntl", "fcntl64",
+    "mremap", "socket", "accept", "accept4", "pipe", "pipe2", "eventfd", "memfd_create",
 };
-
-/* the handle calls the filter can stop (x86_64 numbers); mmap and fcntl are narrowed further in build_filter */
-static const int trapped_calls[] = {SYS_open, SYS_openat, SYS_creat, SYS_close, SYS_dup, SYS_dup2, SYS_dup3};
-
 #define MAX_SITES 64
-#define MAX_FILTER (16 + 2 * (int)(sizeof trapped_calls / sizeof trapped_calls[0]) + 5 * MAX_SITES)
+
+/* Adds the address after every syscall instruction (0f 05) of the function at fn, or-ed with tag; new count. */
+static int add_sites(const void *fn, uint64_t tag, uint64_t *sites, int count)
+{
+    Dl_info info;
+    const ElfW(Sym) *sym = NULL;
+    if (fn == NULL || dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL || sym->st_size < 2)
+        return count;
+    const unsigned char *code = fn;
+    for (size_t i = 0; i + 1 < sym->st_size && count < MAX_SITES; i++) {
+        if (code[i] != 0x0f || code[i + 1] != 0x05)
+            continue;
+        uint64_t ip = (uint64_t)(uintptr_t)(code + i + 2) | tag;
+        int seen = 0;
+        for (int k = 0; k < count; k++)
+            seen |= sites[k] == ip;
+        if (!seen)
+            sites[count++] = ip;
+    }
+    return count;
+}
+
+static void *real_fn(const char *name)
+{
+    for (int i = 0; i < IOTRACE_REAL_COUNT; i++)
+        if (strcmp(iotrace_real_names[i], name) == 0)
+            return iotrace_real_fns[i];
+    return NULL;
+}
+
+/* The allowed instruction pointers: the shim's own, the wrapped functions', then libc syscall()'s (tagged). */
+static int collect_sites(uint64_t *sites)
+{
+    int count = 0;
+    sites[count++] = (uint64_t)(uintptr_t)iotrace_raw_syscall_return;
+    for (size_t n = 0; n < sizeof wrapped_sites / sizeof wrapped_sites[0]; n++)
+        count = add_sites(real_fn(wrapped_sites[n]), 0, sites, count);
+    return add_sites(real_fn("syscall"), IOTRACE_PTRACE_SITE_SYS_ONLY, sites, count);
+}
+
+static struct bpf_prog filter_prog; /* static: 10 KiB is too much for the stack of a constructor */
+
+/* 0, or the errno of the failing step */
+static int install_filter(const uint64_t *sites, int count)
+{
+    if (iotrace_build_filter(&filter_prog, sites, count) != 0)
+        return E2BIG;
+    struct sock_fprog prog = {(unsigned short)filter_prog.n, filter_prog.insn};
+    /* without CAP_SYS_ADMIN the kernel wants no_new_privs (later setuid execs then gain nothing; they are untraced
+     * anyway: the loader ignores LD_PRELOAD for them) */
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0)
+        return 0;
+    if (errno != EACCES || syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return errno;
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0 ? 0 : errno;
+}
 
 static void emit_unavailable(const char *step, int error)
 {
@@ -65,10 +128,10 @@ static void emit_unavailable(const char *step, int error)
     iotrace_ev_publish(&ev, IOTRACE_FN_PTRACE_UNAVAILABLE, now, now, 0, 0, 0);
 }
 
-/* TracerPid of /proc/self/status; -1 if unreadable */
-static int tracer_pid(void)
+/* the value of a "Name:\tnumber" line of /proc/self/status; -1 if unreadable */
+static long status_field(const char *name)
 {
-    char buf[2048];
+    char buf[4096];
     int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -77,112 +140,27 @@ static int tracer_pid(void)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    char *line = strstr(buf, "TracerPid:");
+    char key[64];
+    iotrace_fmt(key, sizeof key, "\n%s:", name);
+    char *line = strstr(buf, key);
     if (line == NULL)
         return -1;
-    line += 10;
+    line += strlen(key);
     while (*line == ' ' || *line == '\t')
         line++;
-    int pid = 0;
+    long value = 0;
     while (*line >= '0' && *line <= '9')
-        pid = pid * 10 + (*line++ - '0');
-    return pid;
+        value = value * 10 + (*line++ - '0');
+    return value;
 }
 
-/* Adds the address after every syscall instruction (0f 05) of the function at fn; returns the new count. */
-static int add_sites(const void *fn, uint64_t *sites, int count)
+/* 1 when pid is an iotrace-ptrace (its comm) */
+static int is_our_tracer(long pid)
 {
-    Dl_info info;
-    const ElfW(Sym) *sym = NULL;
-    if (fn == NULL || dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL || sym->st_size < 2)
-        return count;
-    const unsigned char *code = fn;
-    for (size_t i = 0; i + 1 < sym->st_size && count < MAX_SITES; i++) {
-        if (code[i] != 0x0f || code[i + 1] != 0x05)
-            continue;
-        uint64_t ip = (uint64_t)(uintptr_t)(code + i + 2);
-        int seen = 0;
-        for (int k = 0; k < count; k++)
-            seen |= sites[k] == ip;
-        if (!seen)
-            sites[count++] = ip;
-    }
-    return count;
-}
-
-static int collect_sites(uint64_t *sites)
-{
-    int count = 0;
-    sites[count++] = (uint64_t)(uintptr_t)iotrace_raw_syscall_return;
-    for (size_t n = 0; n < sizeof wrapped_sites / sizeof wrapped_sites[0]; n++)
-        for (int i = 0; i < IOTRACE_REAL_COUNT; i++)
-            if (strcmp(iotrace_real_names[i], wrapped_sites[n]) == 0)
-                count = add_sites(iotrace_real_fns[i], sites, count);
-    return count;
-}
-
-#define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
-#define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
-#define LOAD(field) STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, field))
-#define LOAD_LOW(field) LOAD(field)
-#define LOAD_HIGH(field) STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, field) + 4)
-
-/*
- * x86_64 only for now: other ABIs (i386 int 0x80, x32) are allowed. Layout:
- *   arch check; nr dispatch (trapped calls jump to IP_CHECK; mmap to MMAP; fcntl to FCNTL); ALLOW;
- *   MMAP: fd == -1 -> ALLOW, else IP_CHECK;  FCNTL: F_DUPFD or F_DUPFD_CLOEXEC -> IP_CHECK, else ALLOW;
- *   IP_CHECK: one 5-instruction block per allowed site (-> ALLOW), then TRACE.
- */
-static int build_filter(struct sock_filter *f, const uint64_t *sites, int count)
-{
-    const int calls = (int)(sizeof trapped_calls / sizeof trapped_calls[0]);
-    int n = 0;
-    f[n++] = LOAD(arch);
-    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    f[n++] = LOAD(nr);
-    /* after the dispatch: [mmap jeq][fcntl jeq][ALLOW] MMAP(3) FCNTL(4) IP_CHECK */
-    const int dispatch_end = n + calls + 3;
-    const int mmap_at = dispatch_end, fcntl_at = mmap_at + 3, ip_check = fcntl_at + 4;
-    for (int i = 0; i < calls; i++, n++)
-        f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)trapped_calls[i], (uint8_t)(ip_check - n - 1), 0);
-    f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, (uint8_t)(mmap_at - n - 1), 0), n++;
-    f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, (uint8_t)(fcntl_at - n - 1), 0), n++;
-    f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    /* MMAP: only mappings of a descriptor (fd is an int: the low half of args[4]) */
-    f[n++] = LOAD_LOW(args[4]);
-    f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 0, (uint8_t)(ip_check - n - 1)), n++;
-    f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    /* FCNTL: only the duplicating commands */
-    f[n++] = LOAD_LOW(args[1]);
-    f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, (uint8_t)(ip_check - n - 1), 0), n++;
-    f[n] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, (uint8_t)(ip_check - n - 1), 0), n++;
-    f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    for (int i = 0; i < count; i++) {
-        f[n++] = LOAD_LOW(instruction_pointer);
-        f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sites[i], 0, 3);
-        f[n++] = LOAD_HIGH(instruction_pointer);
-        f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(sites[i] >> 32), 0, 1);
-        f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    }
-    f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-    return n;
-}
-
-/* 0, or the errno of the failing step */
-static int install_filter(void)
-{
-    uint64_t sites[MAX_SITES];
-    int count = collect_sites(sites);
-    struct sock_filter filter[MAX_FILTER];
-    struct sock_fprog prog = {(unsigned short)build_filter(filter, sites, count), filter};
-    /* without CAP_SYS_ADMIN the kernel wants no_new_privs (later setuid execs then gain nothing; they are untraced
-     * anyway: the loader ignores LD_PRELOAD for them) */
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0)
-        return 0;
-    if (errno != EACCES || syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return errno;
-    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0 ? 0 : errno;
+    char path[64], comm[32] = {0};
+    iotrace_fmt(path, sizeof path, "/proc/%ld/comm", pid);
+    ssize_t n = iotrace_read_file(path, comm, sizeof comm - 1);
+    return n > 0 && strncmp(comm, "iotrace-ptrace\n", 15) == 0;
 }
 
 /* Starts the tracer (not our child, as the collector) and waits for its answer: 0 when it has seized us. */
@@ -204,6 +182,9 @@ static int start_tracer(const char *tracer, const char **step)
                     NULL};
     char *envp[] = {"IOTRACE_DISABLE=1", "PATH=/usr/bin:/bin", NULL};
 
+    /* Yama (ptrace_scope 1) lets only ancestors attach unless we name the tracer: allow any until it answered
+     * (the tracer is our grandchild, re-parented; an attachment, once made, outlives this setting) */
+    int yama = syscall(SYS_prctl, PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) == 0;
     uint64_t all = ~0ULL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
     long pid = syscall(SYS_clone, 0UL /* exit signal 0: no SIGCHLD */, 0UL, NULL, NULL, 0UL);
@@ -221,6 +202,8 @@ static int start_tracer(const char *tracer, const char **step)
     *step = "spawn";
     if (pid < 0) {
         sys_close(fds[0]);
+        if (yama)
+            syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
         return saved;
     }
     int status;
@@ -234,6 +217,8 @@ static int start_tracer(const char *tracer, const char **step)
         ;
     ssize_t n = ready > 0 ? sys_read(fds[0], answer, sizeof answer - 1) : 0;
     sys_close(fds[0]);
+    if (yama)
+        syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
     *step = "ptrace_seize";
     if (n > 0 && answer[0] == 'Y')
         return 0;
@@ -248,30 +233,42 @@ void iotrace_ptrace_start(void)
     const char *on = getenv("IOTRACE_PTRACE");
     if (on == NULL || strcmp(on, "on") != 0)
         return;
-    if (tracer_pid() != 0)
-        return; /* traced already: by our tracer (a child or exec'd image of the tree), or by a debugger */
-    char tracer[IOTRACE_PATH_MAX];
+    uint64_t sites[MAX_SITES];
+    int count = collect_sites(sites);
+    long tracer = status_field("TracerPid");
+    if (tracer != 0) {
+        /*
+         * Traced already. By our tracer: this image was exec'd inside a traced tree, under the filter of an
+         * earlier image, whose instruction pointers mean nothing here; tell the tracer ours, so that it lets the
+         * wrappers' calls pass (they still stop: a filter cannot be replaced) and records the rest. By a
+         * debugger: nothing to do (the fallback cannot run), and nothing said (the debugger is the user's choice).
+         */
+        if (tracer > 0 && status_field("Seccomp") == SECCOMP_MODE_FILTER && is_our_tracer(tracer))
+            syscall(SYS_close, IOTRACE_PTRACE_REGISTER_FD, sites, count, 0, 0, 0);
+        return;
+    }
+    char path[IOTRACE_PATH_MAX];
     Dl_info info;
     if (dladdr((void *)iotrace_ptrace_start, &info) == 0 || info.dli_fname == NULL ||
         strrchr(info.dli_fname, '/') == NULL) {
         emit_unavailable("locate_tracer", ENOENT);
         return;
     }
-    iotrace_strlcpy(tracer, info.dli_fname, sizeof tracer);
-    iotrace_strlcpy(strrchr(tracer, '/') + 1, "iotrace-ptrace", sizeof tracer - (size_t)(strrchr(tracer, '/') + 1 - tracer));
-    if (sys_access(tracer, X_OK) != 0) {
+    iotrace_strlcpy(path, info.dli_fname, sizeof path);
+    iotrace_strlcpy(strrchr(path, '/') + 1, "iotrace-ptrace", sizeof path - (size_t)(strrchr(path, '/') + 1 - path));
+    if (sys_access(path, X_OK) != 0) {
         emit_unavailable("locate_tracer", errno);
         return;
     }
     const char *step = "";
-    int error = start_tracer(tracer, &step);
+    int error = start_tracer(path, &step);
     if (error == 0) {
         step = "seccomp";
-        error = install_filter();
+        error = install_filter(sites, count);
         /* a tracer without a filter costs nothing but the attachment; it exits with us */
     }
     if (error != 0)
         emit_unavailable(step, error);
     else
-        iotrace_debugf("ptrace fallback: %s seized pid %d", tracer, iotrace_cur.pid);
+        iotrace_debugf("ptrace fallback: %s seized pid %d, %d allowed sites", path, iotrace_cur.pid, count);
 }

@@ -1,298 +1,143 @@
 /*
- * iotrace-ptrace: the ptrace fallback of one traced process tree (IOTRACE_PTRACE=on).
+ * iotrace-ptrace: the ptrace fallback of one traced process tree.
  *
- * Started by the shim (native-shim/src/ptrace_fallback.c) of the first traced process, invisibly (not its child,
- * no LD_PRELOAD), with --pid P --session-dir R --ready-fd N. It seizes every thread of P (PTRACE_SEIZE: nothing is
- * stopped), follows clones, forks and vforks automatically (PTRACE_O_TRACE*), and answers on fd N: "Y" once P is
- * seized, or "N<errno>" when ptrace is not permitted. Only then does the shim install its seccomp filter, which
- * returns SECCOMP_RET_TRACE for handle-creating/destroying system calls whose instruction pointer is not one of the
- * shim's own or of the libc functions the shim wraps: i.e. exactly the calls the shim cannot see.
+ *   iotrace-ptrace --pid P --session-dir R --ready-fd N
+ *       started by the shim of the first traced process P (native-shim/src/ptrace_fallback.c), invisibly: not its
+ *       child, no LD_PRELOAD. Seizes every thread of P (PTRACE_SEIZE: nothing stops) and answers on fd N: "Y", or
+ *       "N<errno>" when ptrace is not permitted. Only then does the shim install its seccomp filter
+ *       (include/iotrace_filter.h), which stops, for us, the handle calls made from an instruction that is not the
+ *       shim's own nor one of the wrapped libc functions': exactly the calls the shim cannot see.
+ *   iotrace-ptrace --own-rings --session-dir R [--ring-size BYTES] -- COMMAND ARGS...
+ *       iotrace run --ptrace-only: runs COMMAND (a static binary, say) with no shim. Its child installs the filter
+ *       with no allowed sites before the exec; every process gets a ring we create (procs.c). Exit status: the
+ *       command's (128+N when killed by signal N).
  *
- * At each seccomp stop the tracer notes the call (number, arguments, path read with process_vm_readv), resumes to
- * the syscall-exit stop for the result, and writes one event into the ring of the calling process
- * (R/<tgid>-<inc>.ring) as one more lock-free producer (native-shim/src/ring.c): record type = the functions.tbl row
- * the call is traced as (openat = 18, close = 26, mmap = 43, ...), status IOTRACE_STATUS_SOURCE_SYSCALL.
+ * Clones, forks and vforks are followed automatically (PTRACE_O_TRACE*), with PTRACE_O_EXITKILL: a filter that
+ * returns SECCOMP_RET_TRACE makes calls fail with ENOSYS once no tracer is attached, so if we die the tree dies
+ * with us rather than run on with failing opens; catchable termination signals are ignored for that reason (the
+ * tracer ends when the last tracee has ended). At a seccomp stop the call is decoded (record.c); calls whose result
+ * is needed (opens: the fd) are resumed to their syscall-exit stop, the others (close, close_range) are recorded at
+ * the entry. Each becomes one event in the ring of the calling process, status IOTRACE_STATUS_SOURCE_SYSCALL.
  *
- * Not yet handled (later slices): the i386 and x32 ABIs and aarch64 (the filter allows them), a process after it
- * exec'd (its filter's instruction pointers are the old image's: its stops are let through unrecorded), vfork
- * children (no ring of their own), spilling when the ring is full and no collector runs (counted as lost).
+ * Signals: a signal-delivery stop passes the signal on unchanged; a group-stop (SIGSTOP, SIGTSTP, ...) stays a
+ * stop (PTRACE_LISTEN) until SIGCONT, as without us; the program's wait() never sees us (we are nobody's child).
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "iotrace_format.h"
-#include "ring.h"
-
-#ifndef IOTRACE_STATUS_SOURCE_SYSCALL
-#error "iotrace_format.h lacks IOTRACE_STATUS_SOURCE_SYSCALL"
-#endif
+#include "iotrace_filter.h"
+#include "iotrace_fn_ids.h"
+#include "tracer.h"
 
 #define SEIZE_OPTIONS                                                                                               \
     (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |                     \
      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
 
+#ifndef AUDIT_ARCH_AARCH64
+#define AUDIT_ARCH_AARCH64 0xc00000b7
+#endif
+
+/* the call of a stop: its ABI's table entry; -1 when it is not one of ours */
+static int sc_of(const struct __ptrace_syscall_info *info, uint64_t nr, int *abi32)
+{
+    const struct iotrace_sc_number *table = NULL;
+    size_t length = 0;
+    *abi32 = 0;
+    if (info->arch == AUDIT_ARCH_X86_64) {
+        table = iotrace_sc_x86_64, length = IOTRACE_SC_TABLE_LENGTH(iotrace_sc_x86_64);
+        nr &= ~(uint64_t)__X32_SYSCALL_BIT;
+    } else if (info->arch == AUDIT_ARCH_I386) {
+        table = iotrace_sc_i386, length = IOTRACE_SC_TABLE_LENGTH(iotrace_sc_i386);
+        *abi32 = 1;
+    } else if (info->arch == AUDIT_ARCH_AARCH64) {
+        table = iotrace_sc_aarch64, length = IOTRACE_SC_TABLE_LENGTH(iotrace_sc_aarch64);
+    }
+    for (size_t i = 0; i < length; i++)
+        if ((uint64_t)table[i].nr == nr)
+            return *abi32 && table[i].sc == IOTRACE_SC_MMAP ? -1 : table[i].sc; /* old_mmap: not decoded */
+    return -1;
+}
+
+/* the process whose ring gets t's events (a vfork child's: its parent's), with the status bits that says so */
+static struct proc *ring_owner(struct thread *t, uint16_t *extra_status)
+{
+    struct proc *p = proc_get(t->tgid);
+    *extra_status = 0;
+    if (p != NULL && p->vfork_parent != 0) {
+        struct proc *parent = proc_find(p->vfork_parent);
+        if (parent != NULL) {
+            *extra_status = IOTRACE_STATUS_VFORK_CHILD;
+            return parent;
+        }
+    }
+    return p;
+}
+
 /*
- * How a stopped system call becomes an event of a functions.tbl row: the row's scalar record items in slot order,
- * each the index of the syscall argument it holds; the row's one string item (`path`), if any. The rows must match
- * the table (FunctionTable's record order); PtraceFallbackTest checks the records decode as those rows.
+ * A call that uses a descriptor (close, dup*, fcntl F_DUPFD*, mmap, accept) at a site the filter stops: that
+ * descriptor may have been made by a call the filter could not tell from a wrapper's (glibc's nscd probe reaches
+ * socket() through its internal alias, whose instruction is the wrapped socket()'s). Its kernel name goes first,
+ * as an fd_discovered event with how = IOTRACE_DISCOVERED_BY_PTRACE: the collector names the descriptor with it
+ * only if it does not know it (and warns then that its open was not seen); else it drops it.
  */
-#define MAX_SLOTS 6
-struct call_layout {
-    int nr;          /* x86_64 system call number */
-    int row;         /* functions.tbl id */
-    int slots;       /* scalar items of the row */
-    int8_t arg[MAX_SLOTS];
-    int path_arg;    /* argument holding the path, -1 for none */
-    int mode_slot;   /* slot of `mode`: recorded only with O_CREAT/O_TMPFILE in the flags (as the shim does) */
-    int flags_arg;
-};
-
-static const struct call_layout layouts[] = {
-    {SYS_open, 16, 2, {1, 2}, 0, 1, 1},                   /* open:   path:path flags:oflags mode:mode */
-    {SYS_openat, 18, 3, {0, 2, 3}, 1, 2, 2},              /* openat: dirfd:fd path:path flags:oflags mode:mode */
-    {SYS_creat, 24, 1, {1}, 0, -1, -1},                   /* creat:  path:path mode:mode */
-    {SYS_close, 26, 1, {0}, -1, -1, -1},                  /* close:  fd:fd */
-    {SYS_dup, 39, 1, {0}, -1, -1, -1},                    /* dup:    fd:fd */
-    {SYS_dup2, 40, 2, {0, 1}, -1, -1, -1},                /* dup2:   oldfd:fd newfd:fd */
-    {SYS_dup3, 41, 3, {0, 1, 2}, -1, -1, -1},             /* dup3:   oldfd:fd newfd:fd flags:dupflags */
-    {SYS_mmap, 43, 6, {0, 1, 2, 3, 4, 5}, -1, -1, -1},    /* mmap:   addr length prot flags fd offset */
-};
-
-static const struct call_layout *layout_of(int nr)
+static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_t extra)
 {
-    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
-        if (layouts[i].nr == nr)
-            return &layouts[i];
-    return NULL;
-}
-
-/* ---- processes (rings) and threads ---- */
-
-struct proc {
-    pid_t tgid;
-    int execd;               /* exec'd since seized: stops pass unrecorded (see the header comment) */
-    int fd;                  /* ring file */
-    unsigned char *map;
-    size_t map_len;
-    uint32_t capacity;
-    int64_t reserved;        /* data-area bytes this tracer has made sure exist (fallocate) */
-};
-
-struct thread {
-    pid_t tid;
-    pid_t tgid;
-    int in_call;             /* between the seccomp stop and the syscall-exit stop */
-    const struct call_layout *call;
-    uint64_t args[6];
-    int64_t t0;
-    char path[IOTRACE_MAX_STRING];
-    uint16_t path_len;
-    int truncated;
-};
-
-#define MAX_PROCS   4096
-#define MAX_THREADS 4096
-static struct proc procs[MAX_PROCS];
-static struct thread *threads[MAX_THREADS];
-static const char *run_dir;
-static uint64_t no_ring_events; /* stops of processes without a ring (before the shim made it): not recorded */
-
-static struct proc *proc_get(pid_t tgid)
-{
-    struct proc *free_slot = NULL;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        if (procs[i].tgid == tgid)
-            return &procs[i];
-        if (procs[i].tgid == 0 && free_slot == NULL)
-            free_slot = &procs[i];
-    }
-    if (free_slot != NULL) {
-        memset(free_slot, 0, sizeof *free_slot);
-        free_slot->tgid = tgid;
-        free_slot->fd = -1;
-    }
-    return free_slot;
-}
-
-static void proc_unmap(struct proc *p)
-{
-    if (p->map != NULL)
-        munmap(p->map, p->map_len);
-    if (p->fd >= 0)
-        close(p->fd);
-    p->map = NULL;
-    p->fd = -1;
-}
-
-static struct thread *thread_get(pid_t tid)
-{
-    struct thread **free_slot = NULL;
-    for (int i = 0; i < MAX_THREADS; i++) {
-        if (threads[i] != NULL && threads[i]->tid == tid)
-            return threads[i];
-        if (threads[i] == NULL && free_slot == NULL)
-            free_slot = &threads[i];
-    }
-    if (free_slot == NULL)
-        return NULL;
-    struct thread *t = calloc(1, sizeof *t);
-    if (t == NULL)
-        return NULL;
-    t->tid = tid;
-    *free_slot = t;
-    return t;
-}
-
-static void thread_forget(pid_t tid)
-{
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i] != NULL && threads[i]->tid == tid) {
-            free(threads[i]);
-            threads[i] = NULL;
-        }
-}
-
-static pid_t tgid_of(pid_t tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/status", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tid;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    static unsigned char payload[MAX_EVENT];
+    int fd_arg = t->sc == IOTRACE_SC_MMAP || t->sc == IOTRACE_SC_MMAP2 ? 4
+                 : t->sc == IOTRACE_SC_CLOSE || t->sc == IOTRACE_SC_DUP || t->sc == IOTRACE_SC_DUP2 ||
+                         t->sc == IOTRACE_SC_DUP3 || t->sc == IOTRACE_SC_FCNTL || t->sc == IOTRACE_SC_FCNTL64 ||
+                         t->sc == IOTRACE_SC_ACCEPT || t->sc == IOTRACE_SC_ACCEPT4
+                     ? 0
+                     : -1;
+    if (fd_arg < 0)
+        return;
+    int fd = (int)t->args[fd_arg];
+    char link[64], name[IOTRACE_MAX_STRING];
+    snprintf(link, sizeof link, "/proc/%d/fd/%d", tid, fd);
+    ssize_t n = fd < 0 ? -1 : readlink(link, name, sizeof name);
     if (n <= 0)
-        return tid;
-    buf[n] = '\0';
-    char *line = strstr(buf, "\nTgid:");
-    return line != NULL ? (pid_t)atoi(line + 6) : tid;
+        return;
+    int64_t now = t->t0, zero = 0;
+    int32_t tid32 = tid;
+    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | extra, err = 0, len = (uint16_t)n;
+    uint64_t slots[2] = {(uint64_t)(int64_t)fd, IOTRACE_DISCOVERED_BY_PTRACE};
+    memcpy(payload + IOTRACE_EVENT_TIME_START, &now, 8);
+    memcpy(payload + IOTRACE_EVENT_TIME_END, &now, 8);
+    memcpy(payload + IOTRACE_EVENT_RESULT, &zero, 8);
+    memcpy(payload + IOTRACE_EVENT_TID, &tid32, 4);
+    memcpy(payload + IOTRACE_EVENT_ERRNO, &err, 2);
+    memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
+    memcpy(payload + IOTRACE_EVENT_ARGS, slots, 16);
+    memcpy(payload + IOTRACE_EVENT_ARGS + 16, &len, 2);
+    memcpy(payload + IOTRACE_EVENT_ARGS + 18, name, len);
+    proc_publish(p, IOTRACE_FN_FD_DISCOVERED, payload, IOTRACE_EVENT_ARGS + 18 + len, t->ip, t->sc);
 }
 
-/* Maps the newest ring of p->tgid (highest incarnation); 0 when there is one. */
-static int proc_map_ring(struct proc *p)
+static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed)
 {
-    if (p->map != NULL)
-        return 0;
-    DIR *d = opendir(run_dir);
-    if (d == NULL)
-        return -1;
-    char prefix[32];
-    int prefix_len = snprintf(prefix, sizeof prefix, "%d-", p->tgid);
-    long best = -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, (size_t)prefix_len) != 0)
-            continue;
-        char *end;
-        long inc = strtol(e->d_name + prefix_len, &end, 10);
-        if (end != e->d_name + prefix_len && strcmp(end, ".ring") == 0 && inc > best)
-            best = inc;
-    }
-    closedir(d);
-    if (best < 0)
-        return -1;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%d-%ld.ring", run_dir, p->tgid, best);
-    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    uint32_t capacity = 0;
-    if (fstat(fd, &st) != 0 || pread(fd, &capacity, 4, IOTRACE_HDR_RING_CAPACITY) != 4 || capacity == 0 ||
-        (uint64_t)st.st_size < (uint64_t)IOTRACE_RING_HEADER_LENGTH + capacity + IOTRACE_TRAILER_LENGTH) {
-        close(fd);
-        return -1;
-    }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        close(fd);
-        return -1;
-    }
-    p->fd = fd;
-    p->map = map;
-    p->map_len = (size_t)st.st_size;
-    p->capacity = capacity;
-    p->reserved = 0;
-    return 0;
+    static unsigned char payload[MAX_EVENT];
+    uint16_t extra;
+    struct proc *p = ring_owner(t, &extra);
+    if (p != NULL && !at_exit)
+        publish_fd_name(p, t, tid, extra);
+    uint32_t length = record_build(t, tid, at_exit, rval, failed, payload);
+    if (p == NULL || length == 0)
+        return;
+    uint16_t status;
+    memcpy(&status, payload + IOTRACE_EVENT_STATUS, 2);
+    status |= extra;
+    memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
+    proc_publish(p, iotrace_sc_info[t->sc].row, payload, length, t->ip, t->sc);
 }
-
-static int64_t now_ns(int clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Hands one event to the ring as the shim would; a ring that stays full without a live collector loses it. */
-static void ring_publish(struct proc *p, int32_t type, const void *payload, uint32_t length)
-{
-    unsigned char *data = p->map + IOTRACE_RING_HEADER_LENGTH;
-    for (int attempt = 0;; attempt++) {
-        int rc = iotrace_ring_write(data, p->capacity, &p->reserved, type, payload, length);
-        if (rc == IOTRACE_RING_OK)
-            return;
-        if (rc == IOTRACE_RING_UNRESERVED) {
-            /* the pages the claim needs must exist before they are touched (tmpfs full = SIGBUS) */
-            int64_t next = p->reserved + (1 << 20);
-            if (next > p->capacity)
-                next = p->capacity;
-            if (fallocate(p->fd, 0, IOTRACE_RING_HEADER_LENGTH + p->reserved, next - p->reserved) != 0)
-                break;
-            __atomic_store_n(&p->reserved, next, __ATOMIC_RELEASE);
-            continue;
-        }
-        int64_t heartbeat = iotrace_ring_heartbeat(data, p->capacity);
-        int64_t age_ms = now_ns(CLOCK_REALTIME) / 1000000 - heartbeat;
-        if (rc != IOTRACE_RING_FULL || heartbeat == 0 || age_ms > 3000 || attempt > 3000)
-            break;
-        struct timespec pause = {0, 1000000};
-        nanosleep(&pause, NULL);
-    }
-    __atomic_add_fetch((int64_t *)(void *)(p->map + IOTRACE_HDR_LOST_EVENTS), 1, __ATOMIC_ACQ_REL);
-}
-
-/* ---- tracee memory ---- */
-
-/* Copies the NUL-terminated string at addr (at most IOTRACE_MAX_STRING bytes), page by page. */
-static void read_string(pid_t tid, uint64_t addr, struct thread *t)
-{
-    t->path_len = 0;
-    t->truncated = 0;
-    size_t got = 0;
-    while (got < IOTRACE_MAX_STRING) {
-        size_t to_page = 4096 - ((addr + got) & 4095);
-        size_t want = IOTRACE_MAX_STRING - got < to_page ? IOTRACE_MAX_STRING - got : to_page;
-        struct iovec local = {t->path + got, want};
-        struct iovec remote = {(void *)(uintptr_t)(addr + got), want};
-        ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-        if (n <= 0)
-            break;
-        char *nul = memchr(t->path + got, '\0', (size_t)n);
-        if (nul != NULL) {
-            t->path_len = (uint16_t)(nul - t->path);
-            return;
-        }
-        got += (size_t)n;
-    }
-    t->path_len = (uint16_t)got;
-    t->truncated = got == IOTRACE_MAX_STRING;
-}
-
-/* ---- stops ---- */
 
 static void on_seccomp_stop(pid_t tid)
 {
@@ -306,74 +151,100 @@ static void on_seccomp_stop(pid_t tid)
     }
     if (t->tgid == 0)
         t->tgid = tgid_of(tid);
+    int abi32;
+    int sc = sc_of(&info, info.seccomp.nr, &abi32);
     struct proc *p = proc_get(t->tgid);
-    const struct call_layout *call = layout_of((int)info.seccomp.nr);
-    if (call == NULL || p == NULL || p->execd) {
+    if (sc < 0 || p == NULL) {
         ptrace(PTRACE_CONT, tid, 0, 0);
         return;
     }
-    t->call = call;
+    if (sc == IOTRACE_SC_CLOSE && !abi32 && (uint32_t)info.seccomp.args[0] == IOTRACE_PTRACE_REGISTER_FD) {
+        proc_register(p, tid, info.seccomp.args[1], info.seccomp.args[2]);
+        ptrace(PTRACE_CONT, tid, 0, 0);
+        return;
+    }
+    /* an exec'd image under an earlier image's filter: the shim's calls stop too, and pass unrecorded */
+    uint16_t ignored;
+    struct proc *owner = ring_owner(t, &ignored);
+    if (owner != NULL && owner->registered && !abi32 && proc_site_allowed(owner, info.instruction_pointer, sc)) {
+        ptrace(PTRACE_CONT, tid, 0, 0);
+        return;
+    }
+    t->sc = sc;
+    t->abi32 = abi32;
+    t->ip = info.instruction_pointer;
     memcpy(t->args, info.seccomp.args, sizeof t->args);
-    t->t0 = now_ns(CLOCK_REALTIME);
-    if (call->path_arg >= 0)
-        read_string(tid, t->args[call->path_arg], t);
+    t->t0 = now_ns();
+    record_entry(t, tid);
+    if (iotrace_sc_info[sc].stop == IOTRACE_STOP_ENTRY) {
+        publish(t, tid, 0, 0, 0);
+        ptrace(PTRACE_CONT, tid, 0, 0);
+        return;
+    }
+    uint16_t extra;
+    struct proc *target = ring_owner(t, &extra);
+    if (target != NULL) /* before the call: a dup2 onto it, or the kernel, may change what it names */
+        publish_fd_name(target, t, tid, extra);
     t->in_call = 1;
-    ptrace(PTRACE_SYSCALL, tid, 0, 0); /* next stop: syscall exit, for the result */
+    ptrace(PTRACE_SYSCALL, tid, 0, 0); /* next stop: the syscall exit, for the result */
 }
 
 static void on_syscall_stop(pid_t tid)
 {
     struct __ptrace_syscall_info info;
     memset(&info, 0, sizeof info);
-    struct thread *t = thread_get(tid);
+    struct thread *t = thread_find(tid);
     if (t == NULL || !t->in_call || ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0) {
         ptrace(PTRACE_CONT, tid, 0, 0);
         return;
     }
-    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) { /* kernels that report entry after the seccomp stop */
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) { /* the entry stop that follows a seccomp stop on older kernels */
         ptrace(PTRACE_SYSCALL, tid, 0, 0);
         return;
     }
     t->in_call = 0;
-    int64_t t1 = now_ns(CLOCK_REALTIME);
-    struct proc *p = proc_get(t->tgid);
-    if (info.op != PTRACE_SYSCALL_INFO_EXIT || p == NULL || proc_map_ring(p) != 0) {
-        no_ring_events++;
+    if (info.op == PTRACE_SYSCALL_INFO_EXIT)
+        publish(t, tid, 1, info.exit.rval, info.exit.is_error != 0);
+    ptrace(PTRACE_CONT, tid, 0, 0);
+}
+
+/* the clone/fork/vfork event of `tid`: the new task is ours now */
+static void on_new_task(pid_t tid, int event)
+{
+    unsigned long msg = 0;
+    struct thread *parent = thread_get(tid);
+    if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0 || parent == NULL) {
         ptrace(PTRACE_CONT, tid, 0, 0);
         return;
     }
-    const struct call_layout *call = t->call;
-    uint64_t payload[(IOTRACE_EVENT_ARGS + MAX_SLOTS * 8 + 2 + IOTRACE_MAX_STRING + 7) / 8];
-    unsigned char *b = (unsigned char *)payload;
-    int failed = info.exit.is_error != 0;
-    int64_t result = failed ? -1 : info.exit.rval;
-    int32_t tid32 = tid;
-    uint16_t err = failed ? (uint16_t)-info.exit.rval : 0;
-    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | (failed ? IOTRACE_STATUS_FAILED : 0) |
-                      (t->truncated ? IOTRACE_STATUS_TRUNCATED : 0);
-    memcpy(b + IOTRACE_EVENT_TIME_START, &t->t0, 8);
-    memcpy(b + IOTRACE_EVENT_TIME_END, &t1, 8);
-    memcpy(b + IOTRACE_EVENT_RESULT, &result, 8);
-    memcpy(b + IOTRACE_EVENT_TID, &tid32, 4);
-    memcpy(b + IOTRACE_EVENT_ERRNO, &err, 2);
-    memcpy(b + IOTRACE_EVENT_STATUS, &status, 2);
-    for (int s = 0; s < call->slots; s++) {
-        uint64_t v = t->args[call->arg[s]];
-        if (s == call->mode_slot) {
-            int flags = (int)t->args[call->flags_arg];
-            if (!((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE))
-                v = 0;
+    if (parent->tgid == 0)
+        parent->tgid = tgid_of(tid);
+    pid_t child = (pid_t)msg;
+    struct thread *c = thread_get(child);
+    if (c != NULL) {
+        c->announced = 1;
+        c->tgid = event == PTRACE_EVENT_CLONE ? tgid_of(child) : child;
+        if (c->tgid == child) { /* a process: it inherits what its parent's image registered */
+            struct proc *pp = proc_get(parent->tgid), *cp = proc_get(child);
+            if (cp != NULL) {
+                cp->ppid = parent->tgid;
+                if (pp != NULL) {
+                    cp->execd = pp->execd;
+                    cp->registered = pp->registered;
+                    cp->nsites = pp->nsites;
+                    memcpy(cp->sites, pp->sites, sizeof cp->sites);
+                    if (event == PTRACE_EVENT_VFORK) /* shares the parent's memory until its exec or exit */
+                        cp->vfork_parent = pp->vfork_parent != 0 ? pp->vfork_parent : pp->tgid;
+                }
+                if (own_rings && cp->vfork_parent == 0)
+                    proc_ensure_ring(cp);
+            }
         }
-        memcpy(b + IOTRACE_EVENT_ARGS + 8 * s, &v, 8);
+        if (c->held) {
+            c->held = 0;
+            ptrace(PTRACE_CONT, child, 0, 0);
+        }
     }
-    uint32_t len = IOTRACE_EVENT_ARGS + 8 * (uint32_t)call->slots;
-    if (call->path_arg >= 0) {
-        uint16_t n = failed && err == EFAULT ? 0 : t->path_len;
-        memcpy(b + len, &n, 2);
-        memcpy(b + len + 2, t->path, n);
-        len += 2u + n;
-    }
-    ring_publish(p, call->row, payload, len);
     ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
@@ -386,14 +257,17 @@ static void on_stop(pid_t tid, int status)
         on_seccomp_stop(tid);
         return;
     case PTRACE_EVENT_EXEC: {
+        /* a non-leader thread that execs takes the leader's tid: the thread group is now tid's */
         struct thread *t = thread_get(tid);
         if (t != NULL) {
             t->in_call = 0;
-            t->tgid = tgid_of(tid);
-            struct proc *p = proc_get(t->tgid);
+            t->tgid = tid;
+            t->announced = 1;
+            struct proc *p = proc_get(tid);
             if (p != NULL) {
-                proc_unmap(p);
-                p->execd = 1;
+                proc_exec(p);
+                if (own_rings) /* the new image's ring exists from its start: the collector waits for it */
+                    proc_ensure_ring(p);
             }
         }
         ptrace(PTRACE_CONT, tid, 0, 0);
@@ -402,15 +276,24 @@ static void on_stop(pid_t tid, int status)
     case PTRACE_EVENT_CLONE:
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
+        on_new_task(tid, event);
+        return;
     case PTRACE_EVENT_VFORK_DONE:
-        ptrace(PTRACE_CONT, tid, 0, 0); /* the new task is attached already and reports its own stop */
+        ptrace(PTRACE_CONT, tid, 0, 0);
         return;
-    case PTRACE_EVENT_STOP:
-        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-            ptrace(PTRACE_LISTEN, tid, 0, 0); /* group stop: stay stopped, as without us */
-        else
-            ptrace(PTRACE_CONT, tid, 0, 0); /* a new task's first stop */
+    case PTRACE_EVENT_STOP: {
+        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+            ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stays stopped until SIGCONT, as without us */
+            return;
+        }
+        struct thread *t = thread_get(tid);
+        if (t != NULL && !t->announced) { /* a new task before its creator's event: wait for that */
+            t->held = 1;
+            return;
+        }
+        ptrace(PTRACE_CONT, tid, 0, 0);
         return;
+    }
     default:
         break;
     }
@@ -418,7 +301,21 @@ static void on_stop(pid_t tid, int status)
         on_syscall_stop(tid);
         return;
     }
-    ptrace(PTRACE_CONT, tid, 0, sig); /* signal-delivery stop: deliver it unchanged */
+    ptrace(PTRACE_CONT, tid, 0, sig); /* signal-delivery stop: the signal goes on, unchanged */
+}
+
+static void on_task_exit(pid_t tid)
+{
+    struct thread *t = thread_find(tid);
+    pid_t tgid = t != NULL && t->tgid != 0 ? t->tgid : tid;
+    thread_forget(tid);
+    if (tgid == tid) {
+        struct proc *p = proc_find(tgid);
+        if (p != NULL) {
+            proc_exited(p);
+            proc_forget(p);
+        }
+    }
 }
 
 /* Seizes every thread of pid until a pass over /proc/pid/task finds none new; 0 or an errno. */
@@ -426,7 +323,10 @@ static int seize_all(pid_t pid)
 {
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(uintptr_t)SEIZE_OPTIONS) != 0)
         return errno;
-    thread_get(pid)->tgid = pid;
+    struct thread *leader = thread_get(pid);
+    if (leader != NULL)
+        leader->tgid = pid, leader->announced = 1;
+    proc_get(pid);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", pid);
     for (int changed = 1; changed;) {
@@ -437,15 +337,12 @@ static int seize_all(pid_t pid)
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             pid_t tid = (pid_t)atoi(e->d_name);
-            if (tid <= 0)
+            if (tid <= 0 || thread_find(tid) != NULL)
                 continue;
-            int known = 0;
-            for (int i = 0; i < MAX_THREADS; i++)
-                known |= threads[i] != NULL && threads[i]->tid == tid;
-            if (!known && ptrace(PTRACE_SEIZE, tid, 0, (void *)(uintptr_t)SEIZE_OPTIONS) == 0) {
+            if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(uintptr_t)SEIZE_OPTIONS) == 0) {
                 struct thread *t = thread_get(tid);
                 if (t != NULL)
-                    t->tgid = pid;
+                    t->tgid = pid, t->announced = 1;
                 changed = 1;
             }
         }
@@ -454,9 +351,42 @@ static int seize_all(pid_t pid)
     return 0;
 }
 
+/* --own-rings: the command, started stopped-in-effect: it waits until we have seized it, installs the filter
+ * (no allowed sites: every handle call stops) and execs */
+static pid_t start_command(char **argv, int *go_fd)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
+    if (child != 0) {
+        close(fds[0]);
+        *go_fd = fds[1];
+        return child;
+    }
+    close(fds[1]);
+    char go;
+    if (read(fds[0], &go, 1) != 1)
+        _exit(127);
+    static struct bpf_prog prog;
+    struct sock_fprog fprog = {0, prog.insn};
+    if (iotrace_build_filter(&prog, NULL, 0) != 0)
+        _exit(127);
+    fprog.len = (unsigned short)prog.n;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0 &&
+        (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)) {
+        fprintf(stderr, "iotrace-ptrace: cannot install the seccomp filter: %s\n", strerror(errno));
+        _exit(127);
+    }
+    execvp(argv[0], argv);
+    fprintf(stderr, "iotrace-ptrace: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD\n");
+    fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD\n"
+                    "       iotrace-ptrace --own-rings --session-dir DIR [--ring-size BYTES] -- COMMAND [ARGS...]\n");
     exit(2);
 }
 
@@ -464,24 +394,64 @@ int main(int argc, char **argv)
 {
     pid_t pid = 0;
     int ready_fd = -1;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    char **command = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            command = argv + i + 1;
+            break;
+        }
+        if (strcmp(argv[i], "--own-rings") == 0) {
+            own_rings = 1;
+            continue;
+        }
+        if (i + 1 >= argc)
+            usage();
         if (strcmp(argv[i], "--pid") == 0)
-            pid = (pid_t)atoi(argv[i + 1]);
+            pid = (pid_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--session-dir") == 0)
-            run_dir = argv[i + 1];
+            run_dir = argv[++i];
         else if (strcmp(argv[i], "--ready-fd") == 0)
-            ready_fd = atoi(argv[i + 1]);
+            ready_fd = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--ring-size") == 0)
+            own_ring_capacity = (uint32_t)strtoul(argv[++i], NULL, 10);
         else
             usage();
     }
-    if (pid <= 0 || run_dir == NULL || ready_fd < 0)
+    if (run_dir == NULL || (own_rings ? command == NULL || command[0] == NULL : pid <= 0 || ready_fd < 0) ||
+        own_ring_capacity < 65536 || (own_ring_capacity & (own_ring_capacity - 1)) != 0)
         usage();
-    int err = seize_all(pid);
-    char answer[16];
-    int n = err == 0 ? snprintf(answer, sizeof answer, "Y") : snprintf(answer, sizeof answer, "N%d", err);
-    if (write(ready_fd, answer, (size_t)n) != n || err != 0)
-        return 1;
-    close(ready_fd);
+
+    /* our death would kill the tree (EXITKILL): only SIGKILL may do that */
+    int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+        signal(ignored[i], SIG_IGN);
+
+    pid_t command_pid = 0;
+    int command_status = 0;
+    if (own_rings) {
+        int go_fd;
+        command_pid = start_command(command, &go_fd);
+        if (command_pid < 0) {
+            fprintf(stderr, "iotrace-ptrace: cannot start %s: %s\n", command[0], strerror(errno));
+            return 127;
+        }
+        int err = seize_all(command_pid);
+        if (err != 0) {
+            fprintf(stderr, "iotrace-ptrace: cannot trace %s: ptrace: %s\n", command[0], strerror(err));
+            kill(command_pid, SIGKILL);
+            return 1;
+        }
+        if (write(go_fd, "g", 1) != 1)
+            return 1;
+        close(go_fd);
+    } else {
+        int err = seize_all(pid);
+        char answer[16];
+        int n = err == 0 ? snprintf(answer, sizeof answer, "Y") : snprintf(answer, sizeof answer, "N%d", err);
+        if (write(ready_fd, answer, (size_t)n) != n || err != 0)
+            return 1;
+        close(ready_fd);
+    }
 
     for (;;) {
         int status;
@@ -492,20 +462,13 @@ int main(int argc, char **argv)
             break; /* ECHILD: every tracee is gone */
         }
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
-            struct thread *t = thread_get(tid);
-            pid_t tgid = t != NULL ? t->tgid : 0;
-            thread_forget(tid);
-            if (tgid == tid) {
-                struct proc *p = proc_get(tgid);
-                if (p != NULL) {
-                    proc_unmap(p);
-                    p->tgid = 0;
-                }
-            }
+            if (tid == command_pid)
+                command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            on_task_exit(tid);
             continue;
         }
         if (WIFSTOPPED(status))
             on_stop(tid, status);
     }
-    return 0;
+    return command_status;
 }

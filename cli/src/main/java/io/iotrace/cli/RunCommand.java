@@ -63,10 +63,16 @@ final class RunCommand implements Callable<Integer>
     List<String> excludedPaths;
 
     @Option(names = "--ptrace", paramLabel = "on|off", defaultValue = "off",
-        description = "Also record the opens, closes, dups and file mappings that bypass libc's symbols (glibc-" +
-            "internal calls, raw system calls) with a ptrace companion (default: ${DEFAULT-VALUE}). Experimental: " +
-            "x86_64, not after an exec; 'on' says so.")
+        description = "The ptrace fallback (environment IOTRACE_PTRACE): records the opens, closes, dups and " +
+            "mmaps that bypass the libc functions (glibc-internal calls, raw system calls) into the same trace " +
+            "(default: ${DEFAULT-VALUE}).")
     PtraceMode ptrace;
+
+    @Option(names = "--ptrace-only",
+        description = "Trace with ptrace alone, without LD_PRELOAD (for statically linked programs, where the " +
+            "shim cannot load): the handle calls (open, close, dup, mmap of a file, socket, pipe, ...) of the " +
+            "program and its children are recorded, with the same JSON and file names; reads and writes are not.")
+    boolean ptraceOnly;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*",
         description = "The program and its arguments (after --, so that its options are not taken for iotrace's).")
@@ -112,10 +118,9 @@ final class RunCommand implements Callable<Integer>
         }
         checkFunctions();
         final Path traceDir = (null == dir ? defaultDir() : dir).toAbsolutePath().normalize();
-        if (PtraceMode.on == ptrace)
+        if (ptraceOnly)
         {
-            IotraceCli.err().println("iotrace: --ptrace on: the ptrace fallback is experimental (x86_64 only, " +
-                "its records end at an exec; see README)");
+            return PtraceOnlyRun.run(home, traceDir, command);
         }
 
         warnIfUntraceable(command.getFirst());

@@ -282,6 +282,10 @@ public final class ProcessTrace implements MessageHandler
         }
         if (0 != (event.status() & TraceFormat.STATUS_VFORK_CHILD))
         {
+            if (PtraceFallback.isBypass(event) && !PtraceFallback.isNamingNotice(event))
+            {
+                warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
+            }
             processVforkChild(event, forceOk);
             return;
         }
@@ -290,7 +294,14 @@ public final class ProcessTrace implements MessageHandler
             PtraceFallback.warnUnavailableOnce(context, info.pid(), info.incarnation(), event);
             return;
         }
-        if (PtraceFallback.isBypass(event))
+        if (PtraceFallback.isNamingNotice(event))
+        {
+            if (null != handles.fdName((int)event.slot(event.function().fdSlot()), Long.MAX_VALUE))
+            {
+                return; // known: the ptrace fallback's name of the descriptor is not needed
+            }
+        }
+        else if (PtraceFallback.isBypass(event))
         {
             warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
         }
@@ -796,6 +807,10 @@ public final class ProcessTrace implements MessageHandler
                 {
                     warn(f.name(), fd, "open not observed: descriptor " + fd + " first used while already open (" +
                         (null == name ? "name unknown" : name) + ")");
+                }
+                if (f.howSlot() >= 0 && TraceFormat.DISCOVERED_BY_PTRACE == e.slot(f.howSlot()))
+                {
+                    warn(f.name(), fd, PtraceFallback.namedMessage(fd, name));
                 }
                 unresolvedHandle = fd;
                 break;

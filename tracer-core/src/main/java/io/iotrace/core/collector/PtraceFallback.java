@@ -29,6 +29,24 @@ final class PtraceFallback
         return 0 != (event.status() & TraceFormat.STATUS_SOURCE_SYSCALL);
     }
 
+    /**
+     * The tracer's fd_discovered event (how = {@link TraceFormat#DISCOVERED_BY_PTRACE}) naming a descriptor that a
+     * stopped call uses, from /proc: taken only when the descriptor is unknown (its open was seen by nobody).
+     */
+    static boolean isNamingNotice(final DecodedEvent event)
+    {
+        final FunctionInfo f = event.function();
+        return isBypass(event) && f.howSlot() >= 0 && TraceFormat.DISCOVERED_BY_PTRACE == event.slot(f.howSlot());
+    }
+
+    /** The warning of a descriptor first named by the ptrace fallback. */
+    static String namedMessage(final int fd, final String name)
+    {
+        return "open not observed: descriptor " + fd + " (" + (null == name ? "name unknown" : name) + ") was " +
+            "made by a call neither the wrappers nor the ptrace fallback saw (glibc reaching a wrapped function " +
+            "through an internal alias, or before tracing began); named from /proc by the ptrace fallback";
+    }
+
     /** One warning per session for each step/errno that kept the fallback from running. */
     static void warnUnavailableOnce(
         final SessionContext context, final int pid, final int incarnation, final DecodedEvent event)

@@ -158,6 +158,8 @@ public final class TraceFormat
     public static final int STATUS_IN_MPI = 0x0100;
     /** Seen by the ptrace fallback at a system call no wrapper made (JSON "source":"syscall"). */
     public static final int STATUS_SOURCE_SYSCALL = 0x0200;
+    /** fd_discovered's how when the ptrace fallback names a descriptor a stopped call uses (iotrace_format.h). */
+    public static final int DISCOVERED_BY_PTRACE = 3;
 
     // files of a session (section 1)
     public static final String RING_SUFFIX = ".ring";

@@ -461,6 +461,11 @@ public final class JsonRecordWriter implements AutoCloseable
             g.writeFieldName(HOW);
             final long how = function.howSlot() >= 0 ? event.slot(function.howSlot()) : 0;
             g.writeString(0 == how ? HOW_START : 2 == how ? HOW_RECEIVED : HOW_FIRST_USE);
+            if (0 != (event.status() & io.iotrace.core.format.TraceFormat.STATUS_SOURCE_SYSCALL))
+            {
+                g.writeFieldName(SOURCE); // named by the ptrace fallback (how 3)
+                g.writeString(VIA_SYSCALL);
+            }
             return;
         }
 

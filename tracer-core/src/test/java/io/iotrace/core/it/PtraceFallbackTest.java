@@ -21,9 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ptrace fallback (IOTRACE_PTRACE=on): test-programs/bypass_corpus makes handles no libc wrapper sees (raw
- * syscall instructions in the main thread, a second thread and a fork child; opendir/closedir's internal open and
- * close). With the fallback each of them is recorded exactly once, marked "source":"syscall", resolved and warned
- * about; without it the trace says which descriptors it found open without having seen their open.
+ * syscall instructions in the main thread, a second thread, a fork child and an exec'd image; an i386 int 0x80
+ * open; a raw openat2; glibc's internal opens and closes in opendir/closedir, getpwnam, tmpfile's fclose, shm_open,
+ * posix_spawn's file action in its vfork-like child). With the fallback each of them is recorded exactly once,
+ * marked "source":"syscall", decoded per ABI, resolved and warned about, and nothing is unresolved; the calls the
+ * shim reports (mkstemp, sem_open, the program's mmap) never stop. The program itself checks that it sees no
+ * difference: results, a child's SIGSTOP seen by its waitpid(WUNTRACED), wait() = ECHILD at the end. Without the
+ * fallback the trace says which descriptors it found open without having seen their open.
  */
 class PtraceFallbackTest
 {
@@ -62,49 +66,101 @@ class PtraceFallbackTest
             .filter(r -> 1 == r.get("function_data").get("fd").asInt()).findFirst().orElseThrow()
             .get("traced_filename").asText();
 
-        final List<JsonNode> bypasses = trace.where(r -> r.has("function_data") &&
-            "syscall".equals(r.get("function_data").path("source").asText()));
-        final List<Bypass> seen = bypasses.stream().map(r -> new Bypass(
-            pid(r) == child ? "child" : r.get("tid").asLong() == thread ? "thread" : pid(r) == main &&
-                r.get("tid").asLong() == main ? "main" : "other:" + r.get("tid"),
-            functionName(r), filename(r), state(r))).toList();
+        final long spawned = trace.function("posix_spawn").getFirst().get("function_data").get("spawned_pid").asLong();
+        final long execChild = trace.function("fork").stream().filter(r -> pid(r) == main).skip(1).findFirst()
+            .orElseThrow().get("function_data").get("pid").asLong();
         final String dir = data.toString();
+
+        // every record of the fallback is a call no wrapper made: one warning each, naming it
+        final List<JsonNode> bypasses = trace.where(r -> r.has("function_data") &&
+            "syscall".equals(r.get("function_data").path("source").asText()) &&
+            !"fd_discovered".equals(functionName(r)));
+        // the corpus's own files (the loader's and glibc's are checked below)
+        final List<Bypass> seen = bypasses.stream()
+            .filter(r -> filename(r).startsWith(dir) || filename(r).equals(stdout) || filename(r).equals("<not open>"))
+            .map(r -> new Bypass(role(r, main, thread, child, spawned, execChild), functionName(r), filename(r),
+                state(r))).toList();
         assertEquals(List.of(
             new Bypass("main", "openat", dir + "/raw.dat", "ok"),
             new Bypass("main", "close", dir + "/raw.dat", "ok"),
             new Bypass("main", "openat", dir + "/missing/none", "error"),
             new Bypass("main", "openat", dir, "ok"),          // opendir's __open64_nocancel
             new Bypass("main", "close", dir, "ok"),           // closedir's __close_nocancel
-            new Bypass("thread", "openat", dir + "/thread.dat", "ok"),
-            new Bypass("thread", "close", dir + "/thread.dat", "ok"),
             new Bypass("main", "dup", stdout, "ok"),
             new Bypass("main", "close", stdout, "ok"),
+            new Bypass("main", "open", dir + "/i386.dat", "ok"),   // int 0x80: the i386 ABI's open
+            new Bypass("main", "close", dir + "/i386.dat", "ok"),
+            new Bypass("main", "openat2", dir + "/raw.dat", "ok"),
+            new Bypass("main", "close", dir + "/raw.dat", "ok"),
+            new Bypass("thread", "openat", dir + "/thread.dat", "ok"),
+            new Bypass("thread", "close", dir + "/thread.dat", "ok"),
+            // posix_spawn's child runs its file action before the exec (glibc closes the target fd first)
+            new Bypass("spawn", "close", "<not open>", "error"),
+            new Bypass("spawn", "openat", dir + "/spawn.dat", "ok"),
             new Bypass("child", "openat", dir + "/child.dat", "ok"),
-            new Bypass("child", "close", dir + "/child.dat", "ok")),
-            seen.stream().sorted((a, b) -> Boolean.compare(a.who().equals("child"), b.who().equals("child")))
-                .toList());
-        assertEquals(2, errno(bypasses.get(2)));
-        for (final JsonNode open : trace.where(r -> "openat".equals(functionName(r)) &&
-            "syscall".equals(r.get("function_data").path("source").asText()) && "ok".equals(state(r))))
+            new Bypass("child", "close", dir + "/child.dat", "ok"),
+            new Bypass("exec", "openat", dir + "/exec.dat", "ok"),
+            new Bypass("exec", "close", dir + "/exec.dat", "ok")),
+            seen.stream().sorted(java.util.Comparator.comparing(b -> ROLES.indexOf(b.who()))).toList()); // per role, in order
+        assertEquals(2, errno(bypasses.stream().filter(r -> filename(r).endsWith("/missing/none")).findFirst()
+            .orElseThrow()));
+
+        // arguments decoded per ABI, flags symbolic; each bypassed open exactly once, its descriptor the result
+        final JsonNode i386 = bypasses.stream().filter(r -> filename(r).endsWith("/i386.dat") &&
+            "open".equals(functionName(r))).findFirst().orElseThrow();
+        assertEquals("write_only", i386.get("function_data").get("mode").asText(), i386.toString());
+        assertEquals("[\"creat\",\"trunc\"]", i386.get("function_data").get("creation").toString());
+        assertEquals("[\"read_by_owner\",\"write_by_owner\"]", i386.get("function_data").get("file_mode").toString());
+        final JsonNode openat2 = trace.function("openat2").getFirst();
+        assertEquals(4, openat2.get("function_data").get("resolve").asInt()); // RESOLVE_NO_SYMLINKS
+        assertEquals(3, openat2.get("file_type").get("descriptor").asInt());
+        for (final String file : List.of("/raw.dat", "/thread.dat", "/child.dat", "/exec.dat", "/spawn.dat", "/i386.dat"))
         {
-            assertEquals(3, open.get("file_type").get("descriptor").asInt(), open.toString());
+            assertEquals(1, trace.where(r -> List.of("open", "openat").contains(functionName(r)) &&
+                (dir + file).equals(filename(r))).size(), file);
         }
 
-        // the shim's own calls on those descriptors resolve to the files; none was found open unseen
-        for (final String file : List.of("raw.dat", "thread.dat", "child.dat"))
+        // the shim's own calls on those descriptors resolve to the files; nothing anywhere is unresolved
+        for (final String file : List.of("raw.dat", "thread.dat", "child.dat", "i386.dat", "exec.dat"))
         {
             final List<JsonNode> writes = trace.where(r -> "write".equals(functionName(r)) &&
                 (dir + "/" + file).equals(filename(r)));
             assertEquals(1, writes.size(), file);
         }
-        assertTrue(trace.warnings().stream().noneMatch(w -> w.get("message").asText().startsWith("open not observed")),
-            trace.warnings().toString());
+        assertTrue(trace.where(r -> r.has("traced_filename") && filename(r).contains("unresolved")).isEmpty(),
+            trace.where(r -> r.has("traced_filename") && filename(r).contains("unresolved")).toString());
+        assertTrue(trace.warnings().stream().noneMatch(w -> w.get("message").asText().startsWith("open not observed: " +
+            "descriptor 3 first used")), trace.warnings().toString());
 
-        // sem_open's open, mmap and close run at the syscall instructions of the wrapped open64/mmap64/close: the
-        // shim's sem_open record covers them, so they are not recorded twice
+        // glibc-internal handles: getpwnam's files, tmpfile's close (fclose -> __close_nocancel)
+        for (final String file : List.of("/etc/nsswitch.conf", "/etc/passwd"))
+        {
+            assertEquals(List.of("openat", "close"), bypasses.stream().filter(r -> file.equals(filename(r)) &&
+                pid(r) == main).map(TraceRecords::functionName).toList(), file);
+        }
+        final String tmpfileName = filename(trace.function("tmpfile").getFirst());
+        assertTrue(bypasses.stream().anyMatch(r -> "close".equals(functionName(r)) && tmpfileName.equals(filename(r))),
+            tmpfileName);
+        // descriptors made where the filter cannot tell glibc from a wrapper (nscd's socket() through its alias):
+        // named from /proc at their close, with a warning each
+        final List<JsonNode> named = trace.where(r -> "fd_discovered".equals(functionName(r)) &&
+            "syscall".equals(r.get("function_data").path("source").asText()));
+        assertEquals(named.size(), trace.warnings().stream().filter(w -> w.get("message").asText()
+            .contains("named from /proc by the ptrace fallback")).count());
+
+        // the exec'd image: the loader's opens are recorded (ld.so makes them itself), the shim's start-up is not
+        final TraceRecords exec = trace.pid(execChild).incarnation(1);
+        assertTrue(exec.where(r -> filename(r).endsWith("/libc.so.6") && "openat".equals(functionName(r)) &&
+            "syscall".equals(r.get("function_data").path("source").asText())).size() == 1, exec.all().toString());
+        assertTrue(bypasses.stream().noneMatch(r -> filename(r).matches(".*/iotrace-[0-9]+/.*")), bypasses.toString());
+
+        // calls the shim reports never reach the tracer: mkstemp's, shm_open's mmap, sem_open's open/mmap/close run
+        // at the wrapped functions' instructions
+        assertTrue(bypasses.stream().noneMatch(r -> filename(r).contains("/tmp.") ||
+            filename(r).startsWith("/dev/shm/sem.") || "mmap".equals(functionName(r)) && pid(r) == main),
+            bypasses.toString());
         final JsonNode sem = trace.function("sem_open").getFirst();
         assertTrue(filename(sem).startsWith("/dev/shm/sem.iotrace-bypass-"), sem.toString());
-        assertTrue(bypasses.stream().noneMatch(r -> filename(r).startsWith("/dev/shm/sem.")));
 
         // one warning per bypass, naming the call
         final List<String> warned = trace.warnings().stream().map(w -> w.get("message").asText())
@@ -113,6 +169,16 @@ class PtraceFallbackTest
         assertTrue(warned.contains("openat(\"" + dir + "/raw.dat\") = 3 bypassed the libc wrappers (a call glibc " +
             "makes internally, or a raw system call instruction): recorded by the ptrace fallback"), warned.toString());
         assertTrue(warned.stream().anyMatch(m -> m.startsWith("openat(\"" + dir + "/missing/none\") = -1 ")), warned.toString());
+    }
+
+    private static final List<String> ROLES = List.of("main", "thread", "spawn", "child", "exec");
+
+    private static String role(final JsonNode r, final long main, final long thread, final long child,
+        final long spawned, final long execChild)
+    {
+        final long pid = pid(r);
+        return pid == child ? "child" : pid == spawned ? "spawn" : pid == execChild ? "exec" :
+            r.get("tid").asLong() == thread ? "thread" : pid == main ? "main" : "other:" + pid;
     }
 
     @Test

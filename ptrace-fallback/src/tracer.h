@@ -1,0 +1,90 @@
+/*
+ * iotrace-ptrace internals: the processes and threads of the traced tree (procs.c), their rings (procs.c) and the
+ * decoding of a stopped system call into an event of its functions.tbl row (record.c). Single-threaded: only the
+ * tracer's one loop (tracer.c) touches these tables.
+ */
+#ifndef IOTRACE_TRACER_H
+#define IOTRACE_TRACER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "iotrace_format.h"
+#include "iotrace_syscalls.h"
+
+#define MAX_SITES        64
+#define IOTRACE_RING_SUFFIX_C ".ring"
+#define MAX_EVENT        (IOTRACE_EVENT_ARGS + 8 * 8 + 2 * (2 + IOTRACE_MAX_STRING))
+#define PENDING_CAPACITY (256 * 1024) /* events of an image whose ring does not exist yet */
+
+/* one process (thread group) of the traced tree */
+struct proc {
+    pid_t tgid;
+    pid_t ppid;
+    uint64_t start_ticks;
+    /* the ring the events go to: the shim's (found in the session dir), or one of our own (--own-rings) */
+    int ring_fd;
+    unsigned char *map;
+    size_t map_len;
+    uint32_t capacity;
+    int64_t reserved;
+    int incarnation;  /* of the mapped ring */
+    int min_incarnation; /* after an exec: the new image's ring is newer than this */
+    int own_ring;     /* we created it: we mark it EXITED when the process ends */
+    /* an image exec'd under an earlier image's filter: every handle call stops; the shim's sites (registered
+     * with IOTRACE_PTRACE_REGISTER_FD) pass unrecorded */
+    int execd;
+    int registered;
+    int nsites;
+    uint64_t sites[MAX_SITES];
+    pid_t vfork_parent; /* a vfork child: shares its parent's memory and writes into its ring (VFORK_CHILD) */
+    /* events made before the image's ring existed (the loader's opens after an exec): flushed into the ring when
+     * the shim registers, minus those at its sites (its own start-up calls) */
+    unsigned char *pending;
+    uint32_t pending_len;
+    uint64_t dropped; /* events no ring ever took */
+};
+
+/* one thread */
+struct thread {
+    pid_t tid;
+    pid_t tgid;
+    int announced;   /* its creator's clone/fork/vfork event was seen */
+    int held;        /* its first stop came before that event: resumed when the event arrives */
+    int in_call;     /* between the seccomp stop and the syscall-exit stop of `sc` */
+    int sc;
+    int abi32;
+    uint64_t args[6];
+    uint64_t ip;
+    int64_t t0;
+    char path[IOTRACE_MAX_STRING];
+    uint16_t path_len;
+    int truncated;
+    uint64_t how[3]; /* openat2's struct open_how */
+};
+
+/* procs.c */
+extern const char *run_dir;
+extern int own_rings;
+extern uint32_t own_ring_capacity;
+struct proc *proc_find(pid_t tgid);
+struct proc *proc_get(pid_t tgid);
+void proc_forget(struct proc *p);
+struct thread *thread_find(pid_t tid);
+struct thread *thread_get(pid_t tid);
+void thread_forget(pid_t tid);
+pid_t tgid_of(pid_t tid);
+void proc_exec(struct proc *p);
+int proc_site_allowed(const struct proc *p, uint64_t ip, int sc);
+void proc_register(struct proc *p, pid_t tid, uint64_t sites_addr, uint64_t count);
+/* hands one event (payload of `length` bytes, record type `row`) to the ring of p; ip: where the call was made */
+void proc_publish(struct proc *p, int32_t row, const unsigned char *payload, uint32_t length, uint64_t ip, int sc);
+void proc_exited(struct proc *p);
+void proc_ensure_ring(struct proc *p); /* --own-rings: create it now */
+
+/* record.c: the event of the call t stopped in (entry: before the call, exit: after it; rval its result) */
+uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed, unsigned char *out);
+void record_entry(struct thread *t, pid_t tid);
+int64_t now_ns(void);
+
+#endif /* IOTRACE_TRACER_H */
