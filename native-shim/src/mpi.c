@@ -684,32 +684,22 @@ static void record_some(int32_t type, int64_t t0, int64_t t1, int ret, const str
         record_one_of(type, t0, t1, ret, t, n, indices[k], status_at(statuses, k));
 }
 
-IOTRACE_EXPORT int MPI_Waitsome(int incount, void *requests, int *outcount, int *indices, void *statuses)
-{
-    waitsome_fn real = (waitsome_fn)pmpi(P_WAITSOME);
-    struct tracked t[TRACKED_MAX];
-    if (real == NULL)
-        return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, incount, t);
-    if (n == 0)
-        return real(incount, requests, outcount, indices, statuses);
-    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
-    OWN_STATUSES(statuses, incount, own);
-    MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),
-                    record_some(IOTRACE_FN_MPI_WAITSOME_CAPS, t0, t1, ret, t, n, *outcount, indices, statuses));
-}
+/* Waitsome and Testsome have the same signature and the same recording: one body for both */
+#define IOTRACE_MPI_SOME(name, real_index, record_type)                                                          \
+    IOTRACE_EXPORT int name(int incount, void *requests, int *outcount, int *indices, void *statuses)            \
+    {                                                                                                            \
+        waitsome_fn real = (waitsome_fn)pmpi(real_index);                                                        \
+        struct tracked t[TRACKED_MAX];                                                                           \
+        if (real == NULL)                                                                                        \
+            return MPI_ERR_OTHER_VALUE;                                                                          \
+        int n = find_file_requests(requests, incount, t);                                                        \
+        if (n == 0)                                                                                              \
+            return real(incount, requests, outcount, indices, statuses);                                        \
+        uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];                                                    \
+        OWN_STATUSES(statuses, incount, own);                                                                    \
+        MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),                                    \
+                        record_some(record_type, t0, t1, ret, t, n, *outcount, indices, statuses));              \
+    }
 
-IOTRACE_EXPORT int MPI_Testsome(int incount, void *requests, int *outcount, int *indices, void *statuses)
-{
-    waitsome_fn real = (waitsome_fn)pmpi(P_TESTSOME);
-    struct tracked t[TRACKED_MAX];
-    if (real == NULL)
-        return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, incount, t);
-    if (n == 0)
-        return real(incount, requests, outcount, indices, statuses);
-    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
-    OWN_STATUSES(statuses, incount, own);
-    MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),
-                    record_some(IOTRACE_FN_MPI_TESTSOME_CAPS, t0, t1, ret, t, n, *outcount, indices, statuses));
-}
+IOTRACE_MPI_SOME(MPI_Waitsome, P_WAITSOME, IOTRACE_FN_MPI_WAITSOME_CAPS)
+IOTRACE_MPI_SOME(MPI_Testsome, P_TESTSOME, IOTRACE_FN_MPI_TESTSOME_CAPS)
