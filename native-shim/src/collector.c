@@ -159,7 +159,20 @@ static void spawn(int lock_fd)
     envp[k++] = "IOTRACE_DISABLE=1"; /* the collector must never trace itself, even via /etc/ld.so.preload */
     envp[k] = NULL;
 
-    /* children start with every signal blocked: no program handler may run in them */
+    if (iotrace_spawn_detached(lock_fd, argv, envp) != 0)
+        iotrace_debugf("cannot spawn the collector: clone errno %d", errno);
+    else
+        iotrace_debugf("spawned collector %s for session %s", launcher, iotrace_sess.run_dir);
+    sys_munmap(envp, env_bytes);
+}
+
+/*
+ * Starts argv[0] as a helper that is not the program's child: clone with exit signal 0 (no SIGCHLD, invisible to
+ * the program's wait()), which starts a new session and clones the helper, then exits and is reaped here. The
+ * children start with every signal blocked: no handler of the program may run in them. 0, or -1 with errno.
+ */
+int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
+{
     uint64_t all = ~0ULL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
     long pid = syscall(SYS_clone, 0UL /* exit signal 0: no SIGCHLD */, 0UL, NULL, NULL, 0UL);
@@ -167,19 +180,19 @@ static void spawn(int lock_fd)
         syscall(SYS_setsid);
         long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
         if (grandchild == 0)
-            iotrace_exec_detached(lock_fd, argv, envp);
+            iotrace_exec_detached(keep_fd, argv, envp);
         sys_exit_group(grandchild > 0 ? 0 : 1);
     }
+    int err = errno;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     if (pid < 0) {
-        iotrace_debugf("cannot spawn the collector: clone errno %d", errno);
-    } else {
-        int status;
-        while (syscall(SYS_wait4, (pid_t)pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
-            ;
-        iotrace_debugf("spawned collector %s for session %s", launcher, iotrace_sess.run_dir);
+        errno = err;
+        return -1;
     }
-    sys_munmap(envp, env_bytes);
+    int status;
+    while (syscall(SYS_wait4, (pid_t)pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
+        ;
+    return 0;
 }
 
 void iotrace_collector_ensure(void)

@@ -17,4 +17,7 @@ void iotrace_collector_forget(void);
 /* Become a detached helper (see collector.c): only keep_fd survives into the program argv[0]; never returns. */
 void __attribute__((noreturn)) iotrace_exec_detached(int keep_fd, char *const argv[], char *const envp[]);
 
+/* Start argv[0] detached from the program (not its child; see collector.c); 0, or -1 with errno. */
+int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[]);
+
 #endif /* IOTRACE_COLLECTOR_H */

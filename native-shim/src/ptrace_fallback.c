@@ -185,30 +185,16 @@ static int start_tracer(const char *tracer, const char **step)
     /* Yama (ptrace_scope 1) lets only ancestors attach unless we name the tracer: allow any until it answered
      * (the tracer is our grandchild, re-parented; an attachment, once made, outlives this setting) */
     int yama = syscall(SYS_prctl, PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) == 0;
-    uint64_t all = ~0ULL, old = 0;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
-    long pid = syscall(SYS_clone, 0UL /* exit signal 0: no SIGCHLD */, 0UL, NULL, NULL, 0UL);
-    if (pid == 0) {
-        syscall(SYS_setsid);
-        long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
-        if (grandchild == 0) {
-            iotrace_exec_detached(fds[1], argv, envp);
-        }
-        sys_exit_group(grandchild > 0 ? 0 : 1);
-    }
+    int spawned = iotrace_spawn_detached(fds[1], argv, envp);
     int saved = errno;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     sys_close(fds[1]);
     *step = "spawn";
-    if (pid < 0) {
+    if (spawned != 0) {
         sys_close(fds[0]);
         if (yama)
             syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
         return saved;
     }
-    int status;
-    while (syscall(SYS_wait4, (pid_t)pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
-        ;
     /* the answer: "Y", or "N<errno>" from PTRACE_SEIZE; EOF = the tracer died or could not be executed */
     char answer[16] = {0};
     struct pollfd pfd = {fds[0], POLLIN, 0};
