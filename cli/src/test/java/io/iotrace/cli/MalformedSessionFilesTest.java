@@ -98,6 +98,101 @@ class MalformedSessionFilesTest
         assertTrue(CliHarness.records(traceDir).size() >= 19, "basic_io's records recovered");
     }
 
+    /**
+     * One corruption at a time, beside the good ring of the same session: the bad file named in one line that says
+     * what is wrong in words (no exception names), every record of the good ring converted, exit status 1.
+     * Cases: ring record headers and trailer positions that lie (section 2b/2c of iotrace_format.h), spill records
+     * of impossible length, a spill file of another format version.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "ring record length past the data area   | ring  | has an impossible length 33554440",
+        "ring record length past the producer    | ring  | runs past the producer position",
+        "ring record shorter than its header     | ring  | has an impossible length 4",
+        "ring record of a huge negative length   | ring  | has a length past the end of the data area",
+        "ring consumer position beyond producer  | ring  | ring trailer corrupt: consumer position 1048576",
+        "ring producer position not aligned      | ring  | ring trailer corrupt",
+        "ring producer position negative         | ring  | ring trailer corrupt",
+        "ring capacity a power of two, too large | ring  | ring capacity 67108864 does not fit a file",
+        "spill record of length 0                | spill | has an impossible length 0",
+        "spill record of negative length         | spill | has an impossible length -8",
+        "spill record of 1 GiB                   | spill | has an impossible length 1073741824",
+        "spill file of format version 7          | spill | format version 7, expected 1"})
+    void shouldNameOneCorruptionInWordsAndConvertTheGoodRing(final String corruption, final String kind,
+        final String problem) throws Exception
+    {
+        final Path traceDir = work.resolve("trace");
+        assertEquals(0, CliHarness.trace(traceDir, Map.of("IOTRACE_COLLECTOR", "none"), program("basic_io"),
+            Files.createDirectories(work.resolve("data")).toString()));
+        final Path runtimeDir = TraceSession.runtimeDirFor(traceDir);
+        final Path good;
+        try (var rings = Files.list(runtimeDir))
+        {
+            good = rings.filter(p -> p.toString().endsWith(".ring")).findFirst().orElseThrow();
+        }
+        final byte[] ring = Files.readAllBytes(good);
+        final ByteBuffer view = ByteBuffer.wrap(ring).order(ByteOrder.LITTLE_ENDIAN);
+        final int capacity = view.getInt(16);
+        final int trailer = HEADER + capacity;
+        final int tail = (int)view.getLong(trailer + 128); // a short run: the producer position fits an int
+        final int second = HEADER + ((view.getInt(HEADER) + 7) & ~7); // the second record's header
+        final int badPid = 4100001;
+        final Path bad;
+        if ("ring".equals(kind))
+        {
+            bad = runtimeDir.resolve(badPid + "-0.ring");
+            final byte[] patched = switch (corruption.substring(5).strip())
+            {
+                case "record length past the data area" -> patched(ring, badPid, second, le(capacity + 8));
+                case "record length past the producer" -> patched(ring, badPid, second, le(tail + 4096));
+                case "record shorter than its header" -> patched(ring, badPid, second, le(4));
+                case "record of a huge negative length" -> patched(ring, badPid, second, le(-0x7ffffff8));
+                case "consumer position beyond producer" -> patched(ring, badPid, trailer + 384, le(1 << 20));
+                case "producer position not aligned" -> patched(ring, badPid, trailer + 128, le(tail + 3));
+                case "producer position negative" ->
+                    patched(patched(ring, badPid, trailer + 128, le(-64)), badPid, trailer + 132, le(-1));
+                default -> patched(ring, badPid, 16, le(1 << 26));
+            };
+            Files.write(bad, patched);
+        }
+        else
+        {
+            // a spill file: the ring's header with the spill magic and capacity 0, then framed records (section 4)
+            final byte[] header = patched(java.util.Arrays.copyOf(ring, HEADER), badPid, 0, "IOTRSPIL".getBytes());
+            System.arraycopy(le(0), 0, header, 16, 4);
+            final byte[] records = java.util.Arrays.copyOfRange(ring, HEADER, HEADER + tail);
+            final ByteBuffer body = ByteBuffer.allocate(records.length + 72).order(ByteOrder.LITTLE_ENDIAN);
+            switch (problem.replaceAll("[^0-9-]+", " ").strip().split(" ")[0])
+            {
+                case "0" -> body.putInt(0).putInt(1).put(new byte[64]);
+                case "-8" -> body.putInt(-8).putInt(1).put(new byte[64]);
+                case "1073741824" -> body.putInt(1 << 30).putInt(1).put(new byte[64]);
+                default -> System.arraycopy(le(7), 0, header, 8, 4); // format version 7, good records
+            }
+            body.put(records);
+            bad = Files.createDirectories(traceDir.resolve(".iotrace-spill")).resolve(badPid + "-0.spill");
+            final byte[] all = new byte[HEADER + body.position()];
+            System.arraycopy(header, 0, all, 0, HEADER);
+            System.arraycopy(body.array(), 0, all, HEADER, body.position());
+            Files.write(bad, all);
+        }
+
+        final CliHarness.Result result = cli("recover", traceDir.toString());
+        final String all = result.out() + result.err();
+        assertEquals(1, result.status(), all);
+        assertFalse(all.contains("\tat ") || all.contains("Exception"), "no stack trace, no exception names: " + all);
+        final List<String> named = result.err().lines().filter(l -> l.contains(bad.toString())).toList();
+        assertEquals(1, named.size(), all);
+        assertTrue(named.get(0).contains(problem), named.get(0));
+        assertTrue(result.out().contains("1 files unreadable"), result.out());
+        final int goodPid = view.getInt(20);
+        final List<com.fasterxml.jackson.databind.JsonNode> goodRecords = CliHarness.records(traceDir).stream()
+            .filter(r -> goodPid == r.get("pid").asInt()).toList();
+        assertEquals(19, goodRecords.stream().map(r -> r.get("function_name").asText())
+            .filter(f -> !"process_start".equals(f) && !"fd_discovered".equals(f)).count(),
+            "basic_io's 19 calls, from the good ring: " + goodRecords.size());
+    }
+
     private static byte[] le(final int value)
     {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();

@@ -592,6 +592,14 @@ public final class Collector implements AutoCloseable
                         }
                     }
                     while (t.ring.unblock());
+                    if (t.ring.hasRecords() && !t.ring.unreadBytesAreZero())
+                    {
+                        // agrona could not step over what is left, and it is not a claim never written: corrupt
+                        unreadable++;
+                        log.log("ring " + t.ringPath + ": rest skipped, " + t.ring.unreadBytes() +
+                            " bytes before the producer position hold no readable record");
+                        t.broken = true;
+                    }
                 }
                 catch (final RuntimeException ex)
                 {
@@ -615,7 +623,7 @@ public final class Collector implements AutoCloseable
         {
             n += read;
         }
-        if (null != t.spill && t.spill.truncatedBytes() > 0)
+        if (null != t.spill && !t.spillBroken && t.spill.truncatedBytes() > 0)
         {
             log.log("spill file " + t.spill.path() + " ends with a truncated record (" + t.spill.truncatedBytes() +
                 " bytes): ignored");

@@ -54,6 +54,12 @@ public final class RingSource implements AutoCloseable
     private Runnable batchFlush;
     private int batchLimit;
     private int batchMessages;
+    /** Position of index 0 of the data area in the lap the current read is in (reads never wrap). */
+    private long batchLapStart;
+    /** The producer position last read: a complete record never ends beyond it. */
+    private long knownTail;
+    /** Set by {@link #onMessage} when a record's header cannot be right; the read stops before that record. */
+    private String corruption;
 
     private RingSource(
         final Path path, final Arena arena, final UnsafeBuffer header, final ManyToOneRingBuffer ring,
@@ -125,6 +131,7 @@ public final class RingSource implements AutoCloseable
                 }
                 final UnsafeBuffer data = new UnsafeBuffer(
                     segment.address() + TraceFormat.RING_HEADER_LENGTH, capacity + TraceFormat.TRAILER_LENGTH);
+                checkPositions(data, capacity);
                 final RingSource source = new RingSource(path, arena, header, new ManyToOneRingBuffer(data),
                     segment.asSlice(TraceFormat.RING_HEADER_LENGTH, capacity));
                 ok = true;
@@ -137,6 +144,20 @@ public final class RingSource implements AutoCloseable
                     arena.close();
                 }
             }
+        }
+    }
+
+    /** Head and tail of a ring as agrona keeps them: 8-aligned, 0 <= head <= tail <= head + capacity. */
+    private static void checkPositions(final UnsafeBuffer data, final int capacity)
+    {
+        final long head = data.getLongVolatile(capacity + TraceFormat.TRAILER_HEAD_POSITION_OFFSET);
+        final long tail = data.getLongVolatile(capacity + TraceFormat.TRAILER_TAIL_POSITION_OFFSET);
+        final int alignment = TraceFormat.RECORD_ALIGNMENT;
+        if (head < 0 || tail < head || tail - head > capacity || 0 != (head & (alignment - 1)) ||
+            0 != (tail & (alignment - 1)))
+        {
+            throw new IllegalArgumentException("ring trailer corrupt: consumer position " + head +
+                ", producer position " + tail);
         }
     }
 
@@ -190,9 +211,58 @@ public final class RingSource implements AutoCloseable
         batchFlush = flush;
         batchLimit = limit;
         batchMessages = 0;
-        final int read = ring.controlledRead(committingHandler, limit);
+        final long head = ring.consumerPosition();
+        batchLapStart = head - (head & (capacity - 1));
+        final int read;
+        try
+        {
+            read = ring.controlledRead(committingHandler, limit);
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            // agrona steps over padding records without showing them: one whose length runs past the data area
+            // ends up here
+            throw new IllegalArgumentException("a record after position " + head +
+                " has a length past the end of the data area", ex);
+        }
         releaseConsumed();
+        if (null != corruption)
+        {
+            final String problem = corruption;
+            corruption = null;
+            throw new IllegalArgumentException(problem);
+        }
         return read;
+    }
+
+    /**
+     * Check a record's header before anything reads it (agrona trusts the length): a recovered ring can hold
+     * anything. A record shorter than its header, longer than the largest record, crossing the end of the data
+     * area or ending beyond the producer position cannot be right.
+     *
+     * @return null, or the problem in words.
+     */
+    private String checkRecord(final int index, final int length)
+    {
+        final int offset = index - TraceFormat.RECORD_HEADER_LENGTH;
+        final long recordLength = (long)length + TraceFormat.RECORD_HEADER_LENGTH;
+        final long end = offset + BitUtil.align(recordLength, TraceFormat.RECORD_ALIGNMENT);
+        final long position = batchLapStart + offset;
+        if (length < 0 || recordLength > ring.maxMsgLength() || end > capacity)
+        {
+            return "record at position " + position + " has an impossible length " + recordLength +
+                " (8 to " + ring.maxMsgLength() + " bytes within the data area of " + capacity + ")";
+        }
+        if (batchLapStart + end > knownTail)
+        {
+            knownTail = ring.producerPosition();
+            if (batchLapStart + end > knownTail)
+            {
+                return "record at position " + position + " of length " + recordLength +
+                    " runs past the producer position " + knownTail;
+            }
+        }
+        return null;
     }
 
     /** Unmaps (from this process only) every whole chunk the consumer position has passed. */
@@ -214,6 +284,12 @@ public final class RingSource implements AutoCloseable
     private ControlledMessageHandler.Action onMessage(
         final int typeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        final String problem = checkRecord(index, length);
+        if (null != problem)
+        {
+            corruption = problem;
+            return ControlledMessageHandler.Action.ABORT; // agrona commits the records before it, not this one
+        }
         batchHandler.onMessage(typeId, buffer, index, length);
         if (++batchMessages < batchLimit && nextRecordReady(buffer, index, length))
         {
@@ -231,6 +307,30 @@ public final class RingSource implements AutoCloseable
         return next < capacity &&
             ring.buffer().getIntVolatile(next) > 0 &&
             TraceFormat.PADDING_TYPE_ID != buffer.getInt(next + 4);
+    }
+
+    /** @return bytes between the consumer and the producer position. */
+    public long unreadBytes()
+    {
+        return ring.producerPosition() - ring.consumerPosition();
+    }
+
+    /**
+     * @return true when every byte between the consumer and the producer position is zero: space a producer
+     *         claimed and never wrote (killed between the claim and the record header), not a corrupt record.
+     */
+    public boolean unreadBytesAreZero()
+    {
+        final long head = ring.consumerPosition();
+        final long tail = ring.producerPosition();
+        for (long position = head; position < tail; position += TraceFormat.RECORD_ALIGNMENT)
+        {
+            if (0 != ring.buffer().getLong((int)(position & (capacity - 1))))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return true if records are waiting. */

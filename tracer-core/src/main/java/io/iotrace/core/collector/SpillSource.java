@@ -78,7 +78,7 @@ public final class SpillSource implements AutoCloseable
             final int version = headerView.getInt(TraceFormat.HDR_FORMAT_VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN);
             if (TraceFormat.FORMAT_VERSION != version)
             {
-                throw new IllegalArgumentException("spill format version " + version);
+                throw new IllegalArgumentException("format version " + version + ", expected " + TraceFormat.FORMAT_VERSION);
             }
             return new SpillSource(path, channel, IncarnationInfo.read(headerView));
         }
@@ -128,8 +128,8 @@ public final class SpillSource implements AutoCloseable
                 final int type = buffer.getInt(parsed + 4);
                 if (length < TraceFormat.RECORD_HEADER_LENGTH || length > MAX_RECORD_LENGTH)
                 {
-                    throw new IllegalStateException("corrupt spill record length " + length + " at offset " +
-                        (filePosition - available));
+                    throw new IllegalArgumentException("record at offset " + (filePosition - available) +
+                        " has an impossible length " + length + " (8 to " + MAX_RECORD_LENGTH + " bytes)");
                 }
                 final int framed = BitUtil.align(length, TraceFormat.RECORD_ALIGNMENT);
                 if (available >= framed)
