@@ -213,7 +213,8 @@ class BadTraceTest
         "summary, binary", "summary, missing-fields", "summary, wrong-types", "summary, no-trace-files",
         "report, binary", "report, missing-fields", "report, wrong-types", "report, no-trace-files",
         "export, binary", "export, missing-fields", "export, wrong-types", "export, no-trace-files",
-        "merge, binary", "merge, missing-fields", "merge, wrong-types", "merge, no-trace-files"})
+        "merge, binary", "merge, missing-fields", "merge, wrong-types", "merge, no-trace-files",
+        "summary, huge-line", "report, huge-line", "export, huge-line", "merge, huge-line"})
     void everyReaderRejectsBadInputInOneLine(final String command, final String input) throws IOException
     {
         final Path dir = Files.createDirectories(tmp.resolve("bad-" + command + "-" + input));
@@ -231,6 +232,15 @@ class BadTraceTest
             case "wrong-types" -> Files.writeString(file, "{\"traced_filename\":\"/x\",\"hostname\":\"vm\"," +
                 "\"pid\":\"one\",\"ppid\":0,\"tid\":1,\"incarnation\":0,\"function_name\":\"write\"," +
                 "\"time_start\":\"x\",\"time_end\":5,\"return_state\":\"ok\"}\n");
+            case "huge-line" ->
+            {
+                // one line longer than any record (the readers keep a line in memory to parse it)
+                final byte[] line = new byte[io.iotrace.core.summary.TraceFileReader.MAX_LINE_LENGTH + 100];
+                java.util.Arrays.fill(line, (byte)'x');
+                line[0] = '{';
+                line[line.length - 1] = '\n';
+                Files.write(file, line);
+            }
             default ->
             {
                 // no trace file at all
@@ -249,5 +259,37 @@ class BadTraceTest
         CliHarness.assertOneLine(result.err());
         assertTrue(result.err().contains(noFiles ? dir.toString() : file + ":1:"), result.err());
         assertFalse(result.err().contains("Exception") || result.err().contains("\tat "), result.err());
+        if ("huge-line".equals(input))
+        {
+            assertTrue(result.err().contains("longer than any record"), result.err());
+        }
+    }
+
+    /** An empty trace file is a process that wrote no record: every reader reads 0 records, quietly. */
+    @Test
+    void everyReaderReadsAnEmptyTraceFileAsNoRecords() throws IOException
+    {
+        final Path dir = Files.createDirectories(tmp.resolve("empty"));
+        Files.write(dir.resolve("vm_1_0.jsonl"), new byte[0]);
+        final CliHarness.Result summary = cli("summary", "--json", dir.toString());
+        assertEquals(0, summary.status(), summary.err());
+        assertEquals("", summary.err());
+        assertEquals(0, JSON.readTree(summary.out()).get("records").asInt());
+        final Path merged = tmp.resolve("empty-merged.jsonl");
+        final CliHarness.Result merge = cli("merge", dir.toString(), "-o", merged.toString());
+        assertEquals(0, merge.status(), merge.err());
+        assertEquals(0, Files.size(merged));
+        final Path exported = tmp.resolve("empty-export.json");
+        final CliHarness.Result export = cli("export", dir.toString(), "-f", "perfetto", "-o", exported.toString());
+        assertEquals(0, export.status(), export.err());
+        long events = 0;
+        for (final JsonNode e : JSON.readTree(exported.toFile()).get("traceEvents"))
+        {
+            events += "X".equals(e.get("ph").asText()) ? 1 : 0;
+        }
+        assertEquals(0, events);
+        final CliHarness.Result report = cli("report", dir.toString(), "-o", tmp.resolve("empty.html").toString());
+        assertEquals(0, report.status(), report.err());
+        assertTrue(Files.size(tmp.resolve("empty.html")) > 0);
     }
 }

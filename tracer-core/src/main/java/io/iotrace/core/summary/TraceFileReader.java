@@ -24,6 +24,12 @@ import java.util.Arrays;
 public final class TraceFileReader implements Closeable
 {
     private static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * Longest line read: a record is a few KiB (strings are cut at IOTRACE_MAX_STRING by the shim); a longer
+     * line is not one, and buffering it would need the whole line in memory (a line past 1 GiB overflowed the
+     * buffer's size).
+     */
+    public static final int MAX_LINE_LENGTH = 64 << 20;
 
     private final Path file;
     private final InputStream in;
@@ -80,9 +86,17 @@ public final class TraceFileReader implements Closeable
         int b;
         while ((b = in.read()) >= 0 && '\n' != b)
         {
+            if (length == MAX_LINE_LENGTH)
+            {
+                // not a record: stop here (a reader stops at the first malformed line anyway)
+                lineNumber++;
+                buffer = new byte[4096];
+                throw new TraceFormatException(file, lineNumber, "a line longer than any record (" +
+                    (MAX_LINE_LENGTH >> 20) + " MiB at most)");
+            }
             if (length == buffer.length)
             {
-                buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                buffer = Arrays.copyOf(buffer, Math.min(MAX_LINE_LENGTH, buffer.length * 2));
             }
             buffer[length++] = (byte)b;
         }
