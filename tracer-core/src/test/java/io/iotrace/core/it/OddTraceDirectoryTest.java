@@ -1,0 +1,90 @@
+package io.iotrace.core.it;
+
+import io.iotrace.core.session.TraceSession;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 8: IOTRACE_DIR with odd values. A value the collector can use (relative, odd characters, '.', '..' and
+ * doubled slashes, a literal '~') gets the whole trace in that directory, made absolute and lexically normalised;
+ * a value that is not valid UTF-8 would reach the (Java) collector changed, so it is reported in one line and the
+ * default directory is used. The program's output and exit status are unchanged either way, nothing on stderr.
+ * <p>
+ * The value is set by a shell ({@code printf} escapes), as Java cannot put bytes that are not UTF-8 into an
+ * environment; the shell runs untraced and execs the traced program, in {@code work/cwd}.
+ */
+class OddTraceDirectoryTest
+{
+    private static final int BASIC_IO_CALLS = 19;
+
+    @TempDir
+    Path work;
+
+    @ParameterizedTest(name = "IOTRACE_DIR={0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        // printf format of the value | the trace directory, relative to work/cwd (\n: a newline; default: iotrace-*)
+        "rel/trace                     | rel/trace",
+        "./a/../b//trace/              | b/trace",
+        "~/trace                       | ~/trace",
+        "it's \"quoted\"\\nand two lines | it's \"quoted\"\\nand two lines",
+        "with space                    | with space",
+        "caf\\303\\251                 | caf\u00e9",
+        "bad\\377\\376name             | default",
+        "lone\\200continuation         | default",
+        "cut\\342\\202                 | default",
+        "overlong\\300\\257            | default",
+        "surrogate\\355\\240\\200      | default"})
+    void shouldTraceIntoTheDirectoryOrSayWhyNot(final String format, final String expected) throws Exception
+    {
+        final Path cwd = Files.createDirectories(work.resolve("cwd"));
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final String script = "cd \"$1\" && IOTRACE_DIR=\"$(printf \"$2\")\" LD_PRELOAD=\"$3\" exec \"$4\" \"$5\"";
+        final Process process = new ProcessBuilder("sh", "-c", script, "sh", cwd.toString(), format,
+            TracedRun.SHIM.toString(), TracedRun.binary("basic_io"), data.toString()).start();
+        process.getOutputStream().close();
+        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), stderr);
+        assertEquals("", stderr, "nothing on the program's stderr");
+        assertEquals("", stdout);
+        assertEquals(1050, Files.size(data.resolve("basic.dat")), "the program does all its I/O");
+
+        final Path traceDir;
+        if ("default".equals(expected))
+        {
+            try (var made = Files.list(cwd))
+            {
+                final List<Path> dirs = made.toList();
+                assertEquals(1, dirs.size(), "only the default directory, nothing under a changed name: " + dirs);
+                traceDir = dirs.get(0);
+            }
+            assertTrue(traceDir.getFileName().toString().startsWith("iotrace-"), traceDir.toString());
+            final List<String> errors = Files.readAllLines(traceDir.resolve("iotrace-config-errors.log"),
+                StandardCharsets.ISO_8859_1);
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).matches("pid [0-9]+: bad IOTRACE_DIR='.*': not valid UTF-8 \\(the collector " +
+                "could not name it\\): using the default"), errors.get(0));
+        }
+        else
+        {
+            traceDir = cwd.resolve(expected.replace("\\n", "\n"));
+            assertTrue(Files.isDirectory(traceDir), traceDir + " made");
+            assertTrue(Files.notExists(traceDir.resolve("iotrace-config-errors.log")), "a good value");
+        }
+        assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)), "collector of " + traceDir);
+        final TraceRecords records = TraceRecords.load(traceDir);
+        assertEquals(BASIC_IO_CALLS, records.calls().size(), "the complete trace in " + traceDir);
+    }
+}
