@@ -120,7 +120,9 @@ public final class IotraceCli implements Runnable
             case java.io.IOException io ->
             {
                 status = EXIT_FAILED;
-                message = io.getClass().getSimpleName() + ": " + io.getMessage();
+                // a plain IOException's message says it all; a subclass's name says what kind of failure it was
+                message = (java.io.IOException.class == io.getClass() ? "" : io.getClass().getSimpleName() + ": ") +
+                    io.getMessage();
             }
             default ->
             {
