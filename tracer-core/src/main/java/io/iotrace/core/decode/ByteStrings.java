@@ -119,6 +119,47 @@ public final class ByteStrings
     }
 
     /**
+     * The name a reader shows for a record with traced_filename_bytes: the exact bytes, valid UTF-8 as text and each
+     * byte that is not as {@code \xHH} (as ls -b does), so two names that differ only in bad bytes stay two names.
+     *
+     * @param hex the bytes in hex (traced_filename_bytes).
+     * @return the name, or null when hex is not an even number of hex digits.
+     */
+    public static String escapedFromHex(final String hex)
+    {
+        if (0 != (hex.length() & 1))
+        {
+            return null;
+        }
+        final byte[] bytes = new byte[hex.length() / 2];
+        for (int i = 0; i < bytes.length; i++)
+        {
+            final int high = Character.digit(hex.charAt(2 * i), 16);
+            final int low = Character.digit(hex.charAt(2 * i + 1), 16);
+            if (high < 0 || low < 0)
+            {
+                return null;
+            }
+            bytes[i] = (byte)((high << 4) | low);
+        }
+        final String decoded = decode(bytes, 0, bytes.length);
+        final StringBuilder shown = new StringBuilder(decoded.length() + 8);
+        for (int i = 0, n = decoded.length(); i < n; i++)
+        {
+            final char c = decoded.charAt(i);
+            if (c >= ESCAPE_FIRST && c <= ESCAPE_LAST)
+            {
+                shown.append(String.format("\\x%02x", c - 0xDC00));
+            }
+            else
+            {
+                shown.append(c);
+            }
+        }
+        return shown.toString();
+    }
+
+    /**
      * @param s a decoded string.
      * @return its exact original bytes, in lower-case hex.
      */

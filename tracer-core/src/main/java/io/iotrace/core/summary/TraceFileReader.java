@@ -131,6 +131,7 @@ public final class TraceFileReader implements Closeable
         boolean hasStart = false;
         boolean hasEnd = false;
         boolean inFunctionData = false;
+        String exactName = null;
         try (JsonParser parser = FACTORY.createParser(bytes, 0, length))
         {
             if (JsonToken.START_OBJECT != parser.nextToken())
@@ -165,6 +166,7 @@ public final class TraceFileReader implements Closeable
                             {
                                 case "function_name" -> r.functionName = parser.getText();
                                 case "traced_filename" -> r.tracedFilename = parser.getText();
+                                case "traced_filename_bytes" -> exactName = parser.getText();
                                 case "hostname" -> r.hostname = parser.getText();
                                 case "pid" ->
                                 {
@@ -223,6 +225,15 @@ public final class TraceFileReader implements Closeable
         if (null == r.functionName || !hasPid || !hasStart || !hasEnd)
         {
             return "not an iotrace record (function_name, pid, time_start and time_end are required)";
+        }
+        if (null != exactName)
+        {
+            // a name that is not valid UTF-8: shown from its exact bytes (traced_filename has U+FFFD for each bad byte)
+            r.tracedFilename = io.iotrace.core.decode.ByteStrings.escapedFromHex(exactName);
+            if (null == r.tracedFilename)
+            {
+                return "traced_filename_bytes is not hex";
+            }
         }
         if (keepLines)
         {

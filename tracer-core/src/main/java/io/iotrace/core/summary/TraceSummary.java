@@ -418,7 +418,7 @@ public final class TraceSummary
         if (0 != warnings)
         {
             out.printf("%nwarnings (%d)%n", warnings);
-            warningMessages.stream().limit(20).forEach(m -> out.println("  " + m));
+            warningMessages.stream().limit(20).forEach(m -> out.println("  " + printable(m)));
             if (warnings > 20)
             {
                 out.printf("  ... %d more in %s%n", warnings - 20, dir.resolve("iotrace-warnings.jsonl"));
@@ -455,10 +455,40 @@ public final class TraceSummary
     {
         if (null != key)
         {
-            out.printf("%-" + width + "s ", shorten(key, width));
+            out.printf("%-" + width + "s ", shorten(printable(key), width));
         }
         out.printf("%10d %8d %14d %14d %12.1f %10d%n", t.calls, t.errors, t.bytesRead, t.bytesWritten,
             t.nanos / 1000.0, t.unresolved);
+    }
+
+    /**
+     * A name as the text table shows it: one line, no control characters reaching the terminal (a file name may
+     * hold a newline or an escape sequence); \n, \r, \t and \xHH stand for them, as for bytes that are not UTF-8.
+     */
+    static String printable(final String text)
+    {
+        StringBuilder shown = null;
+        for (int i = 0, n = text.length(); i < n; i++)
+        {
+            final char c = text.charAt(i);
+            final boolean control = c < 0x20 || (c >= 0x7f && c < 0xa0);
+            if (control && null == shown)
+            {
+                shown = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (null == shown)
+            {
+                continue;
+            }
+            switch (c)
+            {
+                case '\n' -> shown.append("\\n");
+                case '\r' -> shown.append("\\r");
+                case '\t' -> shown.append("\\t");
+                default -> shown.append(control ? String.format("\\x%02x", (int)c) : String.valueOf(c));
+            }
+        }
+        return null == shown ? text : shown.toString();
     }
 
     private static String shorten(final String text, final int width)
