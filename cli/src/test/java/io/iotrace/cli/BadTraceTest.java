@@ -265,6 +265,21 @@ class BadTraceTest
         }
     }
 
+    /** A warnings file of binary garbage (not UTF-8): summary names it in one line instead of an exception. */
+    @Test
+    void summaryNamesAWarningsFileThatIsNotText() throws IOException
+    {
+        final byte[] noise = new byte[3000];
+        new java.util.Random(5).nextBytes(noise);
+        noise[0] = (byte)0xff;
+        final Path warnings = Files.write(traceDir.resolve("iotrace-warnings.jsonl"), noise);
+        final CliHarness.Result result = cli("summary", traceDir.toString());
+        assertEquals(2, result.status(), result.err());
+        CliHarness.assertOneLine(result.err());
+        assertEquals("iotrace summary: malformed trace: " + warnings + ":1: not a warning record: not UTF-8 text " +
+            "(byte 0)", result.err().strip());
+    }
+
     /** An empty trace file is a process that wrote no record: every reader reads 0 records, quietly. */
     @Test
     void everyReaderReadsAnEmptyTraceFileAsNoRecords() throws IOException

@@ -243,7 +243,7 @@ public final class TraceSummary
         {
             return;
         }
-        final String text = Files.readString(file, StandardCharsets.UTF_8);
+        final String text = utf8(file, Files.readAllBytes(file));
         final String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++)
         {
@@ -302,6 +302,27 @@ public final class TraceSummary
                 warningMessages.add("pid " + pid + (null == function ? "" : " " + function) + ": " + message);
             }
         }
+    }
+
+    /** The text of a file that must be UTF-8 (the collector writes it so); bytes that are not: its line named. */
+    private static String utf8(final Path file, final byte[] bytes) throws TraceFormatException
+    {
+        final java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        final java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        final java.nio.charset.CoderResult result = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(in, out, true);
+        if (result.isError())
+        {
+            long line = 1;
+            for (int i = 0; i < in.position(); i++)
+            {
+                line += '\n' == bytes[i] ? 1 : 0;
+            }
+            throw new TraceFormatException(file, line, "not a warning record: not UTF-8 text (byte " +
+                in.position() + ")");
+        }
+        return out.flip().toString();
     }
 
     private static String firstLine(final String text)
