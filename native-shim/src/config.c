@@ -137,6 +137,9 @@ void iotrace_config_load(void)
             iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "expected an absolute path");
         else if (strlen(v) > 1024)
             iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "path too long");
+        else if (!valid_utf8(v))
+            iotrace_config_error("IOTRACE_RUNTIME_DIR", v,
+                                 "not valid UTF-8 (the collector could not name it): using " IOTRACE_DEFAULT_RUNTIME_DIR);
         else
             iotrace_strlcpy(c->runtime_dir, v, sizeof c->runtime_dir);
     }

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 8: IOTRACE_DIR with odd values. A value the collector can use (relative, odd characters, '.', '..' and
+ * Issue 8: IOTRACE_DIR (and IOTRACE_RUNTIME_DIR) with odd values. A value the collector can use (relative, odd characters, '.', '..' and
  * doubled slashes, a literal '~') gets the whole trace in that directory, made absolute and lexically normalised;
  * a value that is not valid UTF-8 would reach the (Java) collector changed, so it is reported in one line and the
  * default directory is used. The program's output and exit status are unchanged either way, nothing on stderr.
@@ -30,6 +30,67 @@ class OddTraceDirectoryTest
 
     @TempDir
     Path work;
+
+    /**
+     * IOTRACE_RUNTIME_DIR (absolute: work/ + the value): used when the collector can name it, else one line and the
+     * default /dev/shm (a name that is not UTF-8 left every record in a ring the collector never found).
+     */
+    @ParameterizedTest(name = "IOTRACE_RUNTIME_DIR=work/{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "rt with space  | true",
+        "rt\\303\\251   | true",
+        "rt\\377        | false",
+        "rt\\300\\257   | false"})
+    void shouldUseTheRuntimeDirectoryOrSayWhyNot(final String format, final boolean usable) throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final Path traceDir = work.resolve("trace");
+        final String script = "IOTRACE_RUNTIME_DIR=\"$(printf \"%s/$1\" \"$2\")\" IOTRACE_DIR=\"$3\" LD_PRELOAD=\"$4\" " +
+            "exec \"$5\" \"$6\"";
+        final Process process = new ProcessBuilder("sh", "-c", script, "sh", format, work.toString(),
+            traceDir.toString(), TracedRun.SHIM.toString(), TracedRun.binary("basic_io"), data.toString()).start();
+        process.getOutputStream().close();
+        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), stderr);
+        assertEquals("", stderr + stdout, "nothing on the program's stdout and stderr");
+
+        final Path base;
+        if (usable)
+        {
+            final String name = format.replace("\\303\\251", "\u00e9");
+            base = work.resolve(name);
+            assertTrue(Files.notExists(traceDir.resolve("iotrace-config-errors.log")), "a good value");
+        }
+        else
+        {
+            base = Path.of("/dev/shm");
+            final List<String> errors = Files.readAllLines(traceDir.resolve("iotrace-config-errors.log"),
+                StandardCharsets.ISO_8859_1);
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).matches("pid [0-9]+: bad IOTRACE_RUNTIME_DIR='.*': not valid UTF-8 \\(the " +
+                "collector could not name it\\): using /dev/shm"), errors.get(0));
+            try (var made = Files.list(work))
+            {
+                assertEquals(List.of(), made.filter(p -> p.getFileName().toString().startsWith("rt")).toList(),
+                    "nothing made under the unusable name");
+            }
+        }
+        final Path runtimeDir = base.resolve("iotrace-" + io.iotrace.core.nativeio.NativeIo.getuid())
+            .resolve(TraceSession.sessionId(traceDir));
+        assertTrue(Files.isDirectory(runtimeDir), runtimeDir.toString());
+        // the collector's last log line, then its lock released: it has written everything
+        final Path log = traceDir.resolve("collector.log");
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(log) || !Files.readString(log).contains("collector exiting") ||
+            TraceSession.isCollectorLockHeld(runtimeDir))
+        {
+            assertTrue(System.nanoTime() < deadline, "collector of " + runtimeDir + " did not finish");
+            Thread.sleep(50);
+        }
+        assertEquals(BASIC_IO_CALLS, TraceRecords.load(traceDir).calls().size(), "the complete trace");
+    }
 
     @ParameterizedTest(name = "IOTRACE_DIR={0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
