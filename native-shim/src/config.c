@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sys.h"
+#include "util.h"
 
 struct iotrace_config iotrace_cfg;
 
@@ -43,37 +44,6 @@ static int parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return 0;
-}
-
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF): the collector is Java, which reads paths
- * as UTF-8 strings; a directory name that is not valid UTF-8 would reach it changed, and the trace would be written
- * somewhere else. */
-static int valid_utf8(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    while (*p != '\0') {
-        unsigned c = *p++;
-        int more;
-        unsigned min;
-        if (c < 0x80)
-            continue;
-        else if (c >= 0xc2 && c <= 0xdf)
-            more = 1, min = 0x80, c &= 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            more = 2, min = 0x800, c &= 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            more = 3, min = 0x10000, c &= 0x07;
-        else
-            return 0;
-        for (; more > 0; more--, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-            c = (c << 6) | (*p & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return 0;
-    }
-    return 1;
 }
 
 static int parse_bool(const char *name, const char *v, int dflt)
@@ -125,7 +95,7 @@ void iotrace_config_load(void)
         if (iotrace_strlcpy(c->dir, v, sizeof c->dir) >= sizeof c->dir - 256) {
             iotrace_config_error("IOTRACE_DIR", v, "path too long");
             c->dir[0] = '\0';
-        } else if (!valid_utf8(v)) {
+        } else if (!iotrace_valid_utf8(v)) {
             iotrace_config_error("IOTRACE_DIR", v, "not valid UTF-8 (the collector could not name it): using the default");
             c->dir[0] = '\0';
         }
@@ -137,7 +107,7 @@ void iotrace_config_load(void)
             iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "expected an absolute path");
         else if (strlen(v) > 1024)
             iotrace_config_error("IOTRACE_RUNTIME_DIR", v, "path too long");
-        else if (!valid_utf8(v))
+        else if (!iotrace_valid_utf8(v))
             iotrace_config_error("IOTRACE_RUNTIME_DIR", v,
                                  "not valid UTF-8 (the collector could not name it): using " IOTRACE_DEFAULT_RUNTIME_DIR);
         else

@@ -470,6 +470,18 @@ int iotrace_session_start(void)
     } else if (default_out_dir(s->out_dir, sizeof s->out_dir) != 0) {
         return -1;
     }
+    if (!iotrace_valid_utf8(s->out_dir)) {
+        /* made absolute in a current directory whose name is not UTF-8: the (Java) collector could not name it and
+         * would write elsewhere. Every process with this O falls back to the same directory, named by O's hash. */
+        char fallback[64];
+        iotrace_fmt(fallback, sizeof fallback, "/tmp/iotrace-%llx", (unsigned long long)fnv1a64(s->out_dir));
+        char why[128];
+        iotrace_fmt(why, sizeof why, "not valid UTF-8 once made absolute (the collector could not name it): using %s",
+                    fallback);
+        iotrace_config_error(iotrace_cfg.dir[0] != '\0' ? "IOTRACE_DIR" : "IOTRACE_DIR (unset, the default)",
+                             s->out_dir, why);
+        iotrace_strlcpy(s->out_dir, fallback, sizeof s->out_dir);
+    }
     if (iotrace_mkdirs(s->out_dir, 0700) != 0 || sys_access(s->out_dir, W_OK | X_OK) != 0) {
         /* Nothing recorded could ever be written out: say so in one line (the user asked for a trace and
          * must learn why there is none) and run the program untraced, unharmed. */

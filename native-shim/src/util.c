@@ -290,3 +290,34 @@ void iotrace_each_open_fd(void (*fn)(int fd, void *arg), void *arg)
     iotrace_each_dirent(dir, open_fd_entry, &walk);
     sys_close(dir);
 }
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF): the collector is Java, which reads paths
+ * as UTF-8 strings; a directory name that is not valid UTF-8 would reach it changed, and the trace would be written
+ * somewhere else. */
+int iotrace_valid_utf8(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != '\0') {
+        unsigned c = *p++;
+        int more;
+        unsigned min;
+        if (c < 0x80)
+            continue;
+        else if (c >= 0xc2 && c <= 0xdf)
+            more = 1, min = 0x80, c &= 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            more = 2, min = 0x800, c &= 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            more = 3, min = 0x10000, c &= 0x07;
+        else
+            return 0;
+        for (; more > 0; more--, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+            c = (c << 6) | (*p & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return 0;
+    }
+    return 1;
+}

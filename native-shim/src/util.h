@@ -12,6 +12,9 @@
 /* Copies at most cap-1 bytes and NUL-terminates; returns the length of src (>= cap means cut). */
 size_t iotrace_strlcpy(char *dst, const char *src, size_t cap);
 
+/* 1 when text (NUL-terminated) is strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
+int iotrace_valid_utf8(const char *text);
+
 /*
  * snprintf subset without malloc or locale: %s %c %d %u %ld %lu %lld %llu %x %lx %llx %%.
  * Always NUL-terminates; returns the length it wanted to write.

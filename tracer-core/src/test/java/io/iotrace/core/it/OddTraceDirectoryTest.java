@@ -92,6 +92,66 @@ class OddTraceDirectoryTest
         assertEquals(BASIC_IO_CALLS, TraceRecords.load(traceDir).calls().size(), "the complete trace");
     }
 
+    /**
+     * A current directory whose name is not UTF-8: the trace directory made absolute in it (the default, or a
+     * relative IOTRACE_DIR) could not be named by the collector, so the shim uses /tmp/iotrace-&lt;hash of that
+     * path&gt; and says so in one line (found here on stderr through IOTRACE_DEBUG=1); nothing is made in the cwd.
+     */
+    @ParameterizedTest(name = "IOTRACE_DIR={0} in a cwd that is not UTF-8")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "rel/trace"})
+    void shouldTraceIntoTmpWhenTheCurrentDirectoryIsNotUtf8(final String traceDirValue) throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final String script = "mkdir \"$(printf \"$1/cwd\\377\")\" && cd \"$(printf \"$1/cwd\\377\")\" && " +
+            "if [ -n \"$3\" ]; then export IOTRACE_DIR=\"$3\"; fi; IOTRACE_DEBUG=1 LD_PRELOAD=\"$2\" exec \"$4\" \"$5\"";
+        final Process process = new ProcessBuilder("sh", "-c", script, "sh", work.toString(),
+            TracedRun.SHIM.toString(), traceDirValue, TracedRun.binary("basic_io"), data.toString()).start();
+        process.getOutputStream().close();
+        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        final String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), stderr);
+        assertEquals("", stdout);
+        final List<String> lines = stderr.lines().filter(l -> l.contains("bad IOTRACE_DIR")).toList();
+        assertEquals(1, lines.size(), stderr);
+        final java.util.regex.Matcher using = java.util.regex.Pattern.compile(
+            "bad IOTRACE_DIR" + (traceDirValue.isEmpty() ? " \\(unset, the default\\)" : "") + "='(.*)': not valid " +
+            "UTF-8 once made absolute \\(the collector could not name it\\): using (/tmp/iotrace-[0-9a-f]+)$")
+            .matcher(lines.get(0));
+        assertTrue(using.find(), lines.get(0));
+        final byte[] cwd = (work + "/cwd\u00ff").getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(using.group(1).getBytes(StandardCharsets.ISO_8859_1).length > cwd.length &&
+            using.group(1).startsWith(new String(cwd, StandardCharsets.ISO_8859_1) + "/"), using.group(1));
+        final Path traceDir = Path.of(using.group(2));
+        try
+        {
+            assertEquals("/tmp/iotrace-" + Long.toHexString(Long.parseUnsignedLong(
+                TraceSession.fnv1a64Hex(using.group(1).getBytes(StandardCharsets.ISO_8859_1)), 16)),
+                traceDir.toString(), "named by the hash of the path it stands for");
+            // Java cannot name that directory either: the shell lists it
+            final Process list = new ProcessBuilder("sh", "-c", "ls -A \"$(printf \"$1/cwd\\377\")\"", "sh",
+                work.toString()).redirectErrorStream(true).start();
+            final String listed = new String(list.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertEquals(0, list.waitFor(), listed);
+            assertEquals("", listed, "nothing made in the current directory");
+            assertTrue(TraceSession.awaitCollector(traceDir, Duration.ofSeconds(60)), "collector of " + traceDir);
+            assertEquals(BASIC_IO_CALLS, TraceRecords.load(traceDir).calls().size(), "the complete trace");
+            assertEquals(1, Files.readAllLines(traceDir.resolve("iotrace-config-errors.log"),
+                StandardCharsets.ISO_8859_1).size());
+        }
+        finally
+        {
+            try (var files = Files.list(traceDir))
+            {
+                for (final Path file : files.toList())
+                {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(traceDir);
+        }
+    }
+
     @ParameterizedTest(name = "IOTRACE_DIR={0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         // printf format of the value | the trace directory, relative to work/cwd (\n: a newline; default: iotrace-*)
