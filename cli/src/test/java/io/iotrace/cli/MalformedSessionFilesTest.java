@@ -52,14 +52,8 @@ class MalformedSessionFilesTest
     void shouldNameEveryUnreadableFileAndConvertTheRest() throws Exception
     {
         final Path traceDir = work.resolve("trace");
-        assertEquals(0, CliHarness.trace(traceDir, Map.of("IOTRACE_COLLECTOR", "none"), program("basic_io"),
-            Files.createDirectories(work.resolve("data")).toString()));
-        final Path runtimeDir = TraceSession.runtimeDirFor(traceDir);
-        final Path good;
-        try (var rings = Files.list(runtimeDir))
-        {
-            good = rings.filter(p -> p.toString().endsWith(".ring")).findFirst().orElseThrow();
-        }
+        final Path good = goodRingLeftIn(traceDir);
+        final Path runtimeDir = good.getParent();
         final byte[] ring = Files.readAllBytes(good);
         final Random random = new Random(8);
 
@@ -122,14 +116,8 @@ class MalformedSessionFilesTest
         final String problem) throws Exception
     {
         final Path traceDir = work.resolve("trace");
-        assertEquals(0, CliHarness.trace(traceDir, Map.of("IOTRACE_COLLECTOR", "none"), program("basic_io"),
-            Files.createDirectories(work.resolve("data")).toString()));
-        final Path runtimeDir = TraceSession.runtimeDirFor(traceDir);
-        final Path good;
-        try (var rings = Files.list(runtimeDir))
-        {
-            good = rings.filter(p -> p.toString().endsWith(".ring")).findFirst().orElseThrow();
-        }
+        final Path good = goodRingLeftIn(traceDir);
+        final Path runtimeDir = good.getParent();
         final byte[] ring = Files.readAllBytes(good);
         final ByteBuffer view = ByteBuffer.wrap(ring).order(ByteOrder.LITTLE_ENDIAN);
         final int capacity = view.getInt(16);
@@ -205,5 +193,16 @@ class MalformedSessionFilesTest
         System.arraycopy(le(pid), 0, copy, 20, 4);
         System.arraycopy(bytes, 0, copy, offset, bytes.length);
         return copy;
+    }
+
+    /** basic_io traced with no collector: its ring (19 calls) is left in the session's runtime directory. */
+    private Path goodRingLeftIn(final Path traceDir) throws Exception
+    {
+        assertEquals(0, CliHarness.trace(traceDir, Map.of("IOTRACE_COLLECTOR", "none"), program("basic_io"),
+            Files.createDirectories(work.resolve("data")).toString()));
+        try (var rings = Files.list(TraceSession.runtimeDirFor(traceDir)))
+        {
+            return rings.filter(p -> p.toString().endsWith(".ring")).findFirst().orElseThrow();
+        }
     }
 }
