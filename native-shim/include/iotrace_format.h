@@ -66,7 +66,8 @@
  *      72    4 spilling             0, or 1 once this incarnation has switched to its spill file (sticky)
  *      76    4 uid
  *      80    8 parent_start_ticks   proc_start_ticks of the parent incarnation for FORK origin, else 0
- *      88  168 reserved             zero
+ *      88    4 producer             IOTRACE_PRODUCER_*: who writes the records
+ *      92  164 reserved             zero
  *     256  256 hostname             NUL-terminated
  *     512 4096 exe                  readlink(/proc/self/exe), NUL-terminated
  *    4608 4096 cwd                  getcwd() at start, NUL-terminated (relative paths resolve against it)
@@ -93,6 +94,7 @@
 #define IOTRACE_HDR_SPILLING           72
 #define IOTRACE_HDR_UID                76
 #define IOTRACE_HDR_PARENT_START_TICKS 80
+#define IOTRACE_HDR_PRODUCER           88
 #define IOTRACE_HDR_HOSTNAME           256
 #define IOTRACE_HDR_HOSTNAME_LENGTH    256
 #define IOTRACE_HDR_EXE                512
@@ -110,9 +112,14 @@
 #define IOTRACE_ORIGIN_EXEC  3 /* execve in a pid that had a ring: the previous incarnation ended at exec */
 
 /* state */
+#define IOTRACE_PRODUCER_SHIM      0 /* the shim (and, with IOTRACE_PTRACE=on, the tracer for the calls it missed) */
+#define IOTRACE_PRODUCER_TRACER    1 /* the tracer alone (iotrace run --ptrace-only, iotrace attach): no wrappers */
+
 #define IOTRACE_STATE_ACTIVE       1
 #define IOTRACE_STATE_EXEC_PENDING 2 /* inside execve: if the exec succeeds this ring gets no more records */
 #define IOTRACE_STATE_EXITED       3 /* set by the library destructor / exit path; records may still be unread */
+#define IOTRACE_STATE_DETACHED     4 /* iotrace attach's tracer detached from the (still running) process: the
+                                         * ring gets no more records; it is finished once drained */
 
 /* 2b. agrona trailer after the data area (offsets relative to the trailer start, agrona 2.x
  * org.agrona.concurrent.ringbuffer.RingBufferDescriptor); each field sits alone in 2 cache lines. */

@@ -105,6 +105,15 @@ void thread_forget(pid_t tid)
         }
 }
 
+int thread_list(pid_t *tids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_THREADS && n < max; i++)
+        if (threads[i] != NULL)
+            tids[n++] = threads[i]->tid;
+    return n;
+}
+
 /* a field ("Tgid", "PPid") of /proc/<tid>/status; -1 if unreadable */
 static long status_field(pid_t tid, const char *name)
 {
@@ -269,6 +278,7 @@ static int create_own_ring(struct proc *p)
     put64(h, IOTRACE_HDR_START_TIME_NS, (uint64_t)now_ns());
     put64(h, IOTRACE_HDR_PROC_START_TICKS, p->start_ticks);
     put32(h, IOTRACE_HDR_UID, (uint32_t)geteuid());
+    put32(h, IOTRACE_HDR_PRODUCER, IOTRACE_PRODUCER_TRACER);
     struct proc *parent = p->ppid > 0 ? proc_find(p->ppid) : NULL;
     put64(h, IOTRACE_HDR_PARENT_START_TICKS, inc == 0 && parent != NULL ? parent->start_ticks : 0);
     struct utsname u;
@@ -310,6 +320,14 @@ void proc_exited(struct proc *p)
 {
     if (p->own_ring && p->map != NULL)
         __atomic_store_n((uint32_t *)(void *)(p->map + IOTRACE_HDR_STATE), IOTRACE_STATE_EXITED, __ATOMIC_RELEASE);
+}
+
+void proc_detach_all(void)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].tgid != 0 && procs[i].own_ring && procs[i].map != NULL)
+            __atomic_store_n((uint32_t *)(void *)(procs[i].map + IOTRACE_HDR_STATE), IOTRACE_STATE_DETACHED,
+                             __ATOMIC_RELEASE);
 }
 
 /* after an exec: the old image's ring gets nothing more; the new image's ring is newer */

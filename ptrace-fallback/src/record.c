@@ -21,6 +21,8 @@
 
 /* The rows the table records calls as; their layouts are written out below: a changed row must change this file. */
 _Static_assert(IOTRACE_FN_FD_DISCOVERED_SLOTS == 2 && IOTRACE_FN_FD_DISCOVERED_STRINGS == 1, "fd_discovered row");
+_Static_assert(IOTRACE_FN_MAP_DISCOVERED_SLOTS == 1 && IOTRACE_FN_MAP_DISCOVERED_STRINGS == 1, "map_discovered row");
+_Static_assert(IOTRACE_FN_FORK_SLOTS == 0 && IOTRACE_FN_FORK_STRINGS == 0, "fork row changed");
 _Static_assert(IOTRACE_FN_OPEN_SLOTS == 2 && IOTRACE_FN_OPEN_STRINGS == 1, "open row changed");
 _Static_assert(IOTRACE_FN_OPENAT_SLOTS == 3 && IOTRACE_FN_OPENAT_STRINGS == 1, "openat row changed");
 _Static_assert(IOTRACE_FN_OPENAT2_SLOTS == 4 && IOTRACE_FN_OPENAT2_STRINGS == 1, "openat2 row changed");
@@ -287,6 +289,27 @@ uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, in
                       (t->truncated ? IOTRACE_STATUS_TRUNCATED : 0);
     memcpy(out + IOTRACE_EVENT_TIME_START, &t->t0, 8);
     memcpy(out + IOTRACE_EVENT_TIME_END, &t1, 8);
+    memcpy(out + IOTRACE_EVENT_RESULT, &result, 8);
+    memcpy(out + IOTRACE_EVENT_TID, &tid32, 4);
+    memcpy(out + IOTRACE_EVENT_ERRNO, &err, 2);
+    memcpy(out + IOTRACE_EVENT_STATUS, &status, 2);
+    return w.len;
+}
+
+/* An event the tracer makes itself (fd_discovered, map_discovered, fork): `nslots` slots, then one string unless
+ * text is NULL; time_start = time_end = now, status SOURCE_SYSCALL | extra_status. Its length. */
+uint32_t record_meta(unsigned char *out, pid_t tid, int64_t now, int64_t result, const uint64_t *slots, int nslots,
+                     const char *text, uint16_t text_len, uint16_t extra_status)
+{
+    struct writer w = {out, IOTRACE_EVENT_ARGS};
+    for (int i = 0; i < nslots; i++)
+        slot(&w, slots[i]);
+    if (text != NULL)
+        str(&w, text, text_len);
+    int32_t tid32 = tid;
+    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | extra_status, err = 0;
+    memcpy(out + IOTRACE_EVENT_TIME_START, &now, 8);
+    memcpy(out + IOTRACE_EVENT_TIME_END, &now, 8);
     memcpy(out + IOTRACE_EVENT_RESULT, &result, 8);
     memcpy(out + IOTRACE_EVENT_TID, &tid32, 4);
     memcpy(out + IOTRACE_EVENT_ERRNO, &err, 2);

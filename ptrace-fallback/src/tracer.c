@@ -11,6 +11,17 @@
  *       iotrace run --ptrace-only: runs COMMAND (a static binary, say) with no shim. Its child installs the filter
  *       with no allowed sites before the exec; every process gets a ring we create (procs.c). Exit status: the
  *       command's (128+N when killed by signal N).
+ *   iotrace-ptrace --attach PID --session-dir R [--ring-size BYTES]
+ *       iotrace attach PID: a process that is already running, its threads and the children it forks from now on,
+ *       into rings we create (as --own-rings). No seccomp filter: none can be installed into a running program
+ *       without injecting code, and none could be removed when we go (a SECCOMP_RET_TRACE filter whose tracer is
+ *       gone fails every matching call with ENOSYS). The threads run with PTRACE_SYSCALL instead: every system
+ *       call stops at its entry and its exit, and only the handle calls are recorded; slower than the filter
+ *       (two stops per call instead of one per handle call) but nothing is left behind. Its open descriptors and
+ *       file mappings are recorded first (attach.c). SIGINT, SIGTERM or SIGHUP: every thread is interrupted and
+ *       detached (a group-stopped one stays stopped, a pending signal is delivered), the rings are marked
+ *       DETACHED and we exit 0; the process runs on as before. No PTRACE_O_EXITKILL: if we are killed the
+ *       kernel detaches the threads and, with no filter, nothing fails.
  *
  * Clones, forks and vforks are followed automatically (PTRACE_O_TRACE*), with PTRACE_O_EXITKILL: a filter that
  * returns SECCOMP_RET_TRACE makes calls fail with ENOSYS once no tracer is attached, so if we die the tree dies
@@ -38,9 +49,39 @@
 #include "iotrace_fn_ids.h"
 #include "tracer.h"
 
-#define SEIZE_OPTIONS                                                                                               \
-    (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |                     \
-     PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
+#define FOLLOW_OPTIONS                                                                                              \
+    (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
+/* the fallback and --own-rings: the filter's stops; EXITKILL (see the header) */
+#define SEIZE_OPTIONS (FOLLOW_OPTIONS | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
+/* --attach: no filter, no EXITKILL */
+#define ATTACH_OPTIONS FOLLOW_OPTIONS
+
+/* --attach: every thread runs with PTRACE_SYSCALL (no filter) */
+static int syscall_stops;
+/* --attach: SIGINT/SIGTERM/SIGHUP came; every stop from then on detaches its thread */
+static volatile sig_atomic_t detach_requested;
+static int detaching;
+static pid_t attached_pid;
+
+/* Lets a stopped thread go on: with the signal of its stop (0: none); detached instead once we are leaving. */
+static void resume(pid_t tid, int sig)
+{
+    if (detaching) {
+        ptrace(PTRACE_DETACH, tid, 0, sig);
+        thread_forget(tid);
+        return;
+    }
+    ptrace(syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, sig);
+}
+
+/* Lets a thread stopped at a call's entry run the call, stopping again at its exit (for the result). */
+static void resume_to_exit(pid_t tid)
+{
+    if (detaching)
+        resume(tid, 0);
+    else
+        ptrace(PTRACE_SYSCALL, tid, 0, 0);
+}
 
 #ifndef AUDIT_ARCH_AARCH64
 #define AUDIT_ARCH_AARCH64 0xc00000b7
@@ -106,20 +147,9 @@ static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_
     ssize_t n = fd < 0 ? -1 : readlink(link, name, sizeof name);
     if (n <= 0)
         return;
-    int64_t now = t->t0, zero = 0;
-    int32_t tid32 = tid;
-    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | extra, err = 0, len = (uint16_t)n;
     uint64_t slots[2] = {(uint64_t)(int64_t)fd, IOTRACE_DISCOVERED_BY_PTRACE};
-    memcpy(payload + IOTRACE_EVENT_TIME_START, &now, 8);
-    memcpy(payload + IOTRACE_EVENT_TIME_END, &now, 8);
-    memcpy(payload + IOTRACE_EVENT_RESULT, &zero, 8);
-    memcpy(payload + IOTRACE_EVENT_TID, &tid32, 4);
-    memcpy(payload + IOTRACE_EVENT_ERRNO, &err, 2);
-    memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
-    memcpy(payload + IOTRACE_EVENT_ARGS, slots, 16);
-    memcpy(payload + IOTRACE_EVENT_ARGS + 16, &len, 2);
-    memcpy(payload + IOTRACE_EVENT_ARGS + 18, name, len);
-    proc_publish(p, IOTRACE_FN_FD_DISCOVERED, payload, IOTRACE_EVENT_ARGS + 18 + len, t->ip, t->sc);
+    uint32_t length = record_meta(payload, tid, t->t0, 0, slots, 2, name, (uint16_t)n, extra);
+    proc_publish(p, IOTRACE_FN_FD_DISCOVERED, payload, length, t->ip, t->sc);
 }
 
 static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed)
@@ -139,6 +169,28 @@ static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int 
     proc_publish(p, iotrace_sc_info[t->sc].row, payload, length, t->ip, t->sc);
 }
 
+/* A handle call about to run (seccomp stop, or --attach's syscall-entry stop): recorded now, or at its exit. */
+static void on_call_entry(struct thread *t, pid_t tid, int sc, int abi32, uint64_t ip, const uint64_t *args)
+{
+    t->sc = sc;
+    t->abi32 = abi32;
+    t->ip = ip;
+    memcpy(t->args, args, sizeof t->args);
+    t->t0 = now_ns();
+    record_entry(t, tid);
+    if (iotrace_sc_info[sc].stop == IOTRACE_STOP_ENTRY) {
+        publish(t, tid, 0, 0, 0);
+        resume(tid, 0);
+        return;
+    }
+    uint16_t extra;
+    struct proc *target = ring_owner(t, &extra);
+    if (target != NULL) /* before the call: a dup2 onto it, or the kernel, may change what it names */
+        publish_fd_name(target, t, tid, extra);
+    t->in_call = 1;
+    resume_to_exit(tid); /* next stop: the syscall exit, for the result */
+}
+
 static void on_seccomp_stop(pid_t tid)
 {
     struct __ptrace_syscall_info info;
@@ -146,7 +198,7 @@ static void on_seccomp_stop(pid_t tid)
     struct thread *t = thread_get(tid);
     if (t == NULL || ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0 ||
         info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     if (t->tgid == 0)
@@ -155,57 +207,79 @@ static void on_seccomp_stop(pid_t tid)
     int sc = sc_of(&info, info.seccomp.nr, &abi32);
     struct proc *p = proc_get(t->tgid);
     if (sc < 0 || p == NULL) {
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     if (sc == IOTRACE_SC_CLOSE && !abi32 && (uint32_t)info.seccomp.args[0] == IOTRACE_PTRACE_REGISTER_FD) {
         proc_register(p, tid, info.seccomp.args[1], info.seccomp.args[2]);
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     /* an exec'd image under an earlier image's filter: the shim's calls stop too, and pass unrecorded */
     uint16_t ignored;
     struct proc *owner = ring_owner(t, &ignored);
     if (owner != NULL && owner->registered && !abi32 && proc_site_allowed(owner, info.instruction_pointer, sc)) {
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
-    t->sc = sc;
-    t->abi32 = abi32;
-    t->ip = info.instruction_pointer;
-    memcpy(t->args, info.seccomp.args, sizeof t->args);
-    t->t0 = now_ns();
-    record_entry(t, tid);
-    if (iotrace_sc_info[sc].stop == IOTRACE_STOP_ENTRY) {
-        publish(t, tid, 0, 0, 0);
-        ptrace(PTRACE_CONT, tid, 0, 0);
-        return;
-    }
-    uint16_t extra;
-    struct proc *target = ring_owner(t, &extra);
-    if (target != NULL) /* before the call: a dup2 onto it, or the kernel, may change what it names */
-        publish_fd_name(target, t, tid, extra);
-    t->in_call = 1;
-    ptrace(PTRACE_SYSCALL, tid, 0, 0); /* next stop: the syscall exit, for the result */
+    on_call_entry(t, tid, sc, abi32, info.instruction_pointer, info.seccomp.args);
+}
+
+/* --attach: the calls the filter would stop (mmap of a file, fcntl F_DUPFD*: the filter's argument tests) */
+static int filtered(int sc, const uint64_t *args)
+{
+    if (sc == IOTRACE_SC_MMAP || sc == IOTRACE_SC_MMAP2)
+        return !(args[3] & MAP_ANONYMOUS);
+    if (sc == IOTRACE_SC_FCNTL || sc == IOTRACE_SC_FCNTL64)
+        return (uint32_t)args[1] == F_DUPFD || (uint32_t)args[1] == F_DUPFD_CLOEXEC;
+    return 1;
 }
 
 static void on_syscall_stop(pid_t tid)
 {
     struct __ptrace_syscall_info info;
     memset(&info, 0, sizeof info);
-    struct thread *t = thread_find(tid);
-    if (t == NULL || !t->in_call || ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0) {
-        ptrace(PTRACE_CONT, tid, 0, 0);
+    struct thread *t = syscall_stops ? thread_get(tid) : thread_find(tid);
+    if (t == NULL || (!syscall_stops && !t->in_call) ||
+        ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0) {
+        resume(tid, 0);
         return;
     }
-    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) { /* the entry stop that follows a seccomp stop on older kernels */
-        ptrace(PTRACE_SYSCALL, tid, 0, 0);
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+        if (!syscall_stops) { /* the entry stop that follows a seccomp stop on older kernels */
+            resume_to_exit(tid);
+            return;
+        }
+        if (t->tgid == 0)
+            t->tgid = tgid_of(tid);
+        int abi32;
+        int sc = sc_of(&info, info.entry.nr, &abi32);
+        t->in_call = 0;
+        if (sc >= 0 && proc_get(t->tgid) != NULL && filtered(sc, info.entry.args)) {
+            on_call_entry(t, tid, sc, abi32, info.instruction_pointer, info.entry.args);
+            return;
+        }
+        resume(tid, 0);
         return;
     }
-    t->in_call = 0;
-    if (info.op == PTRACE_SYSCALL_INFO_EXIT)
+    /* an exit stop: of the call we wait for, or (--attach) of any other */
+    if (t->in_call && info.op == PTRACE_SYSCALL_INFO_EXIT)
         publish(t, tid, 1, info.exit.rval, info.exit.is_error != 0);
-    ptrace(PTRACE_CONT, tid, 0, 0);
+    t->in_call = 0;
+    resume(tid, 0);
+}
+
+/* Our own rings have no shim to record a fork: its record (row fork, result the child) is what makes the collector
+ * give the child a copy of the parent's handles; a vfork child writes into its parent's ring anyway. */
+static void publish_fork(struct thread *parent, pid_t tid, pid_t child)
+{
+    static unsigned char payload[MAX_EVENT];
+    uint16_t extra;
+    struct proc *p = ring_owner(parent, &extra);
+    if (p == NULL)
+        return;
+    uint32_t length = record_meta(payload, tid, now_ns(), child, NULL, 0, NULL, 0, extra);
+    proc_publish(p, IOTRACE_FN_FORK, payload, length, 0, -1);
 }
 
 /* the clone/fork/vfork event of `tid`: the new task is ours now */
@@ -214,7 +288,7 @@ static void on_new_task(pid_t tid, int event)
     unsigned long msg = 0;
     struct thread *parent = thread_get(tid);
     if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0 || parent == NULL) {
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     if (parent->tgid == 0)
@@ -238,14 +312,16 @@ static void on_new_task(pid_t tid, int event)
                 }
                 if (own_rings && cp->vfork_parent == 0)
                     proc_ensure_ring(cp);
+                if (own_rings && event == PTRACE_EVENT_FORK && pp != NULL)
+                    publish_fork(parent, tid, child);
             }
         }
         if (c->held) {
             c->held = 0;
-            ptrace(PTRACE_CONT, child, 0, 0);
+            resume(child, 0);
         }
     }
-    ptrace(PTRACE_CONT, tid, 0, 0);
+    resume(tid, 0);
 }
 
 static void on_stop(pid_t tid, int status)
@@ -270,7 +346,7 @@ static void on_stop(pid_t tid, int status)
                     proc_ensure_ring(p);
             }
         }
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     case PTRACE_EVENT_CLONE:
@@ -279,19 +355,22 @@ static void on_stop(pid_t tid, int status)
         on_new_task(tid, event);
         return;
     case PTRACE_EVENT_VFORK_DONE:
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     case PTRACE_EVENT_STOP: {
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-            ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stays stopped until SIGCONT, as without us */
+            if (detaching)
+                resume(tid, 0); /* detached in its group-stop: the kernel keeps it stopped */
+            else
+                ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stays stopped until SIGCONT, as without us */
             return;
         }
         struct thread *t = thread_get(tid);
-        if (t != NULL && !t->announced) { /* a new task before its creator's event: wait for that */
+        if (t != NULL && !t->announced && !detaching) { /* a new task before its creator's event: wait for that */
             t->held = 1;
             return;
         }
-        ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid, 0);
         return;
     }
     default:
@@ -301,7 +380,7 @@ static void on_stop(pid_t tid, int status)
         on_syscall_stop(tid);
         return;
     }
-    ptrace(PTRACE_CONT, tid, 0, sig); /* signal-delivery stop: the signal goes on, unchanged */
+    resume(tid, sig); /* signal-delivery stop: the signal goes on, unchanged */
 }
 
 static void on_task_exit(pid_t tid)
@@ -319,9 +398,9 @@ static void on_task_exit(pid_t tid)
 }
 
 /* Seizes every thread of pid until a pass over /proc/pid/task finds none new; 0 or an errno. */
-static int seize_all(pid_t pid)
+static int seize_all(pid_t pid, unsigned long options)
 {
-    if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(uintptr_t)SEIZE_OPTIONS) != 0)
+    if (ptrace(PTRACE_SEIZE, pid, 0, (void *)options) != 0)
         return errno;
     struct thread *leader = thread_get(pid);
     if (leader != NULL)
@@ -339,7 +418,7 @@ static int seize_all(pid_t pid)
             pid_t tid = (pid_t)atoi(e->d_name);
             if (tid <= 0 || thread_find(tid) != NULL)
                 continue;
-            if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(uintptr_t)SEIZE_OPTIONS) == 0) {
+            if (ptrace(PTRACE_SEIZE, tid, 0, (void *)options) == 0) {
                 struct thread *t = thread_get(tid);
                 if (t != NULL)
                     t->tgid = pid, t->announced = 1;
@@ -349,6 +428,58 @@ static int seize_all(pid_t pid)
         closedir(d);
     }
     return 0;
+}
+
+/*
+ * --attach, once seized: every thread is stopped (PTRACE_INTERRUPT; a thread in a blocking call has it restarted
+ * afterwards, as after a signal with no handler), the descriptors and mappings are recorded while nothing can
+ * change them, and each thread goes on from the stop it reported (with PTRACE_SYSCALL from now on).
+ */
+static void attach_stopped(pid_t pid)
+{
+    static pid_t tids[MAX_THREADS_LISTED];
+    static int statuses[MAX_THREADS_LISTED];
+    int n = thread_list(tids, MAX_THREADS_LISTED);
+    for (int i = 0; i < n; i++)
+        ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
+    for (int i = 0; i < n; i++)
+        while (waitpid(tids[i], &statuses[i], __WALL) < 0 && errno == EINTR)
+            ;
+    attach_seed(pid);
+    for (int i = 0; i < n; i++) {
+        if (WIFEXITED(statuses[i]) || WIFSIGNALED(statuses[i]))
+            on_task_exit(tids[i]);
+        else if (WIFSTOPPED(statuses[i]))
+            on_stop(tids[i], statuses[i]);
+    }
+}
+
+/* --attach: leaving. Each thread is interrupted and detached at the stop it reports (resume() detaches now); a
+ * thread held at its first stop is stopped already: detached at once. */
+static void start_detach(void)
+{
+    static pid_t tids[MAX_THREADS_LISTED];
+    detaching = 1;
+    int n = thread_list(tids, MAX_THREADS_LISTED);
+    for (int i = 0; i < n; i++) {
+        struct thread *t = thread_find(tids[i]);
+        if (t != NULL && t->held)
+            resume(tids[i], 0);
+        else
+            ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
+    }
+}
+
+static void on_detach_signal(int sig)
+{
+    (void)sig;
+    detach_requested = 1;
+    alarm(1); /* should it come just before waitpid blocks: SIGALRM interrupts the wait */
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
 }
 
 /* --own-rings: the command, started stopped-in-effect: it waits until we have seized it, installs the filter
@@ -386,7 +517,8 @@ static pid_t start_command(char **argv, int *go_fd)
 static void usage(void)
 {
     fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD\n"
-                    "       iotrace-ptrace --own-rings --session-dir DIR [--ring-size BYTES] -- COMMAND [ARGS...]\n");
+                    "       iotrace-ptrace --own-rings --session-dir DIR [--ring-size BYTES] -- COMMAND [ARGS...]\n"
+                    "       iotrace-ptrace --attach PID --session-dir DIR [--ring-size BYTES]\n");
     exit(2);
 }
 
@@ -408,6 +540,8 @@ int main(int argc, char **argv)
             usage();
         if (strcmp(argv[i], "--pid") == 0)
             pid = (pid_t)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--attach") == 0)
+            attached_pid = (pid_t)atoi(argv[++i]), own_rings = 1;
         else if (strcmp(argv[i], "--session-dir") == 0)
             run_dir = argv[++i];
         else if (strcmp(argv[i], "--ready-fd") == 0)
@@ -417,25 +551,46 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (run_dir == NULL || (own_rings ? command == NULL || command[0] == NULL : pid <= 0 || ready_fd < 0) ||
+    int attach = attached_pid != 0;
+    if (run_dir == NULL ||
+        (attach ? attached_pid < 0 || command != NULL
+                : own_rings ? command == NULL || command[0] == NULL : pid <= 0 || ready_fd < 0) ||
         own_ring_capacity < 65536 || (own_ring_capacity & (own_ring_capacity - 1)) != 0)
         usage();
 
-    /* our death would kill the tree (EXITKILL): only SIGKILL may do that */
+    /* our death would kill the tree (EXITKILL): only SIGKILL may do that. --attach: SIGINT, SIGTERM and SIGHUP
+     * detach (nothing dies with us) */
     int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
     for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
         signal(ignored[i], SIG_IGN);
+    if (attach) {
+        struct sigaction detach = {0}, wake = {0}; /* no SA_RESTART: the signal interrupts waitpid */
+        detach.sa_handler = on_detach_signal;
+        wake.sa_handler = on_alarm;
+        sigaction(SIGINT, &detach, NULL);
+        sigaction(SIGTERM, &detach, NULL);
+        sigaction(SIGHUP, &detach, NULL);
+        sigaction(SIGALRM, &wake, NULL);
+    }
 
     pid_t command_pid = 0;
     int command_status = 0;
-    if (own_rings) {
+    if (attach) {
+        int err = seize_all(attached_pid, ATTACH_OPTIONS);
+        if (err != 0) {
+            fprintf(stderr, "cannot attach to pid %d: ptrace: %s\n", attached_pid, strerror(err));
+            return 1;
+        }
+        syscall_stops = 1;
+        attach_stopped(attached_pid);
+    } else if (own_rings) {
         int go_fd;
         command_pid = start_command(command, &go_fd);
         if (command_pid < 0) {
             fprintf(stderr, "iotrace-ptrace: cannot start %s: %s\n", command[0], strerror(errno));
             return 127;
         }
-        int err = seize_all(command_pid);
+        int err = seize_all(command_pid, SEIZE_OPTIONS);
         if (err != 0) {
             fprintf(stderr, "iotrace-ptrace: cannot trace %s: ptrace: %s\n", command[0], strerror(err));
             kill(command_pid, SIGKILL);
@@ -445,7 +600,7 @@ int main(int argc, char **argv)
             return 1;
         close(go_fd);
     } else {
-        int err = seize_all(pid);
+        int err = seize_all(pid, SEIZE_OPTIONS);
         char answer[16];
         int n = err == 0 ? snprintf(answer, sizeof answer, "Y") : snprintf(answer, sizeof answer, "N%d", err);
         if (write(ready_fd, answer, (size_t)n) != n || err != 0)
@@ -455,6 +610,8 @@ int main(int argc, char **argv)
 
     for (;;) {
         int status;
+        if (detach_requested && !detaching)
+            start_detach();
         pid_t tid = waitpid(-1, &status, __WALL);
         if (tid < 0) {
             if (errno == EINTR)
@@ -470,5 +627,7 @@ int main(int argc, char **argv)
         if (WIFSTOPPED(status))
             on_stop(tid, status);
     }
+    if (attach)
+        proc_detach_all(); /* the processes still running: their rings are complete */
     return command_status;
 }

@@ -73,6 +73,8 @@ void proc_forget(struct proc *p);
 struct thread *thread_find(pid_t tid);
 struct thread *thread_get(pid_t tid);
 void thread_forget(pid_t tid);
+#define MAX_THREADS_LISTED 8192
+int thread_list(pid_t *tids, int max); /* the tids of every thread we hold; their count */
 pid_t tgid_of(pid_t tid);
 void proc_exec(struct proc *p);
 int proc_site_allowed(const struct proc *p, uint64_t ip, int sc);
@@ -81,10 +83,16 @@ void proc_register(struct proc *p, pid_t tid, uint64_t sites_addr, uint64_t coun
 void proc_publish(struct proc *p, int32_t row, const unsigned char *payload, uint32_t length, uint64_t ip, int sc);
 void proc_exited(struct proc *p);
 void proc_ensure_ring(struct proc *p); /* --own-rings: create it now */
+void proc_detach_all(void);           /* iotrace attach detached: every ring of ours gets nothing more */
+
+/* attach.c: iotrace attach PID */
+void attach_seed(pid_t pid);          /* the process's open descriptors and file mappings, from /proc */
 
 /* record.c: the event of the call t stopped in (entry: before the call, exit: after it; rval its result) */
 uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed, unsigned char *out);
 void record_entry(struct thread *t, pid_t tid);
+uint32_t record_meta(unsigned char *out, pid_t tid, int64_t now, int64_t result, const uint64_t *slots, int nslots,
+                     const char *text, uint16_t text_len, uint16_t extra_status);
 int64_t now_ns(void);
 
 #endif /* IOTRACE_TRACER_H */

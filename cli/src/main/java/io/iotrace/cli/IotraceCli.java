@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         "Trace the I/O of a program and read its traces.",
         "",
         "  iotrace run -- PROG ARGS                   trace PROG and its child processes",
+        "  iotrace attach PID                         trace a running process (ptrace) until Ctrl-C",
         "  iotrace summary DIR [--json]               totals per function, process, file",
         "  iotrace export DIR -f perfetto -o T.json   timeline for ui.perfetto.dev",
         "  iotrace merge DIR -o ALL.jsonl             all records in time order",
@@ -36,8 +37,8 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:done (run: the program's status)", "1:failure (a file cannot be read or written)",
         "2:usage error, or a malformed trace (file:line)"},
-    subcommands = {CommandLine.HelpCommand.class, RunCommand.class, SummaryCommand.class, ExportCommand.class,
-        MergeCommand.class, RecoverCommand.class, io.iotrace.cli.report.ReportCommand.class,
+    subcommands = {CommandLine.HelpCommand.class, RunCommand.class, AttachCommand.class, SummaryCommand.class,
+        ExportCommand.class, MergeCommand.class, RecoverCommand.class, io.iotrace.cli.report.ReportCommand.class,
         io.iotrace.cli.top.TopCommand.class})
 public final class IotraceCli implements Runnable
 {

@@ -32,12 +32,46 @@ final class PtraceOnlyRun
 
     static int run(final Path home, final Path traceDir, final List<String> command) throws IOException
     {
+        final Path tracer = tracer(home);
+        final Path runtimeDir = prepareSession(traceDir);
+
+        final List<String> argv = new ArrayList<>(List.of(tracer.toString(), "--own-rings", "--session-dir",
+            runtimeDir.toString(), "--"));
+        argv.addAll(command);
+        final ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
+        builder.environment().remove("LD_PRELOAD");
+        final Process process;
+        try
+        {
+            process = builder.start();
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException(IotraceCli.EXIT_CANNOT_RUN, "cannot run " + tracer + ": " + ex.getMessage());
+        }
+        awaitRing(process, runtimeDir);
+        final Process collectorProcess = startCollector(home, runtimeDir, traceDir);
+        final int status = ProgramSignals.waitFor(process);
+        awaitCollector(collectorProcess, traceDir);
+        IotraceCli.err().println("iotrace: trace in " + traceDir + " (" + new TraceDirectory(traceDir)
+            .processFiles().size() + " process files; --ptrace-only: handle calls only)");
+        return status;
+    }
+
+    /** @return the tracer, checked to be built (with the collector launcher). */
+    static Path tracer(final Path home)
+    {
         final Path tracer = home.resolve(TRACER);
-        final Path collector = home.resolve(COLLECTOR);
-        if (!Files.isExecutable(tracer) || !Files.isExecutable(collector))
+        if (!Files.isExecutable(tracer) || !Files.isExecutable(home.resolve(COLLECTOR)))
         {
             throw new CliException(IotraceCli.EXIT_FAILED, "no ptrace tracer at " + tracer + " (run make)");
         }
+        return tracer;
+    }
+
+    /** The session the shim would make: the trace dir, the private runtime dir and its session file; the latter. */
+    static Path prepareSession(final Path traceDir)
+    {
         final Path runtimeDir = TraceSession.runtimeDirFor(traceDir);
         try
         {
@@ -55,35 +89,32 @@ final class PtraceOnlyRun
             throw new CliException(IotraceCli.EXIT_FAILED, "cannot use the trace directory " + traceDir + ": " +
                 ex.getMessage());
         }
+        return runtimeDir;
+    }
 
-        final List<String> argv = new ArrayList<>(List.of(tracer.toString(), "--own-rings", "--session-dir",
-            runtimeDir.toString(), "--"));
-        argv.addAll(command);
-        final ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
-        builder.environment().remove("LD_PRELOAD");
-        final Process process;
-        try
-        {
-            process = builder.start();
-        }
-        catch (final IOException ex)
-        {
-            throw new CliException(IotraceCli.EXIT_CANNOT_RUN, "cannot run " + tracer + ": " + ex.getMessage());
-        }
-        // the collector exits when it finds no ring for a while: start it once the command's ring exists
+    /** The collector exits when it finds no ring for a while: it is started once the tracer made the first one. */
+    static void awaitRing(final Process tracer, final Path runtimeDir)
+    {
         final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (process.isAlive() && !hasRing(runtimeDir) && System.nanoTime() < deadline)
+        while (tracer.isAlive() && !hasRing(runtimeDir) && System.nanoTime() < deadline)
         {
             sleep();
         }
-        final ProcessBuilder collectorBuilder = new ProcessBuilder(collector.toString(), "--session-dir",
-            runtimeDir.toString(), "--output-dir", traceDir.toString())
+    }
+
+    static Process startCollector(final Path home, final Path runtimeDir, final Path traceDir) throws IOException
+    {
+        final ProcessBuilder collectorBuilder = new ProcessBuilder(home.resolve(COLLECTOR).toString(),
+            "--session-dir", runtimeDir.toString(), "--output-dir", traceDir.toString())
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
         collectorBuilder.environment().remove("LD_PRELOAD");
         collectorBuilder.environment().put("IOTRACE_DISABLE", "1");
-        final Process collectorProcess = collectorBuilder.start();
-        final int status = ProgramSignals.waitFor(process);
-        // our collector: it ends once every ring is drained (background processes of the program still traced)
+        return collectorBuilder.start();
+    }
+
+    /** Our collector ends once every ring is drained (background processes of the program still traced). */
+    static void awaitCollector(final Process collectorProcess, final Path traceDir)
+    {
         try
         {
             if (!collectorProcess.waitFor(RunCommand.QUIET_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
@@ -97,9 +128,6 @@ final class PtraceOnlyRun
         {
             Thread.currentThread().interrupt();
         }
-        IotraceCli.err().println("iotrace: trace in " + traceDir + " (" + new TraceDirectory(traceDir)
-            .processFiles().size() + " process files; --ptrace-only: handle calls only)");
-        return status;
     }
 
     private static void privateDir(final Path dir) throws IOException

@@ -491,6 +491,10 @@ public final class Collector implements AutoCloseable
         {
             return "exec completed";
         }
+        if (TraceFormat.STATE_DETACHED == ring.state())
+        {
+            return "tracer detached"; // iotrace attach ended; the process runs on untraced
+        }
         return null;
     }
 

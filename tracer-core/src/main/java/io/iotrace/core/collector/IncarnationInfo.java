@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
  * @param hostname         host name.
  * @param exe              executable.
  * @param cwd              working directory at start.
+ * @param producer         TraceFormat.PRODUCER_*: the shim, or the ptrace tracer alone.
  */
 public record IncarnationInfo(
     int pid,
@@ -32,7 +33,8 @@ public record IncarnationInfo(
     long parentStartTicks,
     String hostname,
     String exe,
-    String cwd)
+    String cwd,
+    int producer)
 {
     /**
      * @param header the first {@link TraceFormat#RING_HEADER_LENGTH} bytes of a ring or spill file.
@@ -52,7 +54,8 @@ public record IncarnationInfo(
             header.getLong(TraceFormat.HDR_PARENT_START_TICKS_OFFSET, le),
             cString(header, TraceFormat.HDR_HOSTNAME_OFFSET, TraceFormat.HDR_HOSTNAME_LENGTH),
             cString(header, TraceFormat.HDR_EXE_OFFSET, TraceFormat.HDR_EXE_LENGTH),
-            cString(header, TraceFormat.HDR_CWD_OFFSET, TraceFormat.HDR_CWD_LENGTH));
+            cString(header, TraceFormat.HDR_CWD_OFFSET, TraceFormat.HDR_CWD_LENGTH),
+            header.getInt(TraceFormat.HDR_PRODUCER_OFFSET, le));
     }
 
     /**

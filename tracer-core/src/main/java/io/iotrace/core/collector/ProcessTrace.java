@@ -274,6 +274,12 @@ public final class ProcessTrace implements MessageHandler
         }
     }
 
+    /** A call the tracer recorded beside a shim (a ring of the tracer alone has no wrappers to bypass). */
+    private boolean bypassedTheShim(final DecodedEvent event)
+    {
+        return PtraceFallback.isBypass(event) && TraceFormat.PRODUCER_TRACER != info.producer();
+    }
+
     private void process(final DecodedEvent event, final boolean forceOk)
     {
         if (null == handles)
@@ -282,7 +288,7 @@ public final class ProcessTrace implements MessageHandler
         }
         if (0 != (event.status() & TraceFormat.STATUS_VFORK_CHILD))
         {
-            if (PtraceFallback.isBypass(event) && !PtraceFallback.isNamingNotice(event))
+            if (bypassedTheShim(event) && !PtraceFallback.isNamingNotice(event))
             {
                 warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
             }
@@ -301,7 +307,7 @@ public final class ProcessTrace implements MessageHandler
                 return; // known: the ptrace fallback's name of the descriptor is not needed
             }
         }
-        else if (PtraceFallback.isBypass(event))
+        else if (bypassedTheShim(event))
         {
             warn(event.function().name(), null, PtraceFallback.bypassMessage(event));
         }

@@ -94,6 +94,7 @@ public final class TraceFormat
     public static final int HDR_SPILLING_OFFSET = 72;
     public static final int HDR_UID_OFFSET = 76;
     public static final int HDR_PARENT_START_TICKS_OFFSET = 80;
+    public static final int HDR_PRODUCER_OFFSET = 88;
     public static final int HDR_HOSTNAME_OFFSET = 256;
     public static final int HDR_HOSTNAME_LENGTH = 256;
     public static final int HDR_EXE_OFFSET = 512;
@@ -111,10 +112,17 @@ public final class TraceFormat
     public static final int ORIGIN_FORK = 2;
     public static final int ORIGIN_EXEC = 3;
 
+    // producer
+    public static final int PRODUCER_SHIM = 0;
+    /** The ptrace tracer alone wrote the ring (run --ptrace-only, attach): no wrapper was bypassed. */
+    public static final int PRODUCER_TRACER = 1;
+
     // state
     public static final int STATE_ACTIVE = 1;
     public static final int STATE_EXEC_PENDING = 2;
     public static final int STATE_EXITED = 3;
+    /** iotrace attach's tracer detached: the process runs on, its ring gets nothing more. */
+    public static final int STATE_DETACHED = 4;
 
     // agrona trailer, relative to the trailer start (= RING_HEADER_LENGTH + capacity)
     public static final int TRAILER_TAIL_POSITION_OFFSET = RingBufferDescriptor.TAIL_POSITION_OFFSET;

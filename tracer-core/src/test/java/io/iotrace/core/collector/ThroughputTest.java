@@ -1,5 +1,7 @@
 package io.iotrace.core.collector;
 
+import io.iotrace.core.format.TraceFormat;
+
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.testing.EventEncoder;
 import io.iotrace.core.testing.RingFileWriter;
@@ -39,7 +41,8 @@ class ThroughputTest
                 bytes[0] += len;
             }
         };
-        final IncarnationInfo info = new IncarnationInfo(4242, 1, 0, 1, 0, 0, 0, 0, "host", "/bin/x", "/w");
+        final IncarnationInfo info = new IncarnationInfo(4242, 1, 0, 1, 0, 0, 0, 0, "host", "/bin/x", "/w",
+            TraceFormat.PRODUCER_SHIM);
         final ProcessTrace trace = new ProcessTrace(context, info, sink);
         trace.startEmpty();
         final byte[] open = EventEncoder.event(table.byName("open")).times(1, 2).result(3).slot("flags", 0102)

@@ -49,6 +49,7 @@ class FormatAgreementTest
         Map.entry("HDR_SPILLING", "HDR_SPILLING_OFFSET"),
         Map.entry("HDR_UID", "HDR_UID_OFFSET"),
         Map.entry("HDR_PARENT_START_TICKS", "HDR_PARENT_START_TICKS_OFFSET"),
+        Map.entry("HDR_PRODUCER", "HDR_PRODUCER_OFFSET"),
         Map.entry("HDR_HOSTNAME", "HDR_HOSTNAME_OFFSET"),
         Map.entry("HDR_EXE", "HDR_EXE_OFFSET"),
         Map.entry("HDR_CWD", "HDR_CWD_OFFSET"),

@@ -84,7 +84,8 @@ public class CollectorBenchmark
                 def.setLevel(Deflater.BEST_SPEED);
             }
         } : sink;
-        trace = new ProcessTrace(context, new IncarnationInfo(4242, 1, 0, 1, 0, 0, 0, 0, "host", "/bin/x", "/w"), out);
+        trace = new ProcessTrace(context, new IncarnationInfo(4242, 1, 0, 1, 0, 0, 0, 0, "host", "/bin/x", "/w",
+            TraceFormat.PRODUCER_SHIM), out);
         trace.startEmpty();
         final FunctionInfo open = table.byName("open");
         final UnsafeBuffer opened = event(open, 3, 4242);
