@@ -1,0 +1,152 @@
+package io.iotrace.core.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.iotrace.core.it.TraceRecords.filename;
+import static io.iotrace.core.it.TraceRecords.functionName;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ptrace fallback (IOTRACE_PTRACE=on) must not change what a program sees of signals and processes:
+ * test-programs/ptrace_signals, multi-threaded (a thread making raw openat/close pairs, one blocked in read, one in
+ * nanosleep), is stopped and continued from outside with SIGSTOP and SIGTSTP (no thread runs while it is stopped,
+ * all run again after SIGCONT); stops and continues a child of its own and watches it with waitpid (WUNTRACED,
+ * WCONTINUED, WNOHANG); vfork+execs a statically linked program (no shim: its handle calls stop with no ring to
+ * record them in) and a traced one; ends with wait() = ECHILD. Its output, stderr and exit status are those of an
+ * untraced run, and no raw call failed.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PtraceRobustnessTest
+{
+    @TempDir
+    Path work;
+
+    @Test
+    void jobControlChildrenAndExecsLookTheSameAsUntraced() throws Exception
+    {
+        final Path reference = Files.createDirectories(work.resolve("reference"));
+        final TracedRun.Outcome untraced = runWithJobControl(TracedRun.program("ptrace_signals", reference.toString(),
+            TracedRun.binary("static_handles-static")).untraced(), work.resolve("u"), reference);
+        assertEquals(0, untraced.exitStatus(), untraced.stderr());
+        assertTrue(untraced.stdout().contains("raw open+close failures: 0 (last errno 0); some succeeded: 1"),
+            untraced.stdout());
+
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome traced = runWithJobControl(TracedRun.program("ptrace_signals", data.toString(),
+            TracedRun.binary("static_handles-static")).env("IOTRACE_PTRACE", "on"), work, data);
+        final TraceRecords trace = traced.records();
+        final List<JsonNode> unavailable = trace.warnings().stream()
+            .filter(w -> "ptrace_unavailable".equals(w.path("function_name").asText())).toList();
+        Assumptions.assumeTrue(unavailable.isEmpty(), () -> "ptrace fallback not available here: " + unavailable);
+        assertEquals(untraced.stdout(), traced.stdout());
+        assertEquals(untraced.stderr(), traced.stderr());
+        assertEquals(untraced.exitStatus(), traced.exitStatus());
+
+        // the fallback was there: the raw calls are recorded, as many closes as opens; the static program ran
+        // (its files are right) and the exec'd dynamic image's raw open is recorded
+        final String loop = data + "/loop.dat";
+        final long opens = trace.where(r -> "openat".equals(functionName(r)) && loop.equals(filename(r)) &&
+            "syscall".equals(r.path("function_data").path("source").asText())).size();
+        final long closes = trace.where(r -> "close".equals(functionName(r)) && loop.equals(filename(r))).size();
+        assertTrue(opens > 10, "raw opens recorded: " + opens);
+        assertEquals(opens, closes);
+        assertEquals("static", Files.readString(data.resolve("static/static.dat")));
+        assertEquals("child", Files.readString(data.resolve("static/child.dat")));
+        assertEquals(1, trace.where(r -> "openat".equals(functionName(r)) && (data + "/exec.dat").equals(filename(r))
+            && "syscall".equals(r.path("function_data").path("source").asText())).size());
+    }
+
+    /**
+     * Starts the program, stops and continues it from outside (SIGSTOP/SIGCONT, SIGTSTP/SIGCONT) while its threads
+     * are in system calls, checking that it makes no progress while stopped and some after, then lets it finish.
+     */
+    private static TracedRun.Outcome runWithJobControl(final TracedRun run, final Path workDir, final Path data)
+        throws Exception
+    {
+        final TracedRun.Started started = run.start(workDir);
+        final Process process = started.process();
+        assertEquals("running", started.readLine());
+        final Path progress = data.resolve("progress");
+        for (final String stop : List.of("STOP", "TSTP"))
+        {
+            awaitGrowth(progress);
+            signal(process.pid(), stop);
+            awaitStopped(process.pid());
+            final long stopped = Files.size(progress);
+            Thread.sleep(300);
+            assertEquals(stopped, Files.size(progress), "SIG" + stop + ": a thread ran while the program was stopped");
+            signal(process.pid(), "CONT");
+            awaitGrowth(progress);
+        }
+        process.getOutputStream().write('g');
+        process.getOutputStream().flush();
+        final TracedRun.Outcome outcome = started.finish(Duration.ofSeconds(120));
+        if (Files.isDirectory(started.traceDir()))
+        {
+            outcome.awaitTrace();
+        }
+        return outcome;
+    }
+
+    private static void signal(final long pid, final String name) throws Exception
+    {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
+    }
+
+    /** Every thread is stopped (T, or t when the tracer keeps it in its group-stop). */
+    private static void awaitStopped(final long pid) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true)
+        {
+            final List<String> states;
+            try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task")))
+            {
+                states = tasks.map(t -> state(t.resolve("stat"))).toList();
+            }
+            if (states.stream().allMatch(s -> "T".equalsIgnoreCase(s)))
+            {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "not stopped: " + states);
+            Thread.sleep(10);
+        }
+    }
+
+    private static String state(final Path stat)
+    {
+        try
+        {
+            final String text = Files.readString(stat);
+            return text.substring(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+        }
+        catch (final IOException ex)
+        {
+            return "gone";
+        }
+    }
+
+    private static void awaitGrowth(final Path progress) throws Exception
+    {
+        final long before = Files.exists(progress) ? Files.size(progress) : 0;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(progress) || Files.size(progress) <= before + 2)
+        {
+            assertTrue(System.nanoTime() < deadline, "the program makes no progress");
+            Thread.sleep(5);
+        }
+    }
+}
