@@ -12,7 +12,7 @@
  * the others into this process's ring with IOTRACE_STATUS_SOURCE_SYSCALL.
  *
  * SECCOMP_RET_TRACE makes a call fail with ENOSYS when no tracer is attached, hence the order: tracer first, filter
- * after. An image exec'd inside the traced tree runs under the filter of the first image (filters cannot be
+ * after; a killed tracer is succeeded by its heir (ptrace-fallback/src/heir.c, docs/ARCHITECTURE.md). An image exec'd inside the traced tree runs under the filter of the first image (filters cannot be
  * removed) and registers its own sites with the tracer instead (IOTRACE_PTRACE_REGISTER_FD). A process traced by
  * someone else (a debugger) starts nothing. If the tracer cannot seize us (ptrace not permitted), tracing continues
  * without it and one ptrace_unavailable meta event says why (the collector writes it as one warning).

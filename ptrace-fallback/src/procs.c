@@ -65,8 +65,68 @@ static void proc_unmap(struct proc *p)
     p->ring_fd = -1;
 }
 
+static void sites_path(pid_t pid, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%d.ptrace-sites", run_dir, pid);
+}
+
+/* An image exec'd under an earlier image's filter and the sites its shim registered (kept from its parent for a
+ * fork child): written whole, then renamed, so that an heir reads all of them or none. */
+void proc_save_sites(const struct proc *p)
+{
+    if (!p->registered || run_dir == NULL)
+        return;
+    char path[4200], tmp[4300];
+    sites_path(p->tgid, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    ssize_t want = (ssize_t)(p->nsites * sizeof p->sites[0]);
+    int ok = write(fd, p->sites, (size_t)want) == want;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+static void forget_sites(pid_t pid)
+{
+    char path[4200];
+    sites_path(pid, path, sizeof path);
+    unlink(path);
+}
+
+/* The image of a process taken over from a dead tracer: exec'd (its newest ring is not incarnation 0, or its shim
+ * registered sites), and which sites. */
+void proc_adopted(struct proc *p)
+{
+    if (p == NULL)
+        return;
+    char path[4200];
+    sites_path(p->tgid, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, p->sites, sizeof p->sites);
+        close(fd);
+        p->nsites = n > 0 ? (int)(n / (ssize_t)sizeof p->sites[0]) : 0;
+        p->execd = p->registered = 1;
+        return;
+    }
+    char prefix[32];
+    int prefix_len = snprintf(prefix, sizeof prefix, "%d-", p->tgid);
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, (size_t)prefix_len) == 0 && atoi(e->d_name + prefix_len) > 0)
+            p->execd = 1; /* exec'd, its shim not registered yet (it will: it sees our comm as its tracer) */
+    if (d != NULL)
+        closedir(d);
+}
+
 void proc_forget(struct proc *p)
 {
+    if (p->registered && !own_rings)
+        forget_sites(p->tgid);
     proc_unmap(p);
     free(p->pending);
     memset(p, 0, sizeof *p);
@@ -103,6 +163,14 @@ void thread_forget(pid_t tid)
             free(threads[i]);
             threads[i] = NULL;
         }
+}
+
+int thread_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_THREADS; i++)
+        n += threads[i] != NULL;
+    return n;
 }
 
 int thread_list(pid_t *tids, int max)
@@ -336,6 +404,8 @@ void proc_exec(struct proc *p)
     proc_exited(p);
     proc_unmap(p);
     p->min_incarnation = p->incarnation + 1;
+    if (p->registered && !own_rings)
+        forget_sites(p->tgid);
     p->execd = 1;
     p->registered = 0;
     p->nsites = 0;
@@ -453,6 +523,7 @@ void proc_register(struct proc *p, pid_t tid, uint64_t sites_addr, uint64_t coun
     ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
     p->nsites = n > 0 ? (int)(n / 8) : 0;
     p->registered = 1;
+    proc_save_sites(p);
     if (proc_ring(p) == 0 && p->pending != NULL)
         pending_flush(p);
 }

@@ -23,10 +23,14 @@
  *       DETACHED and we exit 0; the process runs on as before. No PTRACE_O_EXITKILL: if we are killed the
  *       kernel detaches the threads and, with no filter, nothing fails.
  *
- * Clones, forks and vforks are followed automatically (PTRACE_O_TRACE*), with PTRACE_O_EXITKILL: a filter that
- * returns SECCOMP_RET_TRACE makes calls fail with ENOSYS once no tracer is attached, so if we die the tree dies
- * with us rather than run on with failing opens; catchable termination signals are ignored for that reason (the
- * tracer ends when the last tracee has ended). At a seccomp stop the call is decoded (record.c); calls whose result
+ *   iotrace-ptrace --heir-of TRACER --session-dir R
+ *       started by the tracer of the fallback (--pid) as its child: waits for its death, then takes the tree over
+ *       and becomes its tracer (heir.c: a filter whose tracer is gone fails calls with ENOSYS).
+ *
+ * Clones, forks and vforks are followed automatically (PTRACE_O_TRACE*). A filter that returns SECCOMP_RET_TRACE
+ * makes calls fail with ENOSYS once no tracer is attached: catchable termination signals are ignored (the tracer
+ * ends when the last tracee has ended), and SIGKILL is survived by the heir (--pid; --own-rings uses
+ * PTRACE_O_EXITKILL instead: `iotrace run --ptrace-only` ends with its command). At a seccomp stop the call is decoded (record.c); calls whose result
  * is needed (opens: the fd) are resumed to their syscall-exit stop, the others (close, close_range) are recorded at
  * the entry. Each becomes one event in the ring of the calling process, status IOTRACE_STATUS_SOURCE_SYSCALL.
  *
@@ -51,8 +55,10 @@
 
 #define FOLLOW_OPTIONS                                                                                              \
     (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
-/* the fallback and --own-rings: the filter's stops; EXITKILL (see the header) */
-#define SEIZE_OPTIONS (FOLLOW_OPTIONS | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
+/* the fallback: the filter's stops; no EXITKILL (the heir takes over if we are killed) */
+#define SEIZE_OPTIONS (FOLLOW_OPTIONS | PTRACE_O_TRACESECCOMP)
+/* --own-rings: the command is ours, it ends with us (see the header) */
+#define OWN_RINGS_OPTIONS (SEIZE_OPTIONS | PTRACE_O_EXITKILL)
 /* --attach: no filter, no EXITKILL */
 #define ATTACH_OPTIONS FOLLOW_OPTIONS
 
@@ -307,6 +313,8 @@ static void on_new_task(pid_t tid, int event)
                     cp->registered = pp->registered;
                     cp->nsites = pp->nsites;
                     memcpy(cp->sites, pp->sites, sizeof cp->sites);
+                    if (cp->registered && !own_rings)
+                        proc_save_sites(cp);
                     if (event == PTRACE_EVENT_VFORK) /* shares the parent's memory until its exec or exit */
                         cp->vfork_parent = pp->vfork_parent != 0 ? pp->vfork_parent : pp->tgid;
                 }
@@ -477,6 +485,30 @@ static void on_detach_signal(int sig)
     alarm(1); /* should it come just before waitpid blocks: SIGALRM interrupts the wait */
 }
 
+/* the fallback's heir (heir.c): our child, a copy of us that waits for our death */
+static pid_t heir_pid;
+
+static void start_heir(void)
+{
+    char self[4096], parent[16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    snprintf(parent, sizeof parent, "%d", (int)getpid());
+    pid_t child = fork();
+    if (child == 0) {
+        execl(self, "iotrace-ptrace", "--heir-of", parent, "--session-dir", run_dir, (char *)NULL);
+        _exit(127);
+    }
+    heir_pid = child > 0 ? child : 0;
+}
+
+static int seize_for_heir(pid_t pid)
+{
+    return seize_all(pid, SEIZE_OPTIONS);
+}
+
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -518,13 +550,14 @@ static void usage(void)
 {
     fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD\n"
                     "       iotrace-ptrace --own-rings --session-dir DIR [--ring-size BYTES] -- COMMAND [ARGS...]\n"
-                    "       iotrace-ptrace --attach PID --session-dir DIR [--ring-size BYTES]\n");
+                    "       iotrace-ptrace --attach PID --session-dir DIR [--ring-size BYTES]\n"
+                    "       iotrace-ptrace --heir-of TRACER --session-dir DIR\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    pid_t pid = 0;
+    pid_t pid = 0, heir_of = 0;
     int ready_fd = -1;
     char **command = NULL;
     for (int i = 1; i < argc; i++) {
@@ -540,6 +573,8 @@ int main(int argc, char **argv)
             usage();
         if (strcmp(argv[i], "--pid") == 0)
             pid = (pid_t)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--heir-of") == 0)
+            heir_of = (pid_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--attach") == 0)
             attached_pid = (pid_t)atoi(argv[++i]), own_rings = 1;
         else if (strcmp(argv[i], "--session-dir") == 0)
@@ -553,8 +588,10 @@ int main(int argc, char **argv)
     }
     int attach = attached_pid != 0;
     if (run_dir == NULL ||
-        (attach ? attached_pid < 0 || command != NULL
-                : own_rings ? command == NULL || command[0] == NULL : pid <= 0 || ready_fd < 0) ||
+        (attach     ? attached_pid < 0 || command != NULL
+         : heir_of  ? heir_of < 0 || own_rings
+         : own_rings ? command == NULL || command[0] == NULL
+                     : pid <= 0 || ready_fd < 0) ||
         own_ring_capacity < 65536 || (own_ring_capacity & (own_ring_capacity - 1)) != 0)
         usage();
 
@@ -583,6 +620,11 @@ int main(int argc, char **argv)
         }
         syscall_stops = 1;
         attach_stopped(attached_pid);
+    } else if (heir_of != 0) {
+        heir_wait(heir_of);
+        if (heir_adopt(seize_for_heir) == 0)
+            return 0; /* nothing left to trace */
+        start_heir();
     } else if (own_rings) {
         int go_fd;
         command_pid = start_command(command, &go_fd);
@@ -590,7 +632,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "iotrace-ptrace: cannot start %s: %s\n", command[0], strerror(errno));
             return 127;
         }
-        int err = seize_all(command_pid, SEIZE_OPTIONS);
+        int err = seize_all(command_pid, OWN_RINGS_OPTIONS);
         if (err != 0) {
             fprintf(stderr, "iotrace-ptrace: cannot trace %s: ptrace: %s\n", command[0], strerror(err));
             kill(command_pid, SIGKILL);
@@ -606,6 +648,7 @@ int main(int argc, char **argv)
         if (write(ready_fd, answer, (size_t)n) != n || err != 0)
             return 1;
         close(ready_fd);
+        start_heir();
     }
 
     for (;;) {
@@ -618,10 +661,18 @@ int main(int argc, char **argv)
                 continue;
             break; /* ECHILD: every tracee is gone */
         }
+        if ((WIFEXITED(status) || WIFSIGNALED(status)) && tid == heir_pid) {
+            heir_pid = 0;
+            if (thread_count() > 0)
+                start_heir(); /* killed: another one */
+            continue;
+        }
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (tid == command_pid)
                 command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             on_task_exit(tid);
+            if (heir_pid > 0 && thread_count() == 0)
+                kill(heir_pid, SIGKILL); /* nothing left to inherit; reaped, then ECHILD ends the loop */
             continue;
         }
         if (WIFSTOPPED(status))

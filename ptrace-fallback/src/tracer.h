@@ -75,6 +75,7 @@ struct thread *thread_get(pid_t tid);
 void thread_forget(pid_t tid);
 #define MAX_THREADS_LISTED 8192
 int thread_list(pid_t *tids, int max); /* the tids of every thread we hold; their count */
+int thread_count(void);
 pid_t tgid_of(pid_t tid);
 void proc_exec(struct proc *p);
 int proc_site_allowed(const struct proc *p, uint64_t ip, int sc);
@@ -84,6 +85,13 @@ void proc_publish(struct proc *p, int32_t row, const unsigned char *payload, uin
 void proc_exited(struct proc *p);
 void proc_ensure_ring(struct proc *p); /* --own-rings: create it now */
 void proc_detach_all(void);           /* iotrace attach detached: every ring of ours gets nothing more */
+
+void proc_save_sites(const struct proc *p); /* R/<pid>.ptrace-sites: what an heir needs (heir.c) */
+void proc_adopted(struct proc *p);          /* taken over from a dead tracer: its image and sites */
+
+/* heir.c: the successor of a killed tracer */
+void heir_wait(pid_t tracer);
+int heir_adopt(int (*seize)(pid_t));
 
 /* attach.c: iotrace attach PID */
 void attach_seed(pid_t pid);          /* the process's open descriptors and file mappings, from /proc */

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * all run again after SIGCONT); stops and continues a child of its own and watches it with waitpid (WUNTRACED,
  * WCONTINUED, WNOHANG); vfork+execs a statically linked program (no shim: its handle calls stop with no ring to
  * record them in) and a traced one; ends with wait() = ECHILD. Its output, stderr and exit status are those of an
- * untraced run, and no raw call failed.
+ * untraced run, and no raw call failed. And a tracer killed with SIGKILL is followed by its heir.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PtraceRobustnessTest
@@ -67,6 +67,78 @@ class PtraceRobustnessTest
         assertEquals("child", Files.readString(data.resolve("static/child.dat")));
         assertEquals(1, trace.where(r -> "openat".equals(functionName(r)) && (data + "/exec.dat").equals(filename(r))
             && "syscall".equals(r.path("function_data").path("source").asText())).size());
+    }
+
+    /**
+     * SIGKILL of the tracer: its heir (ptrace-fallback/src/heir.c) takes the tree over, so the filter left in it
+     * keeps a tracer and the bypass calls after the kill neither fail (no ENOSYS) nor go unrecorded: the program's
+     * own raw opens, opendir, getpwnam's nss files, a new thread's, a fork child's and an exec'd image's.
+     */
+    @Test
+    void aKilledTracerIsSucceededByItsHeirAndTheProgramSeesNothing() throws Exception
+    {
+        final Path reference = Files.createDirectories(work.resolve("reference"));
+        final TracedRun.Outcome untraced = afterTracerKill(TracedRun.program("tracer_death", reference.toString())
+            .untraced(), work.resolve("u"));
+        assertEquals("after: ok\n", untraced.stdout()); // "ready" was read by afterTracerKill
+
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome traced = afterTracerKill(TracedRun.program("tracer_death", data.toString())
+            .env("IOTRACE_PTRACE", "on"), work);
+        assertEquals(untraced.stdout(), traced.stdout(), traced.stderr());
+        assertEquals("", traced.stderr());
+        assertEquals(0, traced.exitStatus());
+        final TraceRecords trace = traced.records();
+        final String dir = data.toString();
+        for (final String file : List.of("before.dat", "after.dat", "thread.dat", "child.dat", "exec.dat"))
+        {
+            assertEquals(List.of("openat", "close"), trace.where(r -> (dir + "/" + file).equals(filename(r)) &&
+                "syscall".equals(r.path("function_data").path("source").asText())).stream()
+                .map(TraceRecords::functionName).toList(), file);
+        }
+        for (final String file : List.of("/etc/nsswitch.conf", "/etc/passwd"))
+        {
+            assertEquals(List.of("openat", "close"), trace.where(r -> file.equals(filename(r)) &&
+                "syscall".equals(r.path("function_data").path("source").asText())).stream()
+                .map(TraceRecords::functionName).toList(), file);
+        }
+        // the exec'd image registered its shim's sites with the heir: the shim's own calls are not bypasses
+        assertTrue(trace.where(r -> filename(r).matches(".*/iotrace-[0-9]+/.*") &&
+            "syscall".equals(r.path("function_data").path("source").asText())).isEmpty());
+    }
+
+    /** Runs the program to "ready", kills its tracer and waits for another one, then lets it finish. */
+    private static TracedRun.Outcome afterTracerKill(final TracedRun run, final Path workDir) throws Exception
+    {
+        final TracedRun.Started started = run.start(workDir);
+        final Process process = started.process();
+        assertEquals("ready", started.readLine());
+        final long tracer = tracerOf(process.pid());
+        if (0 != tracer)
+        {
+            signal(tracer, "KILL");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long heir;
+            while (0 == (heir = tracerOf(process.pid())) || tracer == heir)
+            {
+                assertTrue(System.nanoTime() < deadline, "no tracer took over from the killed one");
+                Thread.sleep(5);
+            }
+        }
+        process.getOutputStream().write('g');
+        process.getOutputStream().flush();
+        final TracedRun.Outcome outcome = started.finish(Duration.ofSeconds(120));
+        if (Files.isDirectory(started.traceDir()))
+        {
+            outcome.awaitTrace();
+        }
+        return outcome;
+    }
+
+    private static long tracerOf(final long pid) throws IOException
+    {
+        return Long.parseLong(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+            .filter(l -> l.startsWith("TracerPid:")).findFirst().orElseThrow().substring(10).strip());
     }
 
     /**
