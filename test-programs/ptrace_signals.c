@@ -141,6 +141,9 @@ int main(int argc, char **argv)
         return 6;
     }
     CHECK(argc == 3);
+    /* a process group of its own, whose parent (the test) is in another group of the session: never orphaned, so
+     * SIGTSTP stops it (the kernel discards SIGTSTP sent to an orphaned group, as under a backgrounded make) */
+    (void)setpgid(0, 0); /* (fails for a session leader, whose group is its own already) */
     setvbuf(stdout, NULL, _IOLBF, 0);
     dir = argv[1];
     CHECK(pipe2(reader_pipe, O_CLOEXEC) == 0); /* the exec'd programs get 0, 1 and 2 only */

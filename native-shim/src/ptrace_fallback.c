@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -199,7 +200,8 @@ static int start_tracer(const char *tracer, const char **step)
     char answer[16] = {0};
     struct pollfd pfd = {fds[0], POLLIN, 0};
     long ready;
-    while ((ready = syscall(SYS_poll, &pfd, 1, 10000)) < 0 && errno == EINTR)
+    struct timespec ten_seconds = {10, 0}; /* ppoll: aarch64 has no poll */
+    while ((ready = syscall(SYS_ppoll, &pfd, 1, &ten_seconds, NULL, 0)) < 0 && errno == EINTR)
         ;
     ssize_t n = ready > 0 ? sys_read(fds[0], answer, sizeof answer - 1) : 0;
     sys_close(fds[0]);
