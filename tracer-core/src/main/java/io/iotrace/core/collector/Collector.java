@@ -116,6 +116,23 @@ public final class Collector implements AutoCloseable
         return tracked.isEmpty() && notReadySince.isEmpty();
     }
 
+    /**
+     * A cheap listing (nothing mapped or opened): is there a ring that is neither being collected nor skipped?
+     *
+     * @return true when a ring registered since the last scan.
+     */
+    public boolean hasNewRings()
+    {
+        for (final SessionScanner.Entry entry : SessionScanner.rings(runtimeDir))
+        {
+            if (!tracked.containsKey(entry.key()) && !ignored.contains(entry.path()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return incarnations being collected. */
     public int size()
     {

@@ -14,14 +14,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The session collector, spawned by the first traced process of a session:
  * {@code CollectorMain --session-dir R --output-dir O --lock-fd N}, or {@code CollectorMain recover O}.
  * <p>
  * Holds the session's collector lock (the inherited descriptor N, flock'ed by the spawning process) for its whole
- * life; exits when no ring has been left for IOTRACE_COLLECTOR_LINGER_MS, releasing the lock and scanning once
- * more so that a process that registered its ring just before probing the lock is not stranded.
+ * life; exits when no ring has been left for IOTRACE_COLLECTOR_LINGER_MS. Readers take a free lock for "every
+ * record is written", so the last scan happens before the lock goes, and the moment without it holds only a listing:
+ * a process that registered its ring just before probing the lock makes the collector take the lock back.
  */
 public final class CollectorMain
 {
@@ -34,6 +36,8 @@ public final class CollectorMain
 
     /** Rescan interval of the runtime dir. */
     public static final long SCAN_INTERVAL_MS = 50;
+    /** Attempts, 1 ms apart, to take the lock back when a ring registered while it was being released. */
+    private static final int RETAKE_ATTEMPTS = 20;
     /** Output flush interval while busy. */
     public static final long FLUSH_INTERVAL_MS = 100;
 
@@ -262,23 +266,32 @@ public final class CollectorMain
                     idle.idle(0);
                 }
 
-                if (!collector.isEmpty())
+                // "empty" counts from the last cycle that did work: a cycle can find dead producers' rings and retire
+                // them all, ending as empty as it began
+                if (!collector.isEmpty() || work > 0)
                 {
                     lastNonEmptyMs = nowMs;
                 }
                 else if (nowMs - lastNonEmptyMs >= lingerMs)
                 {
-                    // before the lock goes (readers wait for it): the warnings of execs whose image never came
+                    // a last look while the lock is still held: readers take a free lock for "everything is written"
+                    collector.scan(System.currentTimeMillis());
+                    if (!collector.isEmpty())
+                    {
+                        lastNonEmptyMs = nowMs;
+                        continue;
+                    }
+                    // before the lock goes: the warnings of execs whose image never came
                     collector.reportPendingExecs();
                     NativeIo.close(lockFd);
                     lockFd = -1;
-                    collector.scan(System.currentTimeMillis());
-                    if (collector.isEmpty())
+                    // a producer that registered its ring since that look found the lock held and spawned nobody
+                    if (!collector.hasNewRings())
                     {
                         exitReason = "no ring left for " + lingerMs + " ms";
                         break;
                     }
-                    lockFd = tryLock(runtimeDir);
+                    lockFd = retakeLock(runtimeDir);
                     if (lockFd < 0)
                     {
                         exitReason = "another collector took over the session";
@@ -333,6 +346,24 @@ public final class CollectorMain
             return -1;
         }
         return open.result();
+    }
+
+    /**
+     * Take the lock back after letting it go. A producer's probe holds it for a moment (iotrace_collector_lock_held):
+     * only a lock still held after a few tries belongs to another collector.
+     */
+    private static int retakeLock(final Path runtimeDir)
+    {
+        for (int attempt = 0; attempt < RETAKE_ATTEMPTS; attempt++)
+        {
+            final int fd = tryLock(runtimeDir);
+            if (fd >= 0)
+            {
+                return fd;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return -1;
     }
 
     static long lingerMs()
