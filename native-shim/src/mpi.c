@@ -11,6 +11,7 @@
  *   Both: MPI_SUCCESS 0, MPI_UNDEFINED -32766.
  */
 #include <dlfcn.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -380,6 +381,7 @@ typedef int (*request_fn)(void *);
 #define SYNC_TAG 32765        /* <= 32767, the smallest MPI_TAG_UB a library may have */
 #define SYNC_ROUNDS 8
 #define SYNC_DEADLINE_NS (30LL * 1000000000LL) /* a peer that does not answer by then is given up (no hang) */
+#define SYNC_SPIN_NS (2LL * 1000000LL)          /* polling without sleeps for this long per message */
 
 static int my_rank = -1;
 static int world_size;
@@ -395,18 +397,27 @@ static int recv_until(int64_t *value, int source, int64_t deadline)
     uint64_t status[IOTRACE_MPI_STATUS_WORDS];
     if (irecv == NULL || test == NULL || irecv(value, 8, mpi_byte(), source, SYNC_TAG, comm_world(), &req) != 0)
         return -1;
+    /* Poll without sleeping at first: a sleep (>= 50 us with the kernel's timer slack) on one side only would
+     * skew the measured offset by half of it (offset error = (reply noticed late - ping noticed late) / 2). A peer
+     * still busy elsewhere (rank 0 serves the ranks one by one) is then waited for with sleeps. */
+    int64_t spin_until = iotrace_now_ns() + SYNC_SPIN_NS;
     for (;;) {
         int flag = 0;
         if (test(&req, &flag, status) != 0)
             return -1;
         if (flag)
             return 0;
-        if (iotrace_now_ns() > deadline) {
+        int64_t now = iotrace_now_ns();
+        if (now > deadline) {
             if (cancel != NULL && request_free != NULL) {
                 cancel(&req);
                 request_free(&req);
             }
             return -1;
+        }
+        if (now < spin_until) {
+            sched_yield(); /* an oversubscribed node: let the peer run */
+            continue;
         }
         struct timespec pause = {0, 1000};
         nanosleep(&pause, NULL);

@@ -47,8 +47,11 @@ import java.util.concurrent.Callable;
             "each file is sorted through a look-ahead window of --window records (memory: window x files " +
             "records). A record that arrives later than that is written where it is found, and the number of such " +
             "records is reported on stderr.",
-        "Clock alignment: records of processes on other nodes get a per-file offset added to time_start and " +
-            "time_end once the trace carries clock alignment records (MPI, issue 5); today the offset is 0."},
+        "Clock alignment (MPI): when the trace has mpi_clock_sync records (every rank measures its clock's offset " +
+            "to rank 0's at MPI_Init and MPI_Finalize), the records of every other host get that host's offset " +
+            "subtracted from time_start and time_end (interpolated between the sync points; the best " +
+            "measurement of the host's ranks), so that all ranks sort on rank 0's clock. Rank 0's host, and " +
+            "hosts without a measurement, keep their times. --no-clock-align copies every record unchanged."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:done", "1:the trace cannot be read or the output written",
         "2:usage error, or a malformed trace (file:line)"})
@@ -83,8 +86,13 @@ final class MergeCommand implements Callable<Integer>
         description = "Show a progress bar on stderr (default: when stderr is a terminal).")
     Boolean progress;
 
-    /** Where the clock offsets come from (the hook for issue 5). */
-    ClockOffsets clockOffsets = ClockOffsets.NONE;
+    @Option(names = "--clock-align", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Align the hosts of an MPI job to rank 0's clock from the mpi_clock_sync records (default: " +
+            "on; this reads the trace twice).")
+    boolean clockAlign = true;
+
+    /** Where the clock offsets come from: the trace's MPI clock sync records, or none. */
+    private ClockOffsets clockOffsets = ClockOffsets.NONE;
 
     /** One buffered record: its aligned time_start, its order in its file, its (aligned) line. */
     private record Pending(long timeStart, long sequence, String line)
@@ -100,7 +108,6 @@ final class MergeCommand implements Callable<Integer>
         final int index;
         final TraceFileReader reader;
         final PriorityQueue<Pending> window = new PriorityQueue<>(BY_TIME);
-        long offset;
         long sequence;
         boolean exhausted;
 
@@ -121,10 +128,7 @@ final class MergeCommand implements Callable<Integer>
                     TraceInput.noteTruncation(reader, IotraceCli.err());
                     break;
                 }
-                if (0 == sequence)
-                {
-                    offset = clockOffsets.offsetNs(reader.file(), r);
-                }
+                final long offset = clockOffsets.offsetNs(r);
                 window.add(new Pending(r.timeStart() + offset, sequence++,
                     0 == offset ? r.line() : shiftTimes(r.line(), offset)));
             }
@@ -147,6 +151,19 @@ final class MergeCommand implements Callable<Integer>
         final List<Path> files = trace.processFiles();
         window = null != windowOption ? windowOption :
             Math.max(MIN_DEFAULT_WINDOW, DEFAULT_BUDGET / Math.max(1, files.size()));
+        if (clockAlign)
+        {
+            final MpiClockAlignment alignment = MpiClockAlignment.scan(files);
+            if (alignment.shiftsAnything())
+            {
+                clockOffsets = alignment;
+            }
+            final String said = alignment.describe();
+            if (null != said)
+            {
+                IotraceCli.err().println(said);
+            }
+        }
         final Comparator<Source> byHead = Comparator.comparing((Source s) -> s.head(), BY_TIME)
             .thenComparingInt(s -> s.index);
         final PriorityQueue<Source> heads = new PriorityQueue<>(byHead);
