@@ -67,7 +67,11 @@
  *      76    4 uid
  *      80    8 parent_start_ticks   proc_start_ticks of the parent incarnation for FORK origin, else 0
  *      88    4 producer             IOTRACE_PRODUCER_*: who writes the records
- *      92  164 reserved             zero
+ *      92    4 mpi_rank_known       1 when mpi_rank holds the MPI rank of the process when the ring was made, else 0
+ *      96    4 mpi_rank             MPI_COMM_WORLD rank: the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK,
+ *                                   PMI_RANK; never MPI_LOCALRANKID, the rank on the node), or for a fork child the
+ *                                   rank its parent got from MPI_Init; the collector writes it into every record
+ *     100  156 reserved             zero
  *     256  256 hostname             NUL-terminated
  *     512 4096 exe                  readlink(/proc/self/exe), NUL-terminated
  *    4608 4096 cwd                  getcwd() at start, NUL-terminated (relative paths resolve against it)
@@ -95,6 +99,8 @@
 #define IOTRACE_HDR_UID                76
 #define IOTRACE_HDR_PARENT_START_TICKS 80
 #define IOTRACE_HDR_PRODUCER           88
+#define IOTRACE_HDR_MPI_RANK_KNOWN     92
+#define IOTRACE_HDR_MPI_RANK           96
 #define IOTRACE_HDR_HOSTNAME           256
 #define IOTRACE_HDR_HOSTNAME_LENGTH    256
 #define IOTRACE_HDR_EXE                512

@@ -33,6 +33,7 @@ int64_t iotrace_mpi_split_end_bytes(int ret, void *status, iotrace_mpi_handle fh
 int iotrace_mpi_after_init(int ret);   /* rank record + clock sync; returns the rank (-1 when Init failed) */
 int iotrace_mpi_before_finalize(void); /* clock sync; returns the rank */
 void iotrace_mpi_rank_from_env(void);  /* at start: the launcher's rank variables, if any */
+int iotrace_mpi_known_rank(void);      /* MPI_Init's rank, else the launcher's; -1 when neither is known */
 
 #define IOTRACE_MPI_FILE_OUT(ret, p) iotrace_mpi_file_out((ret), (p))
 #define IOTRACE_MPI_FILE_IN(p) iotrace_mpi_file_in(p)

@@ -361,10 +361,14 @@ static int env_int(const char *const *names, int fallback)
     return fallback;
 }
 
+/* The world rank the launcher gave the process (Open MPI, PMIx launchers such as srun --mpi=pmix, and the PMI-1/2
+ * launchers: MPICH's hydra, Intel MPI, srun --mpi=pmi2). Not MPI_LOCALRANKID / OMPI_COMM_WORLD_LOCAL_RANK: those
+ * count the ranks of one node. */
+static const char *const rank_vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL};
+static const char *const size_vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
+
 void iotrace_mpi_rank_from_env(void)
 {
-    static const char *const rank_vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL};
-    static const char *const size_vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
     int rank = env_int(rank_vars, -1);
     if (rank < 0)
         return;
@@ -383,8 +387,13 @@ typedef int (*request_fn)(void *);
 #define SYNC_DEADLINE_NS (30LL * 1000000000LL) /* a peer that does not answer by then is given up (no hang) */
 #define SYNC_SPIN_NS (2LL * 1000000LL)          /* polling without sleeps for this long per message */
 
-static int my_rank = -1;
+static int my_rank = -1; /* from MPI_Init; a fork child inherits it */
 static int world_size;
+
+int iotrace_mpi_known_rank(void)
+{
+    return my_rank >= 0 ? my_rank : env_int(rank_vars, -1);
+}
 
 /* receive one int64 from `source` before `deadline`; 0 when received (Irecv + Test polling: never blocks forever) */
 static int recv_until(int64_t *value, int source, int64_t deadline)

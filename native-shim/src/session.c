@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "config.h"
 #include "iotrace_format.h"
+#include "iotrace_mpi.h"
 #include "sys.h"
 
 struct iotrace_session iotrace_sess;
@@ -307,6 +308,9 @@ static void fill_header(unsigned char *h, int pid, int ppid, int inc, int origin
     put64(h, IOTRACE_HDR_PROC_START_TICKS, ticks);
     put32(h, IOTRACE_HDR_UID, (uint32_t)sys_geteuid());
     put64(h, IOTRACE_HDR_PARENT_START_TICKS, parent_ticks);
+    int rank = iotrace_mpi_known_rank(); /* so that even process_start and the first records carry it */
+    put32(h, IOTRACE_HDR_MPI_RANK_KNOWN, rank >= 0);
+    put32(h, IOTRACE_HDR_MPI_RANK, rank >= 0 ? (uint32_t)rank : 0);
 
     struct utsname u;
     if (syscall(SYS_uname, &u) == 0)

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
  * @param exe              executable.
  * @param cwd              working directory at start.
  * @param producer         TraceFormat.PRODUCER_*: the shim, or the ptrace tracer alone.
+ * @param mpiRank          the MPI rank the process had when its ring was made ({@link #NO_RANK}: none known).
  */
 public record IncarnationInfo(
     int pid,
@@ -34,8 +35,21 @@ public record IncarnationInfo(
     String hostname,
     String exe,
     String cwd,
-    int producer)
+    int producer,
+    int mpiRank)
 {
+    /** {@link #mpiRank} of a process with no MPI rank (known when it started). */
+    public static final int NO_RANK = io.iotrace.core.json.JsonRecordWriter.NO_RANK;
+
+    /** An incarnation with no MPI rank. */
+    public IncarnationInfo(final int pid, final int ppid, final int incarnation, final int origin, final int uid,
+        final long startTimeNs, final long procStartTicks, final long parentStartTicks, final String hostname,
+        final String exe, final String cwd, final int producer)
+    {
+        this(pid, ppid, incarnation, origin, uid, startTimeNs, procStartTicks, parentStartTicks, hostname, exe, cwd,
+            producer, NO_RANK);
+    }
+
     /**
      * @param header the first {@link TraceFormat#RING_HEADER_LENGTH} bytes of a ring or spill file.
      * @return its fields.
@@ -55,7 +69,9 @@ public record IncarnationInfo(
             cString(header, TraceFormat.HDR_HOSTNAME_OFFSET, TraceFormat.HDR_HOSTNAME_LENGTH),
             cString(header, TraceFormat.HDR_EXE_OFFSET, TraceFormat.HDR_EXE_LENGTH),
             cString(header, TraceFormat.HDR_CWD_OFFSET, TraceFormat.HDR_CWD_LENGTH),
-            header.getInt(TraceFormat.HDR_PRODUCER_OFFSET, le));
+            header.getInt(TraceFormat.HDR_PRODUCER_OFFSET, le),
+            1 == header.getInt(TraceFormat.HDR_MPI_RANK_KNOWN_OFFSET, le) ?
+                Math.max(0, header.getInt(TraceFormat.HDR_MPI_RANK_OFFSET, le)) : NO_RANK);
     }
 
     /**

@@ -124,6 +124,10 @@ public final class ProcessTrace implements MessageHandler
         final ProcessTrace trace = new ProcessTrace(context, info,
             gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendable(file));
         trace.resumed = resumed;
+        // the rank (launcher environment, or a fork parent's MPI_Init) is in every record, process_start too; a
+        // file continued after the collector died keeps the rank its records had
+        trace.writer.setRank(null != resumed && JsonRecordWriter.NO_RANK != resumed.rank ? resumed.rank :
+            info.mpiRank());
         trace.file = file;
         trace.flushedLength = Files.size(file);
         final java.util.TreeMap<Integer, String> images =

@@ -43,6 +43,8 @@ final class TraceResume
     final HandleTable handles;
     /** tid → time_start of the thread's last record in the file. */
     final Long2LongHashMap writtenUntil = new Long2LongHashMap(NOTHING_WRITTEN);
+    /** The MPI rank of the file's last record ({@link io.iotrace.core.json.JsonRecordWriter#NO_RANK}: none). */
+    int rank = io.iotrace.core.json.JsonRecordWriter.NO_RANK;
 
     private TraceResume(final HandleTable handles)
     {
@@ -80,7 +82,12 @@ final class TraceResume
             while (null != (line = reader.readLine()))
             {
                 fields.clear();
-                if (flatten(factory, line, fields) &&
+                final boolean record = flatten(factory, line, fields);
+                if (record && fields.containsKey("rank"))
+                {
+                    resume.rank = intField(fields, "rank");
+                }
+                if (record &&
                     !io.iotrace.core.json.JsonRecordWriter.PROCESS_START.equals(fields.get("function_name")))
                 {
                     replay(functions, resume.handles, fields, ++step);
@@ -370,6 +377,38 @@ final class TraceResume
                 {
                     table.fdOpened(descriptor, name, step);
                     table.fdOpened(fd1, fd1Name, step);
+                }
+            }
+            case MPI_OPEN ->
+            {
+                final long file = hexField(r, "file_type.mpi_file");
+                if (ok && named && 0 != file)
+                {
+                    table.mpi().fileOpened(file, name);
+                }
+            }
+            case MPI_CLOSE ->
+            {
+                if (ok)
+                {
+                    table.mpi().fileClosed(hexField(r, "file_type.mpi_file"));
+                }
+            }
+            case MPI_USE ->
+            {
+                // a nonblocking call's request, outstanding until the Wait/Test record that completed it
+                final long request = hexField(r, "function_data.request");
+                final long file = hexField(r, "file_type.mpi_file");
+                if (ok && 0 != request && 0 != file)
+                {
+                    table.mpi().requestStarted(request, file);
+                }
+            }
+            case MPI_COMPLETE ->
+            {
+                if ("1".equals(r.get("function_data.completed")))
+                {
+                    table.mpi().requestFile(hexField(r, "function_data.request"), true);
                 }
             }
             default ->

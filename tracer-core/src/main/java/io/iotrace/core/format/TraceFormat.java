@@ -95,6 +95,9 @@ public final class TraceFormat
     public static final int HDR_UID_OFFSET = 76;
     public static final int HDR_PARENT_START_TICKS_OFFSET = 80;
     public static final int HDR_PRODUCER_OFFSET = 88;
+    /** 1 when {@link #HDR_MPI_RANK_OFFSET} holds the process's MPI rank. */
+    public static final int HDR_MPI_RANK_KNOWN_OFFSET = 92;
+    public static final int HDR_MPI_RANK_OFFSET = 96;
     public static final int HDR_HOSTNAME_OFFSET = 256;
     public static final int HDR_HOSTNAME_LENGTH = 256;
     public static final int HDR_EXE_OFFSET = 512;

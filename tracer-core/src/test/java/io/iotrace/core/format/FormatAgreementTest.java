@@ -50,6 +50,8 @@ class FormatAgreementTest
         Map.entry("HDR_UID", "HDR_UID_OFFSET"),
         Map.entry("HDR_PARENT_START_TICKS", "HDR_PARENT_START_TICKS_OFFSET"),
         Map.entry("HDR_PRODUCER", "HDR_PRODUCER_OFFSET"),
+        Map.entry("HDR_MPI_RANK_KNOWN", "HDR_MPI_RANK_KNOWN_OFFSET"),
+        Map.entry("HDR_MPI_RANK", "HDR_MPI_RANK_OFFSET"),
         Map.entry("HDR_HOSTNAME", "HDR_HOSTNAME_OFFSET"),
         Map.entry("HDR_EXE", "HDR_EXE_OFFSET"),
         Map.entry("HDR_CWD", "HDR_CWD_OFFSET"),

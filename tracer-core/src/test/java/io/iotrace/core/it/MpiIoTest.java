@@ -1,7 +1,6 @@
 package io.iotrace.core.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,15 +28,9 @@ class MpiIoTest
     @ValueSource(strings = {"openmpi", "mpich"})
     void shouldTraceEveryMpiFileCallOfEveryRank(final String mpi) throws Exception
     {
-        final Path program = TracedRun.HOME.resolve("test-programs/build/mpi_io-" + mpi);
-        Assumptions.assumeTrue(Files.isExecutable(program) && onPath("mpirun." + mpi),
-            "mpirun." + mpi + " or " + program + " missing: install " + mpi + " (scripts/setup.sh) and run make");
+        final Path program = MpiRun.program(mpi, "mpi_io");
         final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
-        final TracedRun.Outcome run = ("openmpi".equals(mpi) ?
-            TracedRun.command("mpirun.openmpi", "--oversubscribe", "-np", "2", program.toString(), data.toString()) :
-            TracedRun.command("mpirun.mpich", "-np", "2", program.toString(), data.toString()))
-            .env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-            .env("OMPI_MCA_plm_rsh_agent", "false").run(work);
+        final TracedRun.Outcome run = MpiRun.launch(mpi, 2, program.toString(), data.toString()).run(work);
         assertEquals(0, run.exitStatus(), run.stderr());
         assertEquals("ok\n", run.stdout());
         final List<JsonNode> all = run.records().all();
@@ -69,13 +62,12 @@ class MpiIoTest
             assertEquals(data(mpiCalls.get(9), "request"), data(mpiCalls.get(11), "request"));
             assertEquals("[\"create\",\"rdwr\"]", mpiCalls.get(1).get("function_data").get("mpi_amode").toString());
             assertEquals("access_style=read_mostly", data(mpiCalls.get(1), "info"));
-            // the rank is in every record of the process from its mpi_rank record on (launcher environment: all)
+            // the rank is in every record of the process, process_start included (the launcher's environment)
             // (the launcher's fork child that exec'd the rank's program is another incarnation of the pid)
             final long pid = mine.getFirst().get("pid").asLong();
             final long incarnation = mine.getFirst().get("incarnation").asLong();
-            all.stream().filter(r -> pid == r.get("pid").asLong() && incarnation == r.get("incarnation").asLong() &&
-                !"process_start".equals(name(r)))
-                .forEach(r -> assertTrue(r.has("rank"), r.toString()));
+            all.stream().filter(r -> pid == r.get("pid").asLong() && incarnation == r.get("incarnation").asLong())
+                .forEach(r -> assertEquals(rank, r.path("rank").asInt(-1), r.toString()));
             final List<JsonNode> syncs = mine.stream().filter(r -> "mpi_clock_sync".equals(name(r))).toList();
             assertEquals(2, syncs.size());
             syncs.forEach(s -> assertEquals(8, s.get("function_data").get("rounds").asInt(), s.toString()));
@@ -87,18 +79,6 @@ class MpiIoTest
             "error".equals(r.get("return_state").asText())).findFirst().orElseThrow();
         assertEquals(data.resolve("missing.dat").toString(), failedOpen.get("traced_filename").asText());
         assertTrue(failedOpen.get("function_data").get("mpi_error").asLong() != 0);
-    }
-
-    private static boolean onPath(final String command)
-    {
-        for (final String dir : System.getenv().getOrDefault("PATH", "").split(":"))
-        {
-            if (Files.isExecutable(Path.of(dir, command)))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String name(final JsonNode r)
