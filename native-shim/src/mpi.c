@@ -11,12 +11,14 @@
  *   Both: MPI_SUCCESS 0, MPI_UNDEFINED -32766.
  */
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "iotrace_runtime.h"
+#include "sys.h"
 #include "util.h"
 
 IOTRACE_TLS int iotrace_mpi_io_depth;
@@ -495,9 +497,10 @@ int iotrace_mpi_before_finalize(void)
     return my_rank;
 }
 
-/* ---- MPI_Wait / MPI_Test family (handwritten: non-file requests pass through with no record) ------------------- */
+/* ---- MPI_Wait / MPI_Test family, MPI_Request_free, MPI_Cancel (handwritten: non-file requests pass through with no
+ * record) ------------------------------------------------------------------------------------------------------- */
 
-#define TRACKED_MAX 64 /* file requests followed per call; statuses of our own for arrays up to this size */
+#define LOCAL_MAX 64 /* arrays up to this many requests use the stack; larger ones one mapping per call */
 
 struct tracked {
     int index;  /* in the caller's request array */
@@ -505,43 +508,114 @@ struct tracked {
     struct slot *slot;
 };
 
-/* the file requests among requests[0..count): 0 when none (the call is passed through untouched) */
-static int find_file_requests(const void *requests, int count, struct tracked *out)
+/* The file requests among a call's requests, and the statuses it writes when the caller ignores them (so that their
+ * byte counts can be read). */
+struct scan {
+    struct tracked *t; /* in ascending index order */
+    int n;
+    void *mapped;      /* the mapping of a large call, or NULL */
+    size_t mapped_len;
+    struct tracked local_t[LOCAL_MAX];
+    uint64_t local_statuses[LOCAL_MAX * IOTRACE_MPI_STATUS_WORDS];
+};
+
+static struct slot *file_request(const void *requests, int i)
 {
-    if (__atomic_load_n(&requests_live, __ATOMIC_RELAXED) <= 0 || requests == NULL)
+    uint64_t req = request_at(requests, i);
+    return req != 0 ? table_find(request_table, req) : NULL;
+}
+
+/* Finds the file requests among requests[0..count): 0 when there is none, and the call is passed through untouched.
+ * With `statuses` (an array call's status array), an ignored one (MPI_STATUSES_IGNORE) is replaced by ours. */
+static int scan_begin(struct scan *s, const void *requests, int count, void **statuses)
+{
+    s->n = 0;
+    s->mapped = NULL;
+    if (__atomic_load_n(&requests_live, __ATOMIC_RELAXED) <= 0 || requests == NULL || count <= 0)
         return 0;
     int n = 0;
-    for (int i = 0; i < count && n < TRACKED_MAX; i++) {
-        uint64_t req = request_at(requests, i);
-        struct slot *s = req != 0 ? table_find(request_table, req) : NULL;
-        if (s != NULL) {
-            out[n].index = i;
-            out[n].request = req;
-            out[n].slot = s;
-            n++;
+    for (int i = 0; i < count; i++)
+        n += file_request(requests, i) != NULL;
+    if (n == 0)
+        return 0;
+    int own_statuses = statuses != NULL && is_status_ignore(*statuses);
+    size_t t_len = n > LOCAL_MAX ? (size_t)n * sizeof(struct tracked) : 0;
+    size_t st_len = own_statuses && count > LOCAL_MAX ? (size_t)count * status_bytes() : 0;
+    s->t = s->local_t;
+    if (t_len + st_len > 0) {
+        void *m = sys_mmap(NULL, t_len + st_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            /* no memory: follow the first LOCAL_MAX; the caller's ignored statuses stay ignored (bytes unknown) */
+            n = n > LOCAL_MAX ? LOCAL_MAX : n;
+            own_statuses = own_statuses && count <= LOCAL_MAX;
+        } else {
+            s->mapped = m;
+            s->mapped_len = t_len + st_len;
+            if (t_len > 0)
+                s->t = m;
+            if (st_len > 0)
+                *statuses = (char *)m + t_len; /* zero-filled */
         }
     }
-    return n;
+    if (own_statuses && count <= LOCAL_MAX) {
+        memset(s->local_statuses, 0, (size_t)count * status_bytes());
+        *statuses = s->local_statuses;
+    }
+    for (int i = 0; i < count && s->n < n; i++) {
+        struct slot *slot = file_request(requests, i);
+        if (slot != NULL) {
+            s->t[s->n].index = i;
+            s->t[s->n].request = request_at(requests, i);
+            s->t[s->n].slot = slot;
+            s->n++;
+        }
+    }
+    return s->n;
+}
+
+static void scan_end(struct scan *s)
+{
+    if (s->mapped != NULL)
+        sys_munmap(s->mapped, s->mapped_len);
+}
+
+/* the tracked entry for array index i, or NULL (t is in ascending index order) */
+static const struct tracked *tracked_at(const struct scan *s, int i)
+{
+    int lo = 0, hi = s->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->t[mid].index == i)
+            return &s->t[mid];
+        if (s->t[mid].index < i)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+static void forget(const struct tracked *t)
+{
+    table_remove(t->slot);
+    __atomic_fetch_sub(&requests_live, 1, __ATOMIC_RELAXED);
 }
 
 /* one record per file request a Wait/Test call completed (or failed on); a completed one is forgotten */
-static void record_request(int32_t type, int64_t t0, int64_t t1, int ret, int done, const struct tracked *t,
-                           const void *status)
+static void record_request(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t, const void *status)
 {
     _Static_assert(IOTRACE_FN_MPI_WAIT_CAPS_SLOTS == 4, "MPI_Wait row changed: update mpi.c");
     uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 4 * 8) / 8];
     struct iotrace_event ev;
     iotrace_ev_init(&ev, buf, sizeof buf, 4);
     iotrace_ev_slot(&ev, 0, t->request);
-    iotrace_ev_slot(&ev, 1, (uint64_t)(done && ret == 0));
+    iotrace_ev_slot(&ev, 1, (uint64_t)(ret == 0));
     iotrace_ev_slot(&ev, 2, (uint64_t)t->slot->is_write);
-    int64_t bytes = ret == 0 && done ? bytes_of_status(status, (iotrace_mpi_handle)t->slot->datatype) : -1;
+    int64_t bytes = ret == 0 ? bytes_of_status(status, (iotrace_mpi_handle)t->slot->datatype) : -1;
     iotrace_ev_slot(&ev, 3, (uint64_t)bytes);
     iotrace_ev_publish(&ev, type, t0, t1, (uint64_t)(int64_t)ret, ret != 0 ? IOTRACE_STATUS_FAILED : 0, 0);
-    if (done && ret == 0) {
-        table_remove(t->slot);
-        __atomic_fetch_sub(&requests_live, 1, __ATOMIC_RELAXED);
-    }
+    if (ret == 0)
+        forget(t);
 }
 
 /* status i of a caller's array (NULL when ignored) */
@@ -550,22 +624,15 @@ static const void *status_at(const void *statuses, int i)
     return is_status_ignore(statuses) ? NULL : (const char *)statuses + status_bytes() * (size_t)i;
 }
 
-/* the tracked entry for array index i, or NULL */
-static const struct tracked *tracked_at(const struct tracked *t, int n, int i)
-{
-    for (int k = 0; k < n; k++)
-        if (t[k].index == i)
-            return &t[k];
-    return NULL;
-}
-
-/* The traced part around a real Wait/Test call: the same shape as a generated wrapper's. */
+/* The traced part around a real call: the same shape as a generated wrapper's. */
 #define MPI_WAIT_TRACED(call, after)                                                                             \
     do {                                                                                                         \
         int it_saved = errno;                                                                                    \
         if (!iotrace_enter()) {                                                                                  \
             errno = it_saved;                                                                                    \
-            return call;                                                                                         \
+            int it_ret = call;                                                                                   \
+            scan_end(&scan);                                                                                     \
+            return it_ret;                                                                                       \
         }                                                                                                        \
         int64_t t0 = iotrace_now_ns();                                                                           \
         iotrace_release();                                                                                       \
@@ -578,6 +645,7 @@ static const struct tracked *tracked_at(const struct tracked *t, int n, int i)
         iotrace_reenter();                                                                                       \
         after;                                                                                                   \
         iotrace_leave();                                                                                         \
+        scan_end(&scan);                                                                                         \
         errno = it_err;                                                                                          \
         return ret;                                                                                              \
     } while (0)
@@ -593,115 +661,102 @@ typedef int (*testany_fn)(int, void *, int *, int *, void *);
 IOTRACE_EXPORT int MPI_Wait(void *request, void *status)
 {
     wait_fn real = (wait_fn)pmpi(P_WAIT);
-    struct tracked t[1];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    if (find_file_requests(request, 1, t) == 0)
+    if (scan_begin(&scan, request, 1, NULL) == 0)
         return real(request, status);
-    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
-    status = iotrace_mpi_status_or_own(status, own);
-    MPI_WAIT_TRACED(real(request, status), record_request(IOTRACE_FN_MPI_WAIT_CAPS, t0, t1, ret, 1, &t[0], status));
+    status = iotrace_mpi_status_or_own(status, scan.local_statuses);
+    MPI_WAIT_TRACED(real(request, status), record_request(IOTRACE_FN_MPI_WAIT_CAPS, t0, t1, ret, &scan.t[0], status));
 }
 
 IOTRACE_EXPORT int MPI_Test(void *request, int *flag, void *status)
 {
     testone_fn real = (testone_fn)pmpi(P_TEST_REAL);
-    struct tracked t[1];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    if (find_file_requests(request, 1, t) == 0)
+    if (scan_begin(&scan, request, 1, NULL) == 0)
         return real(request, flag, status);
-    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
-    status = iotrace_mpi_status_or_own(status, own);
+    status = iotrace_mpi_status_or_own(status, scan.local_statuses);
     /* only a Test that completes the request is recorded (polling loops would flood the trace) */
     MPI_WAIT_TRACED(real(request, flag, status),
-                    if (ret != 0 || *flag) record_request(IOTRACE_FN_MPI_TEST_CAPS, t0, t1, ret, 1, &t[0], status));
+                    if (ret != 0 || *flag) record_request(IOTRACE_FN_MPI_TEST_CAPS, t0, t1, ret, &scan.t[0], status));
 }
 
-/* statuses of our own when the caller ignores them and the array is small enough */
-#define OWN_STATUSES(statuses, count, own)                                                                       \
-    if (is_status_ignore(statuses) && (count) <= TRACKED_MAX) {                                                  \
-        memset(own, 0, sizeof own);                                                                              \
-        statuses = own;                                                                                          \
-    }
+static void record_all(int32_t type, int64_t t0, int64_t t1, int ret, const struct scan *s, const void *statuses)
+{
+    for (int k = 0; k < s->n; k++)
+        record_request(type, t0, t1, ret, &s->t[k], status_at(statuses, s->t[k].index));
+}
 
 IOTRACE_EXPORT int MPI_Waitall(int count, void *requests, void *statuses)
 {
     waitall_fn real = (waitall_fn)pmpi(P_WAITALL);
-    struct tracked t[TRACKED_MAX];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, count, t);
-    if (n == 0)
+    if (scan_begin(&scan, requests, count, &statuses) == 0)
         return real(count, requests, statuses);
-    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
-    OWN_STATUSES(statuses, count, own);
-    MPI_WAIT_TRACED(real(count, requests, statuses), for (int k = 0; k < n; k++)
-                        record_request(IOTRACE_FN_MPI_WAITALL_CAPS, t0, t1, ret, 1, &t[k], status_at(statuses, t[k].index)));
+    MPI_WAIT_TRACED(real(count, requests, statuses),
+                    record_all(IOTRACE_FN_MPI_WAITALL_CAPS, t0, t1, ret, &scan, statuses));
 }
 
 IOTRACE_EXPORT int MPI_Testall(int count, void *requests, int *flag, void *statuses)
 {
     testall_fn real = (testall_fn)pmpi(P_TESTALL);
-    struct tracked t[TRACKED_MAX];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, count, t);
-    if (n == 0)
+    if (scan_begin(&scan, requests, count, &statuses) == 0)
         return real(count, requests, flag, statuses);
-    uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];
-    OWN_STATUSES(statuses, count, own);
-    MPI_WAIT_TRACED(real(count, requests, flag, statuses), if (ret != 0 || *flag) for (int k = 0; k < n; k++)
-                        record_request(IOTRACE_FN_MPI_TESTALL_CAPS, t0, t1, ret, 1, &t[k], status_at(statuses, t[k].index)));
+    MPI_WAIT_TRACED(real(count, requests, flag, statuses),
+                    if (ret != 0 || *flag) record_all(IOTRACE_FN_MPI_TESTALL_CAPS, t0, t1, ret, &scan, statuses));
 }
 
-static void record_one_of(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t, int n, int index,
+static void record_one_of(int32_t type, int64_t t0, int64_t t1, int ret, const struct scan *s, int index,
                           const void *status)
 {
-    const struct tracked *hit = tracked_at(t, n, index);
+    const struct tracked *hit = tracked_at(s, index);
     if (hit != NULL)
-        record_request(type, t0, t1, ret, 1, hit, status);
+        record_request(type, t0, t1, ret, hit, status);
 }
 
 IOTRACE_EXPORT int MPI_Waitany(int count, void *requests, int *index, void *status)
 {
     waitany_fn real = (waitany_fn)pmpi(P_WAITANY);
-    struct tracked t[TRACKED_MAX];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, count, t);
-    if (n == 0)
+    if (scan_begin(&scan, requests, count, NULL) == 0)
         return real(count, requests, index, status);
-    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
-    status = iotrace_mpi_status_or_own(status, own);
+    status = iotrace_mpi_status_or_own(status, scan.local_statuses);
     MPI_WAIT_TRACED(real(count, requests, index, status),
                     if (ret == 0 && *index != MPI_UNDEFINED_VALUE)
-                        record_one_of(IOTRACE_FN_MPI_WAITANY_CAPS, t0, t1, ret, t, n, *index, status));
+                        record_one_of(IOTRACE_FN_MPI_WAITANY_CAPS, t0, t1, ret, &scan, *index, status));
 }
 
 IOTRACE_EXPORT int MPI_Testany(int count, void *requests, int *index, int *flag, void *status)
 {
     testany_fn real = (testany_fn)pmpi(P_TESTANY);
-    struct tracked t[TRACKED_MAX];
+    struct scan scan;
     if (real == NULL)
         return MPI_ERR_OTHER_VALUE;
-    int n = find_file_requests(requests, count, t);
-    if (n == 0)
+    if (scan_begin(&scan, requests, count, NULL) == 0)
         return real(count, requests, index, flag, status);
-    uint64_t own[IOTRACE_MPI_STATUS_WORDS];
-    status = iotrace_mpi_status_or_own(status, own);
+    status = iotrace_mpi_status_or_own(status, scan.local_statuses);
     MPI_WAIT_TRACED(real(count, requests, index, flag, status),
                     if (ret == 0 && *flag && *index != MPI_UNDEFINED_VALUE)
-                        record_one_of(IOTRACE_FN_MPI_TESTANY_CAPS, t0, t1, ret, t, n, *index, status));
+                        record_one_of(IOTRACE_FN_MPI_TESTANY_CAPS, t0, t1, ret, &scan, *index, status));
 }
 
-static void record_some(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t, int n, int outcount,
+static void record_some(int32_t type, int64_t t0, int64_t t1, int ret, const struct scan *s, int outcount,
                         const int *indices, const void *statuses)
 {
     if (ret != 0 || outcount == MPI_UNDEFINED_VALUE || indices == NULL)
         return;
     for (int k = 0; k < outcount; k++)
-        record_one_of(type, t0, t1, ret, t, n, indices[k], status_at(statuses, k));
+        record_one_of(type, t0, t1, ret, s, indices[k], status_at(statuses, k));
 }
 
 /* Waitsome and Testsome have the same signature and the same recording: one body for both */
@@ -709,17 +764,59 @@ static void record_some(int32_t type, int64_t t0, int64_t t1, int ret, const str
     IOTRACE_EXPORT int name(int incount, void *requests, int *outcount, int *indices, void *statuses)            \
     {                                                                                                            \
         waitsome_fn real = (waitsome_fn)pmpi(real_index);                                                        \
-        struct tracked t[TRACKED_MAX];                                                                           \
+        struct scan scan;                                                                                        \
         if (real == NULL)                                                                                        \
             return MPI_ERR_OTHER_VALUE;                                                                          \
-        int n = find_file_requests(requests, incount, t);                                                        \
-        if (n == 0)                                                                                              \
+        if (scan_begin(&scan, requests, incount, &statuses) == 0)                                                \
             return real(incount, requests, outcount, indices, statuses);                                        \
-        uint64_t own[TRACKED_MAX * IOTRACE_MPI_STATUS_WORDS];                                                    \
-        OWN_STATUSES(statuses, incount, own);                                                                    \
         MPI_WAIT_TRACED(real(incount, requests, outcount, indices, statuses),                                    \
-                        record_some(record_type, t0, t1, ret, t, n, *outcount, indices, statuses));              \
+                        record_some(record_type, t0, t1, ret, &scan, *outcount, indices, statuses));             \
     }
 
 IOTRACE_MPI_SOME(MPI_Waitsome, P_WAITSOME, IOTRACE_FN_MPI_WAITSOME_CAPS)
 IOTRACE_MPI_SOME(MPI_Testsome, P_TESTSOME, IOTRACE_FN_MPI_TESTSOME_CAPS)
+
+/* MPI_Request_free of a file request: recorded, and forgotten at once (the request value may name a point-to-point
+ * request next: a mapping kept until a completion that no call will ever report would be taken for it).
+ * MPI_Cancel of a file request: recorded; the request stays until the Wait/Test that completes it. */
+static void record_free_or_cancel(int32_t type, int64_t t0, int64_t t1, int ret, const struct tracked *t)
+{
+    _Static_assert(IOTRACE_FN_MPI_REQUEST_FREE_CAPS_SLOTS == 3 && IOTRACE_FN_MPI_CANCEL_CAPS_SLOTS == 2,
+                   "MPI_Request_free/MPI_Cancel rows changed: update mpi.c");
+    int freed = type == IOTRACE_FN_MPI_REQUEST_FREE_CAPS && ret == 0;
+    uint64_t buf[(IOTRACE_RECORD_HEADER_LENGTH + IOTRACE_EVENT_ARGS + 3 * 8) / 8];
+    struct iotrace_event ev;
+    unsigned slots = type == IOTRACE_FN_MPI_REQUEST_FREE_CAPS ? 3 : 2;
+    iotrace_ev_init(&ev, buf, sizeof buf, slots);
+    iotrace_ev_slot(&ev, 0, t->request);
+    iotrace_ev_slot(&ev, 1, (uint64_t)t->slot->is_write);
+    if (slots == 3)
+        iotrace_ev_slot(&ev, 2, (uint64_t)freed);
+    iotrace_ev_publish(&ev, type, t0, t1, (uint64_t)(int64_t)ret, ret != 0 ? IOTRACE_STATUS_FAILED : 0, 0);
+    if (freed)
+        forget(t);
+}
+
+typedef int (*request_one_fn)(void *);
+
+IOTRACE_EXPORT int MPI_Request_free(void *request)
+{
+    request_one_fn real = (request_one_fn)pmpi(P_REQUEST_FREE);
+    struct scan scan;
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    if (scan_begin(&scan, request, 1, NULL) == 0)
+        return real(request);
+    MPI_WAIT_TRACED(real(request), record_free_or_cancel(IOTRACE_FN_MPI_REQUEST_FREE_CAPS, t0, t1, ret, &scan.t[0]));
+}
+
+IOTRACE_EXPORT int MPI_Cancel(void *request)
+{
+    request_one_fn real = (request_one_fn)pmpi(P_CANCEL);
+    struct scan scan;
+    if (real == NULL)
+        return MPI_ERR_OTHER_VALUE;
+    if (scan_begin(&scan, request, 1, NULL) == 0)
+        return real(request);
+    MPI_WAIT_TRACED(real(request), record_free_or_cancel(IOTRACE_FN_MPI_CANCEL_CAPS, t0, t1, ret, &scan.t[0]));
+}

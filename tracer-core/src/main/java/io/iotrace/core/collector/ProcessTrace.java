@@ -478,7 +478,8 @@ public final class ProcessTrace implements MessageHandler
             case MPI_COMPLETE:
             {
                 final long request = e.slot(f.slotOf("request"));
-                final Long file = mpi.requestFile(request, 0 != e.slot(f.slotOf("completed")));
+                // completed by a Wait/Test, or released by MPI_Request_free: the value may name another request next
+                final Long file = mpi.requestFile(request, isSet(e, f, "completed") || isSet(e, f, "released"));
                 if (null == file)
                 {
                     fileType = FILE_TYPE_NONE;
@@ -499,6 +500,13 @@ public final class ProcessTrace implements MessageHandler
                 return mpi.fileName(handle);
             }
         }
+    }
+
+    /** @return true when the function's record has the item and it is non-zero. */
+    private static boolean isSet(final DecodedEvent e, final FunctionInfo f, final String item)
+    {
+        final int slot = f.slotOf(item);
+        return slot >= 0 && 0 != e.slot(slot);
     }
 
     private void resolve(final DecodedEvent e, final boolean forceOk)

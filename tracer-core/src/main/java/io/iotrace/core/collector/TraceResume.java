@@ -406,7 +406,7 @@ final class TraceResume
             }
             case MPI_COMPLETE ->
             {
-                if ("1".equals(r.get("function_data.completed")))
+                if ("1".equals(r.get("function_data.completed")) || "1".equals(r.get("function_data.released")))
                 {
                     table.mpi().requestFile(hexField(r, "function_data.request"), true);
                 }

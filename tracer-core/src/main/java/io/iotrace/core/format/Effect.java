@@ -52,8 +52,8 @@ public enum Effect
     MPI_CLOSE("mpi_close"),
     /** The record is about the MPI_File {@code fh}; a non-zero {@code request} item is a request on it. */
     MPI_USE("mpi_use"),
-    /** MPI_Wait/Test family: the record is about the file of the request {@code request}, which is done when the
-        item {@code completed} is non-zero. */
+    /** MPI_Wait/Test family, MPI_Request_free, MPI_Cancel: the record is about the file of the request
+        {@code request}, which is gone when the item {@code completed} or {@code released} is non-zero. */
     MPI_COMPLETE("mpi_complete");
 
     private final String tableName;
