@@ -13,6 +13,8 @@
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,15 +100,18 @@ static uint64_t request_at(const void *requests, int i)
 
 enum {
     P_TYPE_SIZE, P_TYPE_SIZE_X, P_GET_COUNT, P_GET_COUNT_C, P_INFO_NKEYS, P_INFO_NTHKEY, P_INFO_GET,
-    P_COMM_RANK, P_COMM_SIZE, P_SEND, P_IRECV, P_TEST, P_CANCEL, P_REQUEST_FREE,
+    P_COMM_RANK, P_COMM_SIZE, P_SEND, P_ISEND, P_IPROBE, P_RECV, P_CANCEL, P_REQUEST_FREE,
     P_WAIT, P_WAITALL, P_WAITANY, P_WAITSOME, P_TEST_REAL, P_TESTALL, P_TESTANY, P_TESTSOME, P_COUNT
 };
 static const char *const pmpi_names[P_COUNT] = {
-    "PMPI_Type_size", "PMPI_Type_size_x", "PMPI_Get_count", "PMPI_Get_count_c", "PMPI_Info_get_nkeys",
-    "PMPI_Info_get_nthkey", "PMPI_Info_get", "PMPI_Comm_rank", "PMPI_Comm_size", "PMPI_Send", "PMPI_Irecv",
-    "PMPI_Test", "PMPI_Cancel", "PMPI_Request_free",
-    "PMPI_Wait", "PMPI_Waitall", "PMPI_Waitany", "PMPI_Waitsome", "PMPI_Test", "PMPI_Testall", "PMPI_Testany",
-    "PMPI_Testsome",
+    [P_TYPE_SIZE] = "PMPI_Type_size", [P_TYPE_SIZE_X] = "PMPI_Type_size_x", [P_GET_COUNT] = "PMPI_Get_count",
+    [P_GET_COUNT_C] = "PMPI_Get_count_c", [P_INFO_NKEYS] = "PMPI_Info_get_nkeys",
+    [P_INFO_NTHKEY] = "PMPI_Info_get_nthkey", [P_INFO_GET] = "PMPI_Info_get", [P_COMM_RANK] = "PMPI_Comm_rank",
+    [P_COMM_SIZE] = "PMPI_Comm_size", [P_SEND] = "PMPI_Send", [P_ISEND] = "PMPI_Isend", [P_IPROBE] = "PMPI_Iprobe",
+    [P_RECV] = "PMPI_Recv", [P_CANCEL] = "PMPI_Cancel", [P_REQUEST_FREE] = "PMPI_Request_free",
+    [P_WAIT] = "PMPI_Wait", [P_WAITALL] = "PMPI_Waitall", [P_WAITANY] = "PMPI_Waitany",
+    [P_WAITSOME] = "PMPI_Waitsome", [P_TEST_REAL] = "PMPI_Test", [P_TESTALL] = "PMPI_Testall",
+    [P_TESTANY] = "PMPI_Testany", [P_TESTSOME] = "PMPI_Testsome",
 };
 static void *pmpi_fns[P_COUNT];
 static char pmpi_missing[P_COUNT];
@@ -339,7 +344,7 @@ int64_t iotrace_mpi_split_end_bytes(int ret, void *status, iotrace_mpi_handle fh
 
 /* ---- meta records: rank and clock sync ------------------------------------------------------------------------ */
 
-_Static_assert(IOTRACE_FN_MPI_RANK_SLOTS == 3 && IOTRACE_FN_MPI_CLOCK_SYNC_SLOTS == 5,
+_Static_assert(IOTRACE_FN_MPI_RANK_SLOTS == 3 && IOTRACE_FN_MPI_CLOCK_SYNC_SLOTS == 7,
                "mpi_rank/mpi_clock_sync rows changed: update mpi.c");
 
 static void emit_meta(int32_t type, unsigned slots, const int64_t *values)
@@ -380,14 +385,27 @@ void iotrace_mpi_rank_from_env(void)
 
 typedef int (*comm_int_fn)(iotrace_mpi_handle, int *);
 typedef int (*send_fn)(const void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle);
-typedef int (*irecv_fn)(void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle, void *);
-typedef int (*test_fn)(void *, int *, void *);
+typedef int (*isend_fn)(const void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle, void *);
 typedef int (*request_fn)(void *);
+typedef int (*iprobe_fn)(int, int, iotrace_mpi_handle, int *, void *);
+typedef int (*recv_fn)(void *, int, iotrace_mpi_handle, int, int, iotrace_mpi_handle, void *);
 
-#define SYNC_TAG 32765        /* <= 32767, the smallest MPI_TAG_UB a library may have */
+/* The clock sync (MPI_Init: phase 0, MPI_Finalize: phase 1). Rank 0 serves the other ranks in the order they arrive
+ * (a late or dead one holds up nobody else): SYNC_ROUNDS ping-pongs each on MPI_COMM_WORLD, tag SYNC_TAG. Every
+ * message is MSG_WORDS int64: the sender's clock, rank, the phase (a message of another phase is dropped), its pid
+ * and host (FNV-1a of the node name and the pid namespace), so that after phase 0 a process waiting for another one
+ * on its host sees it die (a failed rank: no hang in our code, the launcher may leave the job running). Waits end at
+ * a deadline too: SYNC_IDLE_NS for the first message of a session (rank 0: since the last rank served), SYNC_ROUND_NS
+ * within a session. Ranks rank 0 stopped waiting for get a GIVE_UP message, so one that arrives later does not wait. */
+#define SYNC_TAG 32765                         /* <= 32767, the smallest MPI_TAG_UB a library may have */
 #define SYNC_ROUNDS 8
-#define SYNC_DEADLINE_NS (30LL * 1000000000LL) /* a peer that does not answer by then is given up (no hang) */
-#define SYNC_SPIN_NS (2LL * 1000000LL)          /* polling without sleeps for this long per message */
+#define SYNC_IDLE_NS (30LL * 1000000000LL)     /* no rank arrives for this long: the rest are given up */
+#define SYNC_ROUND_NS (1LL * 1000000000LL)     /* a rank in a session answers within this */
+#define SYNC_SPIN_NS (2LL * 1000000LL)         /* polling without sleeps for this long per message */
+#define SYNC_LIVENESS_NS (10LL * 1000000LL)    /* how often a wait looks whether the awaited processes still live */
+#define GIVE_UP INT64_MIN                      /* MSG_TIME of rank 0's "no (more) sync for you" */
+enum { MSG_TIME, MSG_RANK, MSG_PHASE, MSG_PID, MSG_HOST, MSG_WORDS };
+enum { GOT = 0, TIMED_OUT = -1, ALL_GONE = -2, FAILED = -3 };
 
 static int my_rank = -1; /* from MPI_Init; a fork child inherits it */
 static int world_size;
@@ -397,35 +415,126 @@ int iotrace_mpi_known_rank(void)
     return my_rank >= 0 ? my_rank : env_int(rank_vars, -1);
 }
 
-/* receive one int64 from `source` before `deadline`; 0 when received (Irecv + Test polling: never blocks forever) */
-static int recv_until(int64_t *value, int source, int64_t deadline)
+struct peer {
+    int32_t pid;       /* 0: not known yet (phase 0) */
+    uint8_t same_host; /* on this process's host and pid namespace: its liveness can be seen */
+    uint8_t done;      /* served, or given up, in the current phase */
+};
+static struct peer *peers;   /* rank 0: one per rank (an anonymous mapping, kept: it is needed at MPI_Finalize) */
+static struct peer rank_zero; /* the other ranks: rank 0 */
+static int64_t self_host;
+
+static int64_t host_id(void)
 {
-    irecv_fn irecv = (irecv_fn)pmpi(P_IRECV);
-    test_fn test = (test_fn)pmpi(P_TEST);
-    request_fn cancel = (request_fn)pmpi(P_CANCEL);
-    request_fn request_free = (request_fn)pmpi(P_REQUEST_FREE);
-    uint64_t req = 0;
-    uint64_t status[IOTRACE_MPI_STATUS_WORDS];
-    if (irecv == NULL || test == NULL || irecv(value, 8, mpi_byte(), source, SYNC_TAG, comm_world(), &req) != 0)
-        return -1;
-    /* Poll without sleeping at first: a sleep (>= 50 us with the kernel's timer slack) on one side only would
-     * skew the measured offset by half of it (offset error = (reply noticed late - ping noticed late) / 2). A peer
-     * still busy elsewhere (rank 0 serves the ranks one by one) is then waited for with sleeps. */
-    int64_t spin_until = iotrace_now_ns() + SYNC_SPIN_NS;
-    for (;;) {
-        int flag = 0;
-        if (test(&req, &flag, status) != 0)
-            return -1;
-        if (flag)
-            return 0;
-        int64_t now = iotrace_now_ns();
-        if (now > deadline) {
-            if (cancel != NULL && request_free != NULL) {
-                cancel(&req);
-                request_free(&req);
-            }
-            return -1;
+    char text[600] = {0};
+    struct utsname u;
+    if (syscall(SYS_uname, &u) == 0)
+        iotrace_strlcpy(text, u.nodename, 300);
+    size_t used = strlen(text);
+    ssize_t n = sys_readlink("/proc/self/ns/pid", text + used, sizeof text - used - 1);
+    (void)n;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *c = text; *c != '\0'; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    return (int64_t)(h & INT64_MAX); /* never GIVE_UP-like */
+}
+
+/* a process of this host that has exited (or is a zombie): it will never answer */
+static int process_gone(int32_t pid)
+{
+    if (pid <= 0)
+        return 0;
+    if (syscall(SYS_kill, pid, 0) != 0)
+        return errno == ESRCH;
+    char path[64], stat[512];
+    iotrace_fmt(path, sizeof path, "/proc/%d/stat", pid);
+    ssize_t n = iotrace_read_file(path, stat, sizeof stat - 1);
+    if (n <= 0)
+        return 1;
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');
+    return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static int peer_gone(const struct peer *p)
+{
+    return p->same_host && process_gone(p->pid);
+}
+
+/* rank 0: mark the ranks not yet served that are seen dead; returns how many are left to wait for */
+static int mark_gone(int *left, int *dead)
+{
+    for (int r = 1; r < world_size; r++) {
+        if (!peers[r].done && peer_gone(&peers[r])) {
+            peers[r].done = 1;
+            (*left)--;
+            (*dead)++;
         }
+    }
+    return *left;
+}
+
+static void send_message(int to, int phase, int64_t time)
+{
+    send_fn send = (send_fn)pmpi(P_SEND);
+    int64_t msg[MSG_WORDS] = {time, my_rank, phase, (int64_t)sys_getpid(), self_host};
+    send(msg, (int)sizeof msg, mpi_byte(), to, SYNC_TAG, comm_world());
+}
+
+/* Wait before `deadline` for a message of this phase from rank `source`, or (source < 0, rank 0) from any rank not
+ * yet served: MPI_Iprobe on each candidate, then MPI_Recv of the message found. No receive stays posted when the wait
+ * ends (nothing to cancel), and no MPI_ANY_SOURCE receive (MPICH 4.0 with ch4:ucx did not match one with messages
+ * already queued from ranks on the same node). watch: the process waited for (source >= 0). */
+static int await_message(int64_t *msg, int source, int phase, int64_t deadline, const struct peer *watch, int *left,
+                         int *dead, int *from)
+{
+    iprobe_fn iprobe = (iprobe_fn)pmpi(P_IPROBE);
+    recv_fn recv = (recv_fn)pmpi(P_RECV);
+    uint64_t status[IOTRACE_MPI_STATUS_WORDS];
+    if (iprobe == NULL || recv == NULL)
+        return FAILED;
+    /* Poll without sleeping at first: a sleep (>= 50 us with the kernel's timer slack) on one side only would
+     * skew the measured offset by half of it (offset error = (reply noticed late - ping noticed late) / 2). */
+    int64_t spin_until = iotrace_now_ns() + SYNC_SPIN_NS, look_at = iotrace_now_ns() + SYNC_LIVENESS_NS;
+    static int next_candidate = 1; /* rank 0 probes from where it last found one: no rank waits behind the others */
+    for (;;) {
+        int found = -1;
+        if (source >= 0) {
+            int flag = 0;
+            if (iprobe(source, SYNC_TAG, comm_world(), &flag, status) != 0)
+                return FAILED;
+            found = flag ? source : -1;
+        } else {
+            for (int k = 0; k < world_size - 1 && found < 0; k++) {
+                int r = 1 + (next_candidate - 1 + k) % (world_size - 1);
+                int flag = 0;
+                if (peers[r].done)
+                    continue;
+                if (iprobe(r, SYNC_TAG, comm_world(), &flag, status) != 0)
+                    return FAILED;
+                if (flag)
+                    found = r;
+            }
+        }
+        if (found >= 0) {
+            if (recv(msg, MSG_WORDS * 8, mpi_byte(), found, SYNC_TAG, comm_world(), status) != 0)
+                return FAILED;
+            if (msg[MSG_PHASE] == phase) {
+                if (source < 0)
+                    next_candidate = found % (world_size - 1) + 1;
+                *from = found;
+                return GOT;
+            }
+            continue; /* a late message of the other phase (its sender gave up waiting then): dropped */
+        }
+        int64_t now = iotrace_now_ns();
+        if (now >= look_at) {
+            look_at = now + SYNC_LIVENESS_NS;
+            if (source >= 0 ? peer_gone(watch) : mark_gone(left, dead) == 0)
+                return ALL_GONE;
+        }
+        if (now > deadline)
+            return TIMED_OUT;
         if (now < spin_until) {
             sched_yield(); /* an oversubscribed node: let the peer run */
             continue;
@@ -435,43 +544,98 @@ static int recv_until(int64_t *value, int source, int64_t deadline)
     }
 }
 
-/* Offset of this rank's clock to rank 0's, by ping-pong (rank 0 answers each rank in turn); emits mpi_clock_sync */
+/* rank 0: serve the ranks as they come; values: dead, timed out */
+static void serve_ranks(int phase, int *dead, int *timed_out)
+{
+    int left = world_size - 1;
+    for (int r = 1; r < world_size; r++)
+        peers[r].done = 0;
+    int64_t idle_deadline = iotrace_now_ns() + SYNC_IDLE_NS;
+    while (left > 0) {
+        int64_t msg[MSG_WORDS];
+        int r = -1;
+        if (await_message(msg, -1, phase, idle_deadline, NULL, &left, dead, &r) != GOT)
+            break;
+        peers[r].pid = (int32_t)msg[MSG_PID];
+        peers[r].same_host = msg[MSG_HOST] == self_host;
+        for (int i = 0; i < SYNC_ROUNDS; i++) {
+            if (i > 0 && await_message(msg, r, phase, iotrace_now_ns() + SYNC_ROUND_NS, &peers[r], NULL, NULL,
+                                       &r) != GOT)
+                break; /* it stopped answering: it counts as served */
+            send_message(r, phase, iotrace_now_ns());
+        }
+        peers[r].done = 1;
+        left--;
+        idle_deadline = iotrace_now_ns() + SYNC_IDLE_NS;
+    }
+    /* the ranks still awaited: told, so that one arriving later does not wait for an answer */
+    isend_fn isend = (isend_fn)pmpi(P_ISEND);
+    request_fn request_free = (request_fn)pmpi(P_REQUEST_FREE);
+    static int64_t give_up[MSG_WORDS]; /* static: the sends may complete after this returns */
+    give_up[MSG_TIME] = GIVE_UP;
+    give_up[MSG_RANK] = 0;
+    give_up[MSG_PHASE] = phase;
+    give_up[MSG_PID] = (int64_t)sys_getpid();
+    give_up[MSG_HOST] = self_host;
+    for (int r = 1; r < world_size; r++) {
+        if (peers[r].done)
+            continue;
+        peers[r].done = 1;
+        (*timed_out)++;
+        uint64_t req = 0;
+        if (isend != NULL && request_free != NULL &&
+            isend(give_up, (int)sizeof give_up, mpi_byte(), r, SYNC_TAG, comm_world(), &req) == 0)
+            request_free(&req);
+    }
+}
+
+/* Offset of this rank's clock to rank 0's, by ping-pong; emits mpi_clock_sync */
 static void clock_sync(int phase)
 {
-    send_fn send = (send_fn)pmpi(P_SEND);
-    if (send == NULL || my_rank < 0 || world_size < 1)
+    if (pmpi(P_SEND) == NULL || my_rank < 0 || world_size < 1)
         return;
-    int64_t deadline = iotrace_now_ns() + SYNC_DEADLINE_NS;
+    int saved = errno;
+    if (self_host == 0)
+        self_host = host_id();
     int64_t best_offset = 0, best_rtt = 0, rounds = SYNC_ROUNDS;
+    int dead = 0, timed_out = 0;
     if (my_rank == 0) {
-        for (int peer = 1; peer < world_size; peer++) {
-            for (int i = 0; i < SYNC_ROUNDS; i++) {
-                int64_t ping;
-                if (recv_until(&ping, peer, deadline) != 0)
-                    break; /* this peer is gone: the next one */
-                int64_t now = iotrace_now_ns();
-                send(&now, 8, mpi_byte(), peer, SYNC_TAG, comm_world());
-            }
+        if (peers == NULL && world_size > 1) {
+            void *m = sys_mmap(NULL, (size_t)world_size * sizeof *peers, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            peers = m == MAP_FAILED ? NULL : m;
         }
+        if (peers != NULL)
+            serve_ranks(phase, &dead, &timed_out);
     } else {
         best_rtt = INT64_MAX;
         for (int i = 0; i < SYNC_ROUNDS; i++) {
-            int64_t t1 = iotrace_now_ns(), remote;
-            if (send(&t1, 8, mpi_byte(), 0, SYNC_TAG, comm_world()) != 0 || recv_until(&remote, 0, deadline) != 0) {
+            int64_t t1 = iotrace_now_ns(), msg[MSG_WORDS];
+            send_message(0, phase, t1);
+            /* the first answer comes when rank 0 gets to this rank; then each within a round trip */
+            int from = 0;
+            int got = await_message(msg, 0, phase, t1 + (i == 0 ? SYNC_IDLE_NS : SYNC_ROUND_NS), &rank_zero, NULL,
+                                    NULL, &from);
+            if (got != GOT || msg[MSG_TIME] == GIVE_UP) {
+                dead += got == ALL_GONE;
+                timed_out += got == TIMED_OUT || (got == GOT && msg[MSG_TIME] == GIVE_UP);
                 rounds = -1;
                 break;
             }
             int64_t t2 = iotrace_now_ns();
+            rank_zero.pid = (int32_t)msg[MSG_PID];
+            rank_zero.same_host = msg[MSG_HOST] == self_host;
             if (t2 - t1 < best_rtt) {
                 best_rtt = t2 - t1;
-                best_offset = t1 + (t2 - t1) / 2 - remote; /* remote read its clock half way, on average */
+                best_offset = t1 + (t2 - t1) / 2 - msg[MSG_TIME]; /* rank 0 read its clock half way, on average */
             }
         }
         if (rounds < 0)
             best_offset = best_rtt = 0;
     }
-    int64_t values[5] = {phase, best_offset, best_rtt, 0, rounds};
-    emit_meta(IOTRACE_FN_MPI_CLOCK_SYNC, 5, values);
+    int64_t values[7] = {phase, best_offset, best_rtt, 0, rounds, dead, timed_out};
+    emit_meta(IOTRACE_FN_MPI_CLOCK_SYNC, 7, values);
+    errno = saved;
 }
 
 int iotrace_mpi_after_init(int ret)

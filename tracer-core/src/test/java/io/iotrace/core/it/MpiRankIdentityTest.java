@@ -57,7 +57,7 @@ class MpiRankIdentityTest
             .start(work);
         assertEquals("ready", started.readLine());
         // the collector has written both ranks' first MPI_File_write_at (so their MPI_File_open) when it dies
-        awaitText(started.traceDir(), "\"MPI_File_write_at\"", 2);
+        MpiRun.awaitText(started.traceDir(), "\"MPI_File_write_at\"", 2);
         killCollector(started.traceDir());
         Files.writeString(go, "");
         final TracedRun.Outcome outcome = started.finish(Duration.ofSeconds(120));
@@ -87,7 +87,7 @@ class MpiRankIdentityTest
             .env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
             .env("OMPI_MCA_plm_rsh_agent", "false").start(work);
         assertEquals("ready", started.readLine());
-        awaitText(started.traceDir(), "\"MPI_File_write_at\"", 1);
+        MpiRun.awaitText(started.traceDir(), "\"MPI_File_write_at\"", 1);
         killCollector(started.traceDir());
         Files.writeString(go, "");
         final TracedRun.Outcome outcome = started.finish(Duration.ofSeconds(120));
@@ -195,34 +195,6 @@ class MpiRankIdentityTest
             }
         }
         throw new AssertionError("no such record");
-    }
-
-    /** Wait until the trace's JSON files hold a text at least {@code count} times. */
-    private static void awaitText(final Path traceDir, final String text, final int count) throws Exception
-    {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        int found = 0;
-        while (System.nanoTime() < deadline)
-        {
-            found = 0;
-            try (var files = Files.list(traceDir))
-            {
-                for (final Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList())
-                {
-                    final String content = Files.readString(file);
-                    for (int at = content.indexOf(text); at >= 0; at = content.indexOf(text, at + 1))
-                    {
-                        found++;
-                    }
-                }
-            }
-            if (found >= count)
-            {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError(text + " found " + found + " times in " + traceDir + ", expected " + count);
     }
 
     private static void killCollector(final Path traceDir) throws Exception

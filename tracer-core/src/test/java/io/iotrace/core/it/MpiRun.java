@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,5 +63,33 @@ final class MpiRun
             }
         }
         return false;
+    }
+
+    /** Wait until the trace's JSON files hold a text at least {@code count} times. */
+    static void awaitText(final Path traceDir, final String text, final int count) throws Exception
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int found = 0;
+        while (System.nanoTime() < deadline)
+        {
+            found = 0;
+            try (var files = Files.isDirectory(traceDir) ? Files.list(traceDir) : java.util.stream.Stream.<Path>empty())
+            {
+                for (final Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList())
+                {
+                    final String content = Files.readString(file);
+                    for (int at = content.indexOf(text); at >= 0; at = content.indexOf(text, at + 1))
+                    {
+                        found++;
+                    }
+                }
+            }
+            if (found >= count)
+            {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(text + " found " + found + " times in " + traceDir + ", expected " + count);
     }
 }
