@@ -8,7 +8,9 @@
  *     fwrite1   N x fwrite of 1 byte to a FILE* on DIR/f.dat (fully buffered, rewound every 65536 calls)
  *     write2t   2 threads each doing N x write(4 KiB) to their own file, started together; the time of each
  *               thread's loop is measured in the thread, the printed figure is the mean of both
- * Prints "ns_per_call <value>". The files are removed at the end.
+ * Prints "ns_per_call <wall> cpu_ns_per_call <cpu>": wall-clock time and the CPU time of the timing thread(s)
+ * (CLOCK_THREAD_CPUTIME_ID: user + system, without the time spent waiting for a CPU, so less disturbed by other
+ * processes of a shared machine). The files are removed at the end.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,11 +23,33 @@
 
 #define BLOCK 4096
 
-static long long now_ns(void)
+static long long clock_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ns per call of one timed loop: wall-clock and the calling thread's CPU time */
+struct per_call {
+    double wall;
+    double cpu;
+};
+
+struct stopwatch {
+    long long wall;
+    long long cpu;
+};
+
+static struct stopwatch start_watch(void)
+{
+    return (struct stopwatch){clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_THREAD_CPUTIME_ID)};
+}
+
+static struct per_call stop_watch(struct stopwatch w, long n)
+{
+    return (struct per_call){(double)(clock_ns(CLOCK_MONOTONIC) - w.wall) / n,
+                             (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - w.cpu) / n};
 }
 
 static void die(const char *what)
@@ -36,25 +60,25 @@ static void die(const char *what)
 
 static char block[BLOCK];
 
-static double loop_write(const char *path, long n)
+static struct per_call loop_write(const char *path, long n)
 {
     int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
     if (fd < 0)
         die("open");
-    long long start = now_ns();
+    struct stopwatch watch = start_watch();
     for (long i = 0; i < n; i++) {
         if ((i & 1023) == 0)
             lseek(fd, 0, SEEK_SET);
         if (write(fd, block, BLOCK) != BLOCK)
             die("write");
     }
-    long long elapsed = now_ns() - start;
+    struct per_call t = stop_watch(watch, n);
     close(fd);
     unlink(path);
-    return (double)elapsed / n;
+    return t;
 }
 
-static double loop_pread(const char *path, long n)
+static struct per_call loop_pread(const char *path, long n)
 {
     int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
     if (fd < 0)
@@ -63,68 +87,68 @@ static double loop_pread(const char *path, long n)
         if (write(fd, block, BLOCK) != BLOCK)
             die("write");
     char buf[BLOCK];
-    long long start = now_ns();
+    struct stopwatch watch = start_watch();
     for (long i = 0; i < n; i++)
         if (pread(fd, buf, BLOCK, (off_t)(i & 255) * BLOCK) != BLOCK)
             die("pread");
-    long long elapsed = now_ns() - start;
+    struct per_call t = stop_watch(watch, n);
     close(fd);
     unlink(path);
-    return (double)elapsed / n;
+    return t;
 }
 
-static double loop_openclose(const char *path, long n)
+static struct per_call loop_openclose(const char *path, long n)
 {
     int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
     if (fd < 0)
         die("open");
     close(fd);
-    long long start = now_ns();
+    struct stopwatch watch = start_watch();
     for (long i = 0; i < n; i++) {
         fd = open(path, O_RDONLY);
         if (fd < 0)
             die("open");
         close(fd);
     }
-    long long elapsed = now_ns() - start;
+    struct per_call t = stop_watch(watch, n);
     unlink(path);
-    return (double)elapsed / n;
+    return t;
 }
 
-static double loop_fwrite1(const char *path, long n)
+static struct per_call loop_fwrite1(const char *path, long n)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL)
         die("fopen");
-    long long start = now_ns();
+    struct stopwatch watch = start_watch();
     for (long i = 0; i < n; i++) {
         if ((i & 65535) == 0)
             rewind(f);
         if (fwrite("x", 1, 1, f) != 1)
             die("fwrite");
     }
-    long long elapsed = now_ns() - start;
+    struct per_call t = stop_watch(watch, n);
     fclose(f);
     unlink(path);
-    return (double)elapsed / n;
+    return t;
 }
 
 struct thread_arg {
     char path[4096];
     long n;
     pthread_barrier_t *barrier;
-    double ns_per_call;
+    struct per_call per_call;
 };
 
 static void *write_thread(void *p)
 {
     struct thread_arg *a = p;
     pthread_barrier_wait(a->barrier);
-    a->ns_per_call = loop_write(a->path, a->n);
+    a->per_call = loop_write(a->path, a->n);
     return NULL;
 }
 
-static double loop_write2t(const char *dir, long n)
+static struct per_call loop_write2t(const char *dir, long n)
 {
     pthread_barrier_t barrier;
     pthread_barrier_init(&barrier, NULL, 2);
@@ -139,11 +163,12 @@ static double loop_write2t(const char *dir, long n)
     }
     for (int t = 0; t < 2; t++)
         pthread_join(threads[t], NULL);
-    return (args[0].ns_per_call + args[1].ns_per_call) / 2;
+    return (struct per_call){(args[0].per_call.wall + args[1].per_call.wall) / 2,
+                             (args[0].per_call.cpu + args[1].per_call.cpu) / 2};
 }
 
-/* one timed loop of MODE; -1 for an unknown mode */
-static double run(const char *mode, long n, const char *dir)
+/* one timed loop of MODE; wall -1 for an unknown mode */
+static struct per_call run(const char *mode, long n, const char *dir)
 {
     char path[4096];
     if (strcmp(mode, "write") == 0) {
@@ -164,7 +189,7 @@ static double run(const char *mode, long n, const char *dir)
     }
     if (strcmp(mode, "write2t") == 0)
         return loop_write2t(dir, n);
-    return -1;
+    return (struct per_call){-1, -1};
 }
 
 int main(int argc, char **argv)
@@ -180,15 +205,15 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(block, 'b', sizeof block);
-    if (warmup > 0 && run(argv[1], warmup, argv[3]) < 0) {
+    if (warmup > 0 && run(argv[1], warmup, argv[3]).wall < 0) {
         fprintf(stderr, "io_loop: unknown mode %s\n", argv[1]);
         return 2;
     }
-    double ns = run(argv[1], n, argv[3]);
-    if (ns < 0) {
+    struct per_call t = run(argv[1], n, argv[3]);
+    if (t.wall < 0) {
         fprintf(stderr, "io_loop: unknown mode %s\n", argv[1]);
         return 2;
     }
-    printf("ns_per_call %.1f\n", ns);
+    printf("ns_per_call %.1f cpu_ns_per_call %.1f\n", t.wall, t.cpu);
     return 0;
 }
