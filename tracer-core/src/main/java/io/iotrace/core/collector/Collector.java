@@ -522,6 +522,10 @@ public final class Collector implements AutoCloseable
         {
             try
             {
+                if (Mode.COLLECT == mode && !t.dead)
+                {
+                    t.ring.populateAhead(); // the program's first lap over its ring costs it less (RingSource)
+                }
                 n = t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
             }
             catch (final RuntimeException ex)
