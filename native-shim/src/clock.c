@@ -13,8 +13,12 @@ __thread struct iotrace_clock_anchor iotrace_clock_anchor __attribute__((tls_mod
 int iotrace_clock_tsc;
 uint64_t iotrace_clock_scale;
 
-/* a clock_gettime that took longer than this between its two TSC reads was interrupted: not an anchor */
-#define PAIR_MAX_TICKS (1ULL << 13)
+/* a clock_gettime that took longer than this between its two TSC reads was interrupted: not an anchor. The anchor
+ * takes the pair's midpoint, so it may be off by half this: 2^10 ticks (~0.4 us at 2.6 GHz; an undisturbed pair
+ * takes ~150) keeps that under the 1 us iotrace_clock_floor smooths over. 2^13 (3 us) let a pair interrupted for
+ * 2-3 us on a loaded VM put a thread's timestamps ~1.1 us ahead for a whole span: the next anchor stepped back
+ * past the floor, a close then started before its open ended, and the collector could not name it */
+#define PAIR_MAX_TICKS (1ULL << 10)
 /* the scale is measured over at least this (~3 ms at 3 GHz): pair jitter / baseline < 1e-5 */
 #define BASELINE_MIN_TICKS (1ULL << 23)
 
