@@ -1,0 +1,45 @@
+#!/bin/bash
+# The collector's drain rate (issue 7: >= 2,000,000 events/s decoded, resolved and written as JSON on one core):
+# rings filled by a traced io_loop with no collector, converted by the collector's own code in one JVM pass after
+# pass (bench/jmh DrainBenchmark), so the first pass (the JIT warming up) and the steady state are shown apart.
+#   bench/drain.sh [PASSES] [EVENTS]     (default 7 passes of 1,000,000 events; needs `make` first)
+# Workloads: write (1 write event per call: fd resolution) and openclose (open with its path, close), plain JSON
+# and IOTRACE_COMPRESS=gzip. The JVM runs with the collector launcher's options (its heap, its JIT settings).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+passes=${1:-7}
+events=${2:-1000000}
+shim=$root/native-shim/build/libiotrace_shared.so
+launcher=$root/native-shim/build/iotrace-collector
+for f in "$shim" "$launcher"; do [ -e "$f" ] || { echo "bench/drain.sh: $f missing: run make first" >&2; exit 1; }; done
+make -s -C "$root/bench" >/dev/null
+jmh=$root/bench/jmh/target
+if [ ! -e "$jmh/classes/io/iotrace/core/collector/DrainBenchmark.class" ] || [ ! -d "$jmh/lib" ] ||
+   [ -n "$(find "$root/bench/jmh/src" -newer "$jmh/classes/io/iotrace/core/collector/DrainBenchmark.class")" ] ||
+   [ "$root/tracer-core/target/tracer-core.jar" -nt "$jmh/lib/tracer-core-0.1.0-SNAPSHOT.jar" ]; then
+  (cd "$root" && mvn -q -B -Pbench -pl bench/jmh -am package -DskipTests -Diotrace.home="$root" >/dev/null)
+fi
+# the launcher's java and JVM options: everything between `exec "<java>"` and -cp
+java=$(sed -n 's/^.*exec "\([^"]*\)".*$/\1/p' "$launcher")
+options=$(tr -d '\\\n' < "$launcher" | sed -n 's/^.*exec "[^"]*"\(.*\) -cp .*$/\1/p')
+case "$options" in *-Xmx*) ;; *) echo "bench/drain.sh: cannot read the JVM options from $launcher" >&2; exit 1 ;; esac
+
+tmp=$(mktemp -d /dev/shm/iotrace-drain.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/data"
+for workload in write openclose; do
+  calls=$events; [ "$workload" = openclose ] && calls=$((events / 2)) # a pair is two events
+  # the rings of a run without collector (a ring that holds them all: 128 MiB)
+  IOTRACE_RUNTIME_DIR="$tmp/rt-$workload" IOTRACE_DIR="$tmp/trace-$workload" IOTRACE_COLLECTOR=none \
+    IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" "$workload" "$calls" "$tmp/data" \
+    >/dev/null
+  rings=$(dirname "$(find "$tmp/rt-$workload" -name '*.ring' | head -1)")
+  for output in plain gzip; do
+    echo "== $workload, $output JSON"
+    compress=; [ "$output" = gzip ] && compress=gzip
+    # shellcheck disable=SC2086 # the options are words
+    IOTRACE_COMPRESS=$compress MALLOC_ARENA_MAX=1 "$java" $options -cp "$jmh/classes:$jmh/lib/*" \
+      io.iotrace.core.collector.DrainBenchmark "$rings" "$tmp/work" "$passes"
+  done
+  rm -rf "$tmp/rt-$workload" "$tmp/trace-$workload"
+done
