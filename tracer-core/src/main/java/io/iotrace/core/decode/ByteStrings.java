@@ -12,6 +12,7 @@ public final class ByteStrings
 {
     private static final char ESCAPE_FIRST = '\uDC80';
     private static final char ESCAPE_LAST = '\uDCFF';
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
     private ByteStrings()
     {
@@ -171,17 +172,44 @@ public final class ByteStrings
             final char c = s.charAt(i);
             if (c >= ESCAPE_FIRST && c <= ESCAPE_LAST)
             {
-                hex.append(String.format("%02x", c - 0xDC00));
+                appendHex(hex, c - 0xDC00);
                 i++;
                 continue;
             }
             final int cp = s.codePointAt(i);
-            for (final byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8))
+            if (cp < 0x80)
             {
-                hex.append(String.format("%02x", b & 0xFF));
+                appendHex(hex, cp);
+            }
+            else if (cp < 0x800)
+            {
+                appendHex(hex, 0xC0 | (cp >> 6));
+                appendHex(hex, 0x80 | (cp & 0x3F));
+            }
+            else if (Character.isSurrogate((char)cp) && cp < 0x10000)
+            {
+                appendHex(hex, '?'); // a lone surrogate (decode never makes one): what String.getBytes writes
+            }
+            else if (cp < 0x10000)
+            {
+                appendHex(hex, 0xE0 | (cp >> 12));
+                appendHex(hex, 0x80 | ((cp >> 6) & 0x3F));
+                appendHex(hex, 0x80 | (cp & 0x3F));
+            }
+            else
+            {
+                appendHex(hex, 0xF0 | (cp >> 18));
+                appendHex(hex, 0x80 | ((cp >> 12) & 0x3F));
+                appendHex(hex, 0x80 | ((cp >> 6) & 0x3F));
+                appendHex(hex, 0x80 | (cp & 0x3F));
             }
             i += Character.charCount(cp);
         }
         return hex.toString();
+    }
+
+    private static void appendHex(final StringBuilder hex, final int b)
+    {
+        hex.append(HEX_DIGITS[(b >> 4) & 0xF]).append(HEX_DIGITS[b & 0xF]);
     }
 }

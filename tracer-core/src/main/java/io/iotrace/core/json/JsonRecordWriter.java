@@ -1,10 +1,6 @@
 package io.iotrace.core.json;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.iotrace.core.decode.ByteStrings;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.Errno;
@@ -25,7 +21,8 @@ import java.util.List;
  * Writes one JSON object per line for the events of one process incarnation, field order as libiotrace:
  * traced_filename, hostname, pid, ppid, tid, incarnation, function_name, time_start, time_end, return_state,
  * return_state_detail, file_type, function_data. Field names are pre-serialised and numbers, hex strings and flag
- * names are written without allocating. Not thread safe.
+ * names are written without allocating, by {@link JsonOutput} (Jackson's bytes without its per-call bookkeeping).
+ * Not thread safe.
  */
 public final class JsonRecordWriter implements AutoCloseable
 {
@@ -52,7 +49,6 @@ public final class JsonRecordWriter implements AutoCloseable
 
     /** function_name of the first line of every incarnation's file (not a traced call: the process image). */
     public static final String PROCESS_START = "process_start";
-    private static final SerializedString PROCESS_START_NAME = new SerializedString(PROCESS_START);
     /** traced_filename of a handle that could not be resolved. */
     public static final String UNRESOLVED = "<unresolved>";
     /** traced_filename of a call without a file. */
@@ -60,21 +56,10 @@ public final class JsonRecordWriter implements AutoCloseable
     /** traced_filename of a call that failed with EBADF on a descriptor the trace does not know: none is open. */
     public static final String NOT_OPEN = "<not open>";
 
-    private static final JsonFactory FACTORY = new com.fasterxml.jackson.core.JsonFactoryBuilder()
-        .rootValueSeparator((String)null)
-        .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
-        .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
-        .build();
 
     static final SerializedString TRACED_FILENAME = new SerializedString("traced_filename");
     static final SerializedString TRACED_FILENAME_BYTES = new SerializedString("traced_filename_bytes");
-    static final SerializedString HOSTNAME = new SerializedString("hostname");
     static final SerializedString PID = new SerializedString("pid");
-    static final SerializedString PPID = new SerializedString("ppid");
-    static final SerializedString TID = new SerializedString("tid");
-    static final SerializedString INCARNATION = new SerializedString("incarnation");
-    static final SerializedString FUNCTION_NAME = new SerializedString("function_name");
-    static final SerializedString TIME_START = new SerializedString("time_start");
     static final SerializedString TIME_END = new SerializedString("time_end");
     static final SerializedString RETURN_STATE = new SerializedString("return_state");
     static final SerializedString RETURN_STATE_DETAIL = new SerializedString("return_state_detail");
@@ -125,13 +110,17 @@ public final class JsonRecordWriter implements AutoCloseable
     private static final long LIO_WRITE = 1;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private final JsonGenerator generator;
+    private final JsonOutput generator;
     private final SerializedString hostname;
     private int pid;
     private int ppid;
     private final int incarnation;
     private final Int2ObjectHashMap<SerializedString[]> itemNames = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<SerializedString> functionNames = new Int2ObjectHashMap<>();
+    /** Per function id: the bytes {@code "incarnation":N,"function_name":"NAME","time_start":} of its records. */
+    private final Int2ObjectHashMap<byte[]> functionFields = new Int2ObjectHashMap<>();
+    private byte[] processStartFields;
+    /** The bytes {@code "hostname":"H","pid":P,"ppid":Q,"tid":} (made again when the process changes). */
+    private byte[] processFields;
     private final char[] hexBuffer = new char[18];
     private boolean dataStarted;
     private SerializedString extraKey;
@@ -151,18 +140,33 @@ public final class JsonRecordWriter implements AutoCloseable
     public JsonRecordWriter(
         final OutputStream out, final String hostname, final int pid, final int ppid, final int incarnation)
     {
-        try
-        {
-            this.generator = FACTORY.createGenerator(out, JsonEncoding.UTF8);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        this.generator = new JsonOutput(out);
         this.hostname = new SerializedString(hostname);
         this.pid = pid;
         this.ppid = ppid;
         this.incarnation = incarnation;
+        this.processFields = processFields(this.hostname, pid, ppid);
+    }
+
+    /** Fields every record of a process has alike, as one run of bytes: most of a line is written by copying. */
+    private static byte[] processFields(final SerializedString hostname, final int pid, final int ppid)
+    {
+        return concat("\"hostname\":\"", hostname.asQuotedUTF8(), "\",\"pid\":" + pid + ",\"ppid\":" + ppid + ",\"tid\":");
+    }
+
+    private byte[] functionFields(final String name)
+    {
+        return concat("\"incarnation\":" + incarnation + ",\"function_name\":\"",
+            new SerializedString(name).asQuotedUTF8(), "\",\"time_start\":");
+    }
+
+    private static byte[] concat(final String before, final byte[] quoted, final String after)
+    {
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.writeBytes(before.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bytes.writeBytes(quoted);
+        bytes.writeBytes(after.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return bytes.toByteArray();
     }
 
     /**
@@ -190,8 +194,12 @@ public final class JsonRecordWriter implements AutoCloseable
      */
     public void setProcess(final int pid, final int ppid)
     {
-        this.pid = pid;
-        this.ppid = ppid;
+        if (pid != this.pid || ppid != this.ppid)
+        {
+            this.pid = pid;
+            this.ppid = ppid;
+            this.processFields = processFields(hostname, pid, ppid);
+        }
     }
 
     private static SerializedString[] serialized(final List<String> names)
@@ -244,9 +252,9 @@ public final class JsonRecordWriter implements AutoCloseable
     {
         try
         {
-            final JsonGenerator g = generator;
+            final JsonOutput g = generator;
             final FunctionInfo function = event.function();
-            writeIdentity(tracedFilename, event.tid(), functionName(function), event.timeStart(), event.timeEnd());
+            writeIdentity(tracedFilename, event.tid(), functionFields(function), event.timeStart(), event.timeEnd());
             g.writeFieldName(RETURN_STATE);
             final boolean failed = !forceOk && event.isFailed();
             if (failed)
@@ -341,8 +349,12 @@ public final class JsonRecordWriter implements AutoCloseable
     {
         try
         {
-            final JsonGenerator g = generator;
-            writeIdentity(exe.isEmpty() ? NOT_A_FILE : exe, pid, PROCESS_START_NAME, startTimeNs, startTimeNs);
+            final JsonOutput g = generator;
+            if (null == processStartFields)
+            {
+                processStartFields = functionFields(PROCESS_START);
+            }
+            writeIdentity(exe.isEmpty() ? NOT_A_FILE : exe, pid, processStartFields, startTimeNs, startTimeNs);
             g.writeFieldName(RETURN_STATE);
             g.writeString(OK);
             g.writeFieldName(FUNCTION_DATA);
@@ -369,39 +381,24 @@ public final class JsonRecordWriter implements AutoCloseable
 
     /** The fields every line starts with: object start through time_end (libiotrace's order). */
     private void writeIdentity(
-        final String tracedFilename, final int tid, final SerializedString functionName, final long start,
-        final long end) throws IOException
+        final String tracedFilename, final int tid, final byte[] functionFields, final long start, final long end)
+        throws IOException
     {
-        final JsonGenerator g = generator;
+        final JsonOutput g = generator;
         g.writeStartObject();
         g.writeFieldName(TRACED_FILENAME);
-        if (ByteStrings.hasEscapes(tracedFilename))
+        if (g.writeFileName(tracedFilename))
         {
-            // not valid UTF-8: readable with U+FFFD, and the exact bytes beside it
-            g.writeString(ByteStrings.readable(tracedFilename));
+            // not valid UTF-8: written readable (U+FFFD per bad byte), and the exact bytes beside it
             g.writeFieldName(TRACED_FILENAME_BYTES);
             g.writeString(ByteStrings.hexBytes(tracedFilename));
         }
-        else
-        {
-            g.writeString(tracedFilename);
-        }
-        g.writeFieldName(HOSTNAME);
-        g.writeString(hostname);
-        g.writeFieldName(PID);
-        g.writeNumber(pid);
-        g.writeFieldName(PPID);
-        g.writeNumber(ppid);
-        g.writeFieldName(TID);
+        g.writeFieldNames(processFields); // hostname, pid, ppid, tid
         g.writeNumber(tid);
-        g.writeFieldName(INCARNATION);
-        g.writeNumber(incarnation);
-        g.writeFieldName(FUNCTION_NAME);
-        g.writeString(functionName);
-        g.writeFieldName(TIME_START);
-        g.writeNumber(start);
+        g.writeFieldNames(functionFields); // incarnation, function_name, time_start
+        g.writeTimestamp(start);
         g.writeFieldName(TIME_END);
-        g.writeNumber(end);
+        g.writeTimestamp(end);
         if (NO_RANK != rank)
         {
             g.writeFieldName(RANK);
@@ -409,15 +406,15 @@ public final class JsonRecordWriter implements AutoCloseable
         }
     }
 
-    private SerializedString functionName(final FunctionInfo function)
+    private byte[] functionFields(final FunctionInfo function)
     {
-        SerializedString name = functionNames.get(function.id());
-        if (null == name)
+        byte[] fields = functionFields.get(function.id());
+        if (null == fields)
         {
-            name = new SerializedString(function.name());
-            functionNames.put(function.id(), name);
+            fields = functionFields(function.name());
+            functionFields.put(function.id(), fields);
         }
-        return name;
+        return fields;
     }
 
     private SerializedString[] itemNames(final FunctionInfo function)
@@ -449,7 +446,7 @@ public final class JsonRecordWriter implements AutoCloseable
     private void writeFunctionData(final DecodedEvent event, final FunctionInfo function, final boolean failed)
         throws IOException
     {
-        final JsonGenerator g = generator;
+        final JsonOutput g = generator;
         if (io.iotrace.core.format.Effect.DISCOVERED == function.effect())
         {
             beginData();
@@ -621,14 +618,14 @@ public final class JsonRecordWriter implements AutoCloseable
                 g.writeStartArray();
                 for (final String s : event.argv(item.position()))
                 {
-                    g.writeString(ByteStrings.readable(s));
+                    g.writeReadableString(s);
                 }
                 g.writeEndArray();
             }
             else
             {
                 g.writeFieldName(names[i]);
-                g.writeString(ByteStrings.readable(event.string(item.position())));
+                g.writeReadableString(event.string(item.position()));
             }
         }
 
@@ -654,7 +651,7 @@ public final class JsonRecordWriter implements AutoCloseable
         {
             beginData();
             g.writeFieldName(extraKey);
-            g.writeString(ByteStrings.readable(extraValue));
+            g.writeReadableString(extraValue);
         }
         final ResultKind mpiKind = function.resultKind();
         if (failed && (ResultKind.MPI_ERROR == mpiKind || ResultKind.MPI_READ == mpiKind ||
@@ -828,7 +825,7 @@ public final class JsonRecordWriter implements AutoCloseable
         final DecodedEvent event, final FunctionInfo function, final SerializedString name, final long arg,
         final boolean failed) throws IOException
     {
-        final JsonGenerator g = generator;
+        final JsonOutput g = generator;
         final long cmd = function.cmdSlot() >= 0 ? event.slot(function.cmdSlot()) : -1;
         final long result = event.result();
         switch ((int)cmd)
@@ -915,7 +912,7 @@ public final class JsonRecordWriter implements AutoCloseable
         {
             return;
         }
-        final JsonGenerator g = generator;
+        final JsonOutput g = generator;
         g.writeFieldName(name);
         switch (kind)
         {
@@ -939,7 +936,7 @@ public final class JsonRecordWriter implements AutoCloseable
 
     private void writeFlags(final FlagNames names, final long value) throws IOException
     {
-        final JsonGenerator g = generator;
+        final JsonOutput g = generator;
         final FlagSet set = names.set;
         g.writeStartArray();
         boolean any = false;
@@ -987,7 +984,7 @@ public final class JsonRecordWriter implements AutoCloseable
     }
 
     /**
-     * Flush the generator's buffer to the output stream (not the stream itself).
+     * Flush the buffered JSON to the output stream (not the stream itself).
      */
     public void flush()
     {
@@ -1001,7 +998,7 @@ public final class JsonRecordWriter implements AutoCloseable
         }
     }
 
-    /** Flush and close the generator (the output stream stays open). */
+    /** Flush the buffered JSON (the output stream stays open). */
     public void close()
     {
         try
