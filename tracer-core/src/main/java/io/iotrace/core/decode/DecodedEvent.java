@@ -29,6 +29,9 @@ public final class DecodedEvent
     long[] slots = new long[INITIAL_SLOTS];
     int[] stringOffsets = new int[INITIAL_SLOTS];
     int[] stringLengths = new int[INITIAL_SLOTS];
+    /** Strings made by {@link #string} for this event (resolution and the JSON writer ask for the same ones);
+        cleared by each decode. */
+    String[] strings = new String[INITIAL_SLOTS];
     final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     int payloadOffset;
     int payloadLength;
@@ -118,14 +121,20 @@ public final class DecodedEvent
     }
 
     /**
-     * Decode a path or str item; invalid UTF-8 becomes U+FFFD.
+     * Decode a path or str item; bytes that are not UTF-8 are kept as escapes (see ByteStrings).
      *
      * @param order index among the string items.
-     * @return the string (allocates).
+     * @return the string (made once per event: the first call allocates).
      */
     public String string(final int order)
     {
-        return decode(stringOffsets[order], stringLengths[order]);
+        String s = strings[order];
+        if (null == s)
+        {
+            s = decode(stringOffsets[order], stringLengths[order]);
+            strings[order] = s;
+        }
+        return s;
     }
 
     /**
@@ -135,15 +144,15 @@ public final class DecodedEvent
     public List<String> argv(final int order)
     {
         final int count = stringLengths[order];
-        final List<String> strings = new ArrayList<>(count);
+        final List<String> list = new ArrayList<>(count);
         int offset = stringOffsets[order];
         for (int i = 0; i < count; i++)
         {
             final int length = buffer.getShort(offset, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            strings.add(decode(offset + 2, length));
+            list.add(decode(offset + 2, length));
             offset += 2 + length;
         }
-        return strings;
+        return list;
     }
 
     private String decode(final int offset, final int length)

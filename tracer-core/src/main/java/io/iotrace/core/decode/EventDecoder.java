@@ -123,7 +123,9 @@ public final class EventDecoder
         {
             event.stringOffsets = new int[strings];
             event.stringLengths = new int[strings];
+            event.strings = new String[strings];
         }
+        java.util.Arrays.fill(event.strings, 0, strings, null);
         int position = fixedLength;
         for (final RecordItem item : function.items())
         {

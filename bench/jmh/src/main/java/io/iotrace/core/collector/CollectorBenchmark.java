@@ -33,7 +33,7 @@ import java.util.zip.GZIPOutputStream;
  * name (fnres), write its JSON line, as {@link ProcessTrace#onRecord} does for every record read from a ring.
  * The output goes to a counting sink (plain) or through the same gzip stream IOTRACE_COMPRESS=gzip uses; the
  * figure is ns per event (the target, 2,000,000 events/s on one core, is 500 ns). -prof gc shows allocation
- * per event (gc.alloc.rate.norm).
+ * per event (gc.alloc.rate.norm): none for data events; an open allocates the name it gives its descriptor.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +54,10 @@ public class CollectorBenchmark
     private UnsafeBuffer read;
     private int writeId;
     private int readId;
+    private int openId;
+    private int closeId;
+    private UnsafeBuffer opened;
+    private UnsafeBuffer close;
     private boolean odd;
     /** bytes written, so the sink cannot be optimised away. */
     public long bytes;
@@ -96,6 +100,12 @@ public class CollectorBenchmark
         withPath.putShort(opened.capacity(), (short)path.length, ByteOrder.LITTLE_ENDIAN);
         withPath.putBytes(opened.capacity() + 2, path);
         trace.onRecord(open.id(), withPath, 0, withPath.capacity());
+        openId = open.id();
+        this.opened = withPath;
+        final FunctionInfo c = table.byName("close");
+        closeId = c.id();
+        close = event(c, 0, 4242);
+        close.putLong(slot(c, "fd"), 3, ByteOrder.LITTLE_ENDIAN);
 
         final FunctionInfo w = table.byName("write");
         final FunctionInfo r = table.byName("read");
@@ -138,6 +148,21 @@ public class CollectorBenchmark
         else
         {
             trace.onRecord(readId, read, 0, read.capacity());
+        }
+    }
+
+    /** One event, alternately a close of the file and its open again (the open of setUp left it open). */
+    @Benchmark
+    public void openCloseJson()
+    {
+        odd = !odd;
+        if (odd)
+        {
+            trace.onRecord(closeId, close, 0, close.capacity());
+        }
+        else
+        {
+            trace.onRecord(openId, opened, 0, opened.capacity());
         }
     }
 
