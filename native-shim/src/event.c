@@ -109,7 +109,8 @@ static IOTRACE_TLS unsigned char deferred[DEFERRED_CAPACITY] __attribute__((alig
    the bookkeeping it interrupted); frames further away than any stack is big are taken to be another stack */
 #define SAME_STACK_SPAN (64u << 20)
 
-static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type);
+__attribute__((noinline, cold)) static void publish_record(unsigned char *rec, uint32_t record_length,
+                                                          int32_t type);
 
 int iotrace_enter_nested(uintptr_t frame)
 {
@@ -198,11 +199,17 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
             count_lost();
         return;
     }
+    /* the common case in line: not spilling, and the ring takes the record at once */
+    if (__builtin_expect(__atomic_load_n(hdr_spilling(), __ATOMIC_ACQUIRE) == 0, 1) &&
+        __builtin_expect(iotrace_ring_write_inline(iotrace_cur.data, iotrace_cur.capacity, &iotrace_cur.reserved,
+                                                   type, p, ev->len - IOTRACE_RECORD_HEADER_LENGTH) ==
+                             IOTRACE_RING_OK, 1))
+        return;
     publish_record(ev->rec, ev->len, type);
 }
 
 /* Ring first; a full ring waits while a collector is alive, else this incarnation spills (sticky). */
-static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type)
+__attribute__((noinline, cold)) static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type)
 {
     unsigned char *p = rec + IOTRACE_RECORD_HEADER_LENGTH;
     uint32_t payload_length = record_length - IOTRACE_RECORD_HEADER_LENGTH;
