@@ -115,9 +115,27 @@ static inline int iotrace_ring_write_inline(unsigned char *data, uint32_t capaci
     if (length > (capacity >> 3)) /* agrona's maxMsgLength */
         return IOTRACE_RING_TOO_LONG;
     const int32_t record_length = (int32_t)length + IOTRACE_RECORD_HEADER_LENGTH;
-    int32_t index = iotrace_ring_claim(data, capacity, reserved, (int32_t)IOTRACE_ALIGN8((uint32_t)record_length));
-    if (index < 0)
-        return index == -2 ? IOTRACE_RING_UNRESERVED : IOTRACE_RING_FULL;
+    const int32_t required = (int32_t)IOTRACE_ALIGN8((uint32_t)record_length);
+    /*
+     * The usual claim first: the cached head leaves room, the record ends before the end of the data area (no
+     * padding) and within the reserved pages; one CAS. Anything else (or a lost CAS) takes agrona's full claim.
+     */
+    int32_t index;
+    unsigned char *tail_pos = data + capacity + IOTRACE_TRAILER_TAIL_POSITION;
+    int64_t tail = iotrace_load_acquire64(tail_pos);
+    int64_t head = iotrace_load_acquire64(data + capacity + IOTRACE_TRAILER_HEAD_CACHE_POSITION);
+    int32_t tail_index = (int32_t)tail & (int32_t)(capacity - 1);
+    int64_t limit = __atomic_load_n(reserved, __ATOMIC_ACQUIRE);
+    if (required <= (int32_t)capacity - (int32_t)(tail - head) && required <= (int32_t)capacity - tail_index &&
+        (limit >= (int64_t)capacity || tail_index + required <= limit) &&
+        __atomic_compare_exchange_n((int64_t *)(void *)tail_pos, &tail, tail + required, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        index = tail_index;
+    else {
+        index = iotrace_ring_claim(data, capacity, reserved, required);
+        if (index < 0)
+            return index == -2 ? IOTRACE_RING_UNRESERVED : IOTRACE_RING_FULL;
+    }
 
     int32_t *length_field = (int32_t *)(void *)(data + index);
     /* negative length first: the consumer stops here until the record is complete (and unblock() can pad it) */
