@@ -227,7 +227,17 @@ class ReaderCommandsTest
     {
         // a process file in reverse time order: every record is out of order
         final Path reversed = Files.createDirectory(tmp.resolve("reversed"));
-        final List<String> lines = new ArrayList<>(Files.readAllLines(CliHarness.processFiles(traceDir).getFirst()));
+        // basic_io's file (one thread, so reversed every record is out of order); which file sorts first depends
+        // on the pids the run got
+        Path basicIo = null;
+        for (final Path file : CliHarness.processFiles(traceDir))
+        {
+            if (Files.readAllLines(file).getFirst().contains("/basic_io\""))
+            {
+                basicIo = file;
+            }
+        }
+        final List<String> lines = new ArrayList<>(Files.readAllLines(java.util.Objects.requireNonNull(basicIo)));
         java.util.Collections.reverse(lines);
         Files.write(reversed.resolve("vm_1_0.jsonl"), lines);
         final long inversions = java.util.stream.IntStream.range(1, lines.size())
