@@ -566,6 +566,12 @@ public class GenerateWrappers
             s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r))
                 .append(", it_t0, it_t0, 0, IOTRACE_STATUS_IN_FLIGHT, 0);\n");
         }
+        if (Effect.CLOSE == r.effect())
+        {
+            // before the call: once the kernel has closed it, another thread's open may get this number and mark it
+            // known, and a clear after the call would erase that (the open's later records then "discovered" it)
+            s.append("    iotrace_fd_clear((int)").append(valueOf(r, r.item("fd"))).append(");\n");
+        }
         s.append("    iotrace_release(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
         if (ResultKind.DIR_ENTRY == r.resultKind())
         {
@@ -815,7 +821,7 @@ public class GenerateWrappers
                     "        iotrace_fd_set((int)ret);\n";
             }
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
-            case CLOSE -> "    if (ret == 0)\n        iotrace_fd_clear((int)" + valueOf(r, r.item("fd")) + ");\n";
+            case CLOSE -> ""; // cleared before the call (see above): a failed close of an open fd closes it too
             // fclose: 0 or EOF; pclose: the command's wait status or -1
             case FCLOSE -> "    if (!(it_status & IOTRACE_STATUS_FAILED))\n        iotrace_fd_clear((int)" +
                 valueOf(r, r.item("fd")) + ");\n";
