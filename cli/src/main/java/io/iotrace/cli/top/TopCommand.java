@@ -109,15 +109,6 @@ public final class TopCommand implements Callable<Integer>
             }
             if (!collectorRunning(dir))
             {
-                // the collector lets its lock go first and publishes its final counters right after
-                final Snapshot last = awaitFinished(file);
-                if (null != last)
-                {
-                    print(out, next, last);
-                    out.println();
-                    out.flush();
-                    return 0;
-                }
                 err.println("iotrace top: the collector of " + dir + " stopped without finishing its counters " +
                     "(killed?); `iotrace recover " + dir + "` converts what it left");
                 return 0;
@@ -125,25 +116,6 @@ public final class TopCommand implements Callable<Integer>
             previous = next;
         }
     }
-
-    /** @return the finished snapshot if the counters say so within FINISH_GRACE_MS, else null. */
-    private static Snapshot awaitFinished(final Path file) throws IOException, InterruptedException
-    {
-        final long deadline = System.currentTimeMillis() + FINISH_GRACE_MS;
-        while (System.currentTimeMillis() < deadline)
-        {
-            final Snapshot snapshot = LiveCounters.read(file);
-            if (snapshot.finished())
-            {
-                return snapshot;
-            }
-            Thread.sleep(50);
-        }
-        return null;
-    }
-
-    /** How long a collector that has released its lock may take to publish its final counters. */
-    private static final long FINISH_GRACE_MS = 3000;
 
     private static boolean collectorRunning(final Path dir)
     {

@@ -292,6 +292,7 @@ public final class CollectorMain
                     }
                     // before the lock goes: the warnings of execs whose image never came
                     collector.reportPendingExecs();
+                    context.liveCountersFinished(true); // `iotrace top` takes a free lock for "finished" too
                     NativeIo.close(lockFd);
                     lockFd = -1;
                     // a producer that registered its ring since that look found the lock held and spawned nobody
@@ -306,6 +307,7 @@ public final class CollectorMain
                         exitReason = "another collector took over the session";
                         break;
                     }
+                    context.liveCountersFinished(false);
                     lastNonEmptyMs = nowMs;
                 }
                 if (work >= Collector.READ_LIMIT)

@@ -3,6 +3,7 @@ package io.iotrace.core.collector;
 import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.EventDecoder;
 import io.iotrace.core.format.FunctionTable;
+import io.iotrace.core.live.LiveCounters;
 import io.iotrace.core.live.LiveCountersWriter;
 
 import java.nio.file.Path;
@@ -159,6 +160,19 @@ public final class SessionContext implements AutoCloseable
         if (null != liveCounters)
         {
             liveCounters.publish(nowMs, false);
+        }
+    }
+
+    /**
+     * Mark the live counters finished (or collecting again): see {@link LiveCountersWriter#publishState}.
+     *
+     * @param finished true when the collector is about to let its lock go.
+     */
+    public void liveCountersFinished(final boolean finished)
+    {
+        if (null != liveCounters)
+        {
+            liveCounters.publishState(finished ? LiveCounters.STATE_FINISHED : LiveCounters.STATE_COLLECTING);
         }
     }
 

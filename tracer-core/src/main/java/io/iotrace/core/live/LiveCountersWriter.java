@@ -210,9 +210,13 @@ public final class LiveCountersWriter implements AutoCloseable
         buffer.put(at + NAME_OFFSET, bytes, from, bytes.length - from);
     }
 
-    /** Publish the final counters with state finished. */
-    @Override
-    public void close()
+    /**
+     * Publish the counters with the given state: finished before the collector lets its lock go (a reader that finds
+     * the lock free must find the final counters), collecting again if it takes the lock back.
+     *
+     * @param state {@link LiveCounters#STATE_FINISHED} or {@link LiveCounters#STATE_COLLECTING}.
+     */
+    public void publishState(final int state)
     {
         if (closed)
         {
@@ -221,9 +225,16 @@ public final class LiveCountersWriter implements AutoCloseable
         publish(0, true);
         LONGS.setVolatile(buffer, SEQUENCE_OFFSET, ++sequence);
         VarHandle.storeStoreFence();
-        buffer.putInt(STATE_OFFSET, STATE_FINISHED);
+        buffer.putInt(STATE_OFFSET, state);
         buffer.putLong(TIME_OFFSET, System.currentTimeMillis());
         LONGS.setRelease(buffer, SEQUENCE_OFFSET, ++sequence);
+    }
+
+    /** Publish the final counters with state finished. */
+    @Override
+    public void close()
+    {
+        publishState(STATE_FINISHED);
         closed = true;
     }
 }
