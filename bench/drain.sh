@@ -14,10 +14,15 @@ launcher=$root/native-shim/build/iotrace-collector
 for f in "$shim" "$launcher"; do [ -e "$f" ] || { echo "bench/drain.sh: $f missing: run make first" >&2; exit 1; }; done
 make -s -C "$root/bench" >/dev/null
 jmh=$root/bench/jmh/target
+tmp_build_log=$(mktemp /tmp/iotrace-drain-build.XXXXXX)
+trap 'rm -f "$tmp_build_log"' EXIT
 if [ ! -e "$jmh/classes/io/iotrace/core/collector/DrainBenchmark.class" ] || [ ! -d "$jmh/lib" ] ||
    [ -n "$(find "$root/bench/jmh/src" -newer "$jmh/classes/io/iotrace/core/collector/DrainBenchmark.class")" ] ||
    [ "$root/tracer-core/target/tracer-core.jar" -nt "$jmh/lib/tracer-core-0.1.0-SNAPSHOT.jar" ]; then
-  (cd "$root" && mvn -q -B -Pbench -pl bench/jmh -am package -DskipTests -Diotrace.home="$root" >/dev/null)
+  JAVA_HOME=$("$root/scripts/find-jdk.sh") || exit 1 # Maven needs JDK 25 (the default java may be older)
+  export JAVA_HOME
+  (cd "$root" && mvn -q -B -Pbench -pl bench/jmh -am package -DskipTests -Diotrace.home="$root" >"$tmp_build_log" 2>&1) ||
+    { echo "bench/drain.sh: building bench/jmh failed (mvn -Pbench -pl bench/jmh -am package):" >&2; tail -20 "$tmp_build_log" >&2; exit 1; }
 fi
 # the launcher's java and JVM options: everything between `exec "<java>"` and -cp
 java=$(sed -n 's/^.*exec "\([^"]*\)".*$/\1/p' "$launcher")
@@ -25,7 +30,7 @@ options=$(tr -d '\\\n' < "$launcher" | sed -n 's/^.*exec "[^"]*"\(.*\) -cp .*$/\
 case "$options" in *-Xmx*) ;; *) echo "bench/drain.sh: cannot read the JVM options from $launcher" >&2; exit 1 ;; esac
 
 tmp=$(mktemp -d /dev/shm/iotrace-drain.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$tmp_build_log"' EXIT
 mkdir -p "$tmp/data"
 for workload in write openclose; do
   calls=$events; [ "$workload" = openclose ] && calls=$((events / 2)) # a pair is two events
