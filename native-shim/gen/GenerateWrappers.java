@@ -566,11 +566,12 @@ public class GenerateWrappers
             s.append("    iotrace_ev_publish(&it_ev, ").append(macro(r))
                 .append(", it_t0, it_t0, 0, IOTRACE_STATUS_IN_FLIGHT, 0);\n");
         }
-        if (Effect.CLOSE == r.effect())
+        final String closedFd = closedBeforeCall(r);
+        if (null != closedFd)
         {
             // before the call: once the kernel has closed it, another thread's open may get this number and mark it
             // known, and a clear after the call would erase that (the open's later records then "discovered" it)
-            s.append("    iotrace_fd_clear((int)").append(valueOf(r, r.item("fd"))).append(");\n");
+            s.append("    iotrace_fd_clear((int)").append(closedFd).append(");\n");
         }
         s.append("    iotrace_release(); /* guard released during the real call: nested and signal-handler calls are traced */\n");
         if (ResultKind.DIR_ENTRY == r.resultKind())
@@ -809,6 +810,21 @@ public class GenerateWrappers
             "    }\n";
     }
 
+    /**
+     * The descriptor a call closes whatever its result, cleared from the known-fd table before the real call: a
+     * failed close of an open fd closes it too on Linux, glibc's fclose/pclose close the descriptor even when the
+     * flush fails, and freopen closes the old one even when it fails. Null when the call closes nothing.
+     */
+    static String closedBeforeCall(final FunctionInfo r)
+    {
+        return switch (r.effect())
+        {
+            case CLOSE, FCLOSE -> valueOf(r, r.item("fd"));
+            case FREOPEN -> valueOf(r, r.item("old_fd"));
+            default -> null;
+        };
+    }
+
     static String effectCode(final FunctionInfo r)
     {
         return switch (r.effect())
@@ -821,14 +837,11 @@ public class GenerateWrappers
                     "        iotrace_fd_set((int)ret);\n";
             }
             case FOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
-            case CLOSE -> ""; // cleared before the call (see above): a failed close of an open fd closes it too
-            // fclose: 0 or EOF; pclose: the command's wait status or -1
-            case FCLOSE -> "    if (!(it_status & IOTRACE_STATUS_FAILED))\n        iotrace_fd_clear((int)" +
-                valueOf(r, r.item("fd")) + ");\n";
+            // close, fclose, pclose: cleared before the call (closedBeforeCall)
+            case CLOSE, FCLOSE -> "";
             case POPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             // freopen closes the old descriptor even when it fails; fcloseall closes no descriptor (glibc)
-            case FREOPEN -> "    iotrace_fd_clear((int)" + valueOf(r, r.item("old_fd")) + ");\n" +
-                "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
+            case FREOPEN -> "    if (ret != NULL)\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd")) + ");\n";
             case PIPE -> "    if (ret == 0) {\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd0")) +
                 ");\n        iotrace_fd_set((int)" + valueOf(r, r.item("fd1")) + ");\n    }\n";
             case CLOSE_RANGE ->

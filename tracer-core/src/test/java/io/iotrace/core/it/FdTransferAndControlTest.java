@@ -1,6 +1,7 @@
 package io.iotrace.core.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -185,5 +186,42 @@ class FdTransferAndControlTest
     {
         return "{\"lock_type\":\"" + type + "\",\"lock_whence\":\"beginning_of_file\",\"lock_start\":" + start +
             ",\"lock_len\":" + len + ",\"lock_pid\":" + pid + "}";
+    }
+
+    /**
+     * A stream whose closing call fails has still given its descriptor back (fclose whose flush fails on /dev/full,
+     * freopen to a path that cannot be opened): the shim forgets the number before the call, so when the program
+     * opens it again behind the tracer's back (raw openat) the next write discovers the new file instead of being
+     * named after the stream's old one.
+     */
+    @Test
+    void shouldForgetTheDescriptorOfAStreamWhoseCloseFailed() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("failed_close", data.toString()).run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final String[] printed = run.stdout().trim().split(" ");
+        final TraceRecords trace = run.records().withoutStdoutReport();
+        assertEquals(List.of("fopen", "fileno", "fputs", "fclose", "write", "close", "fopen", "fileno", "freopen", "write",
+            "close"),
+            trace.callNames());
+        final List<JsonNode> calls = trace.calls();
+
+        final JsonNode fclose = calls.get(3);
+        assertEquals(List.of("error", "/dev/full", 28), List.of(state(fclose), filename(fclose), errno(fclose)));
+        assertEquals(data.resolve("after_fclose.dat").toString(), filename(calls.get(4)));
+        assertEquals(Integer.parseInt(printed[4]), descriptor(calls.get(4)));
+        assertEquals(3, data(calls.get(4), "count"));
+
+        final JsonNode freopen = calls.get(8);
+        assertEquals(List.of("error", 2), List.of(state(freopen), errno(freopen)));
+        assertEquals(data.resolve("after_freopen.dat").toString(), filename(calls.get(9)));
+        assertEquals(Integer.parseInt(printed[9]), descriptor(calls.get(9)));
+
+        // both reused numbers were discovered at their first use, named by /proc
+        assertEquals(List.of(data.resolve("after_fclose.dat").toString(), data.resolve("after_freopen.dat").toString()),
+            trace.function("fd_discovered").stream()
+                .filter(r -> "first_use".equals(r.path("function_data").path("how").asText()))
+                .map(TraceRecords::filename).toList());
     }
 }
