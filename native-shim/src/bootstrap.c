@@ -7,8 +7,10 @@
 #include <dlfcn.h>
 #include <pthread.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "config.h"
+#include "iotrace_mpi.h"
 #include "iotrace_runtime.h"
 #include "ptrace_fallback.h"
 #include "session.h"
@@ -16,8 +18,21 @@
 #include "sys.h"
 
 int iotrace_state;
+/*
+ * The per-thread state every traced call reads (64 bytes), defined together so that it lies on one or two cache
+ * lines instead of four: the kernel's work in the real call evicts them, and each line costs a miss when the
+ * wrapper goes on (declared in iotrace_runtime.h, iotrace_mpi.h and clock.h; per-thread buffers stay in their files).
+ */
 IOTRACE_TLS int iotrace_guard;
+IOTRACE_TLS int iotrace_defer_depth;
+IOTRACE_TLS uint32_t iotrace_deferred_length;
 IOTRACE_TLS int iotrace_tid_cache;
+IOTRACE_TLS int iotrace_vfork_child;
+IOTRACE_TLS int32_t iotrace_record_as_type; /* the record type iotrace_record_as_id replaces, or 0 */
+IOTRACE_TLS int32_t iotrace_record_as_id;
+IOTRACE_TLS int iotrace_mpi_io_depth;
+IOTRACE_TLS uintptr_t iotrace_guard_frame;
+__thread struct iotrace_clock_anchor iotrace_clock_anchor __attribute__((tls_model("initial-exec")));
 
 /* set while this thread is inside dlsym: a wrapper called from there gets no real symbol instead of recursing */
 static IOTRACE_TLS int resolving;

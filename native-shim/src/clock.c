@@ -9,7 +9,6 @@
 
 #include "sys.h"
 
-__thread struct iotrace_clock_anchor iotrace_clock_anchor __attribute__((tls_model("initial-exec")));
 int iotrace_clock_tsc;
 uint64_t iotrace_clock_scale;
 

@@ -96,9 +96,6 @@ static void spill(unsigned char *rec, uint32_t record_length, int32_t type)
 
 /* ---- events of signal handlers that interrupted a wrapper's bookkeeping (see iotrace_enter) -------------------- */
 
-IOTRACE_TLS uintptr_t iotrace_guard_frame;
-IOTRACE_TLS int iotrace_defer_depth;
-IOTRACE_TLS uint32_t iotrace_deferred_length;
 
 /* Deferred records, 8-byte aligned, each: u32 record length (the event's rec, header room included), i32 type, rec */
 #define DEFERRED_CAPACITY 8192

@@ -23,8 +23,6 @@
 #include "sys.h"
 #include "util.h"
 
-IOTRACE_TLS int iotrace_mpi_io_depth;
-
 #define MPI_UNDEFINED_VALUE (-32766)
 #define MPICH_BYTE 0x4c00010du
 #define MPICH_COMM_WORLD 0x44000000u

@@ -16,10 +16,6 @@
 #include "iotrace_runtime.h"
 #include "sys.h"
 
-IOTRACE_TLS int iotrace_vfork_child;
-IOTRACE_TLS int32_t iotrace_record_as_type;  /* the record type iotrace_record_as_id replaces, or 0 */
-IOTRACE_TLS int32_t iotrace_record_as_id;
-
 /* ---- vfork ------------------------------------------------------------------------------------------------ */
 
 /*
