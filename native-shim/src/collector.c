@@ -137,6 +137,8 @@ void __attribute__((noreturn)) iotrace_exec_detached(int lock_fd, char *const ar
     sys_exit_group(127);
 }
 
+static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background);
+
 static void spawn(int lock_fd)
 {
     /* everything the children need is prepared here: they only make system calls */
@@ -159,7 +161,7 @@ static void spawn(int lock_fd)
     envp[k++] = "IOTRACE_DISABLE=1"; /* the collector must never trace itself, even via /etc/ld.so.preload */
     envp[k] = NULL;
 
-    if (iotrace_spawn_detached(lock_fd, argv, envp) != 0)
+    if (spawn_detached(lock_fd, argv, envp, 1) != 0)
         iotrace_debugf("cannot spawn the collector: clone errno %d", errno);
     else
         iotrace_debugf("spawned collector %s for session %s", launcher, iotrace_sess.run_dir);
@@ -167,11 +169,29 @@ static void spawn(int lock_fd)
 }
 
 /*
+ * The collector is background work: it must not take CPU time from the program it traces. Without this it inherits
+ * the program's CPU affinity (an MPI rank bound to one core would share that core with the collector draining every
+ * rank of the node) and its scheduling policy (a SCHED_FIFO program's collector would be real-time). So it may run
+ * on any CPU the cgroup allows (the kernel cuts the full mask down to the cpuset), as SCHED_BATCH: the same share of
+ * the CPU as any other task of its nice value (inherited: `nice` on the program applies to its collector too), but
+ * its wake-ups do not preempt a running program thread. Best effort: a refusal leaves the inherited settings.
+ */
+static void place_as_background(void)
+{
+    unsigned long every_cpu[1024 / (8 * sizeof(unsigned long))];
+    memset(every_cpu, 0xff, sizeof every_cpu);
+    syscall(SYS_sched_setaffinity, 0, sizeof every_cpu, every_cpu);
+    struct { int priority; } batch = {0}; /* struct sched_param */
+    syscall(SYS_sched_setscheduler, 0, 3 /* SCHED_BATCH */, &batch);
+}
+
+/*
  * Starts argv[0] as a helper that is not the program's child: clone with exit signal 0 (no SIGCHLD, invisible to
  * the program's wait()), which starts a new session and clones the helper, then exits and is reaped here. The
  * children start with every signal blocked: no handler of the program may run in them. 0, or -1 with errno.
+ * background: the helper is the collector (place_as_background).
  */
-int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
+static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background)
 {
     uint64_t all = ~0ULL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
@@ -179,8 +199,11 @@ int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
     if (pid == 0) {
         syscall(SYS_setsid);
         long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
-        if (grandchild == 0)
+        if (grandchild == 0) {
+            if (background)
+                place_as_background();
             iotrace_exec_detached(keep_fd, argv, envp);
+        }
         sys_exit_group(grandchild > 0 ? 0 : 1);
     }
     int err = errno;
@@ -193,6 +216,11 @@ int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
     while (syscall(SYS_wait4, (pid_t)pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
         ;
     return 0;
+}
+
+int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
+{
+    return spawn_detached(keep_fd, argv, envp, 0);
 }
 
 void iotrace_collector_ensure(void)
