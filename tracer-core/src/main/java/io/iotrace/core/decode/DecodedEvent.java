@@ -17,6 +17,7 @@ import java.util.List;
 public final class DecodedEvent
 {
     private static final int INITIAL_SLOTS = 16;
+    private static final int RECENT_NAMES = 256; // a power of two
 
     FunctionInfo function;
     int typeId;
@@ -36,6 +37,11 @@ public final class DecodedEvent
     int payloadOffset;
     int payloadLength;
     private byte[] scratch = new byte[256];
+    /**
+     * Names seen lately, ASCII only, direct-mapped by a hash of their bytes: a program that opens the same files
+     * again and again (or stats, or unlinks them) gets the same String back without a new one per event.
+     */
+    private final String[] recentNames = new String[RECENT_NAMES];
 
     /** @return the table row (a stand-in named unknown_&lt;id&gt; for ids not in the table). */
     public FunctionInfo function()
@@ -162,7 +168,43 @@ public final class DecodedEvent
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
         buffer.getBytes(offset, scratch, 0, length);
-        return ByteStrings.decode(scratch, 0, length); // file names are bytes: invalid UTF-8 kept exactly
+        int hash = length;
+        boolean ascii = true;
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = scratch[i];
+            hash = 31 * hash + b;
+            ascii &= b >= 0;
+        }
+        if (!ascii)
+        {
+            return ByteStrings.decode(scratch, 0, length); // file names are bytes: invalid UTF-8 kept exactly
+        }
+        final int index = (hash ^ (hash >>> 16)) & (RECENT_NAMES - 1);
+        final String recent = recentNames[index];
+        if (null != recent && sameAscii(recent, scratch, length))
+        {
+            return recent;
+        }
+        final String name = new String(scratch, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+        recentNames[index] = name;
+        return name;
+    }
+
+    private static boolean sameAscii(final String s, final byte[] bytes, final int length)
+    {
+        if (s.length() != length)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (s.charAt(i) != bytes[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
