@@ -370,6 +370,12 @@ static int create_ring(int origin, int ppid, int first_inc, uint64_t ticks, uint
     for (inc = first_inc; inc < first_inc + 1000; inc++) {
         iotrace_fmt(path, sizeof path, "%s/%d-%d.ring", iotrace_sess.run_dir, pid, inc);
         fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno == ENOENT && inc == first_inc && private_dir(iotrace_sess.run_dir) == 0) {
+            /* a collector removed this session as stale just now (StaleSessions renames R away first): make R
+               again, as a process arriving a moment later would */
+            write_session_file();
+            fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        }
         if (fd >= 0 || errno != EEXIST)
             break;
     }

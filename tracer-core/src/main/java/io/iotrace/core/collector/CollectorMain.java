@@ -38,6 +38,7 @@ public final class CollectorMain
     public static final long SCAN_INTERVAL_MS = 50;
     /** Attempts, 1 ms apart, to take the lock back when a ring registered while it was being released. */
     private static final int RETAKE_ATTEMPTS = 20;
+    private static final String NO_RING_LEFT = "no ring left for ";
     /** Output flush interval while busy. */
     public static final long FLUSH_INTERVAL_MS = 100;
     /**
@@ -298,7 +299,7 @@ public final class CollectorMain
                     // a producer that registered its ring since that look found the lock held and spawned nobody
                     if (!collector.hasNewRings())
                     {
-                        exitReason = "no ring left for " + lingerMs + " ms";
+                        exitReason = NO_RING_LEFT + lingerMs + " ms";
                         break;
                     }
                     lockFd = retakeLock(runtimeDir);
@@ -335,6 +336,10 @@ public final class CollectorMain
             }
             log.log("collector exiting (" + exitReason + "): " + collector.records() + " records, " +
                 collector.retiredRings() + " rings retired, " + context.warnings().count() + " warnings");
+            if (exitReason.startsWith(NO_RING_LEFT)) // other sessions of this user left unused (StaleSessions)
+            {
+                StaleSessions.sweep(runtimeDir.getParent(), runtimeDir, System.currentTimeMillis(), log);
+            }
             log.close();
             try
             {
