@@ -19,7 +19,10 @@
  *
  * Precision limit: glibc functions the shim does not wrap that reach a wrapped function's code through an internal
  * alias (nscd's socket(), posix_openpt's open) execute an allowed instruction and are not stopped; a later stopped
- * call on such a descriptor names it from /proc (fd_discovered how 3). x86_64 only (the sites are 0f 05).
+ * call on such a descriptor names it from /proc (fd_discovered how 3).
+ *
+ * x86_64 and aarch64 (sites: the address after `syscall` / `svc #0`); aarch64's filter is checked by
+ * ptrace-fallback/test/filter_check.c and this file compiled for it (check-aarch64), but not run on hardware here.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -62,25 +65,16 @@ static const char *const wrapped_sites[] = {
 };
 #define MAX_SITES 64
 
-/* Adds the address after every syscall instruction (0f 05) of the function at fn, or-ed with tag; new count. */
+/* Adds the address after every syscall instruction of the function at fn (x86_64 `syscall`, aarch64 `svc #0`:
+ * iotrace_scan_sites), or-ed with tag; new count. */
 static int add_sites(const void *fn, uint64_t tag, uint64_t *sites, int count)
 {
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
-    if (fn == NULL || dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL || sym->st_size < 2)
+    if (fn == NULL || dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL)
         return count;
-    const unsigned char *code = fn;
-    for (size_t i = 0; i + 1 < sym->st_size && count < MAX_SITES; i++) {
-        if (code[i] != 0x0f || code[i + 1] != 0x05)
-            continue;
-        uint64_t ip = (uint64_t)(uintptr_t)(code + i + 2) | tag;
-        int seen = 0;
-        for (int k = 0; k < count; k++)
-            seen |= sites[k] == ip;
-        if (!seen)
-            sites[count++] = ip;
-    }
-    return count;
+    return iotrace_scan_sites(IOTRACE_ISA_NATIVE, fn, sym->st_size, (uint64_t)(uintptr_t)fn, tag, sites, count,
+                              MAX_SITES);
 }
 
 static void *real_fn(const char *name)

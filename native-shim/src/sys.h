@@ -61,7 +61,16 @@ static inline int sys_unlink(const char *path) { return (int)syscall(SYS_unlinka
 static inline int sys_access(const char *path, int mode) { return (int)syscall(SYS_faccessat, AT_FDCWD, path, mode); }
 static inline int sys_flock(int fd, int op) { return (int)syscall(SYS_flock, fd, op); }
 static inline int sys_fcntl(int fd, int cmd, long arg) { return (int)syscall(SYS_fcntl, fd, cmd, arg); }
-static inline int sys_dup2(int from, int to) { return (int)syscall(SYS_dup2, from, to); }
+static inline int sys_dup2(int from, int to)
+{
+#ifdef SYS_dup2
+    return (int)syscall(SYS_dup2, from, to);
+#else /* aarch64 has dup3 only, which refuses from == to (dup2 then checks that from is open) */
+    if (from == to)
+        return sys_fcntl(from, F_GETFD, 0) < 0 ? -1 : to;
+    return (int)syscall(SYS_dup3, from, to, 0);
+#endif
+}
 static inline long sys_getcwd(char *buf, size_t n) { return syscall(SYS_getcwd, buf, n); }
 static inline int sys_getpid(void) { return (int)syscall(SYS_getpid); }
 static inline int sys_getppid(void) { return (int)syscall(SYS_getppid); }
