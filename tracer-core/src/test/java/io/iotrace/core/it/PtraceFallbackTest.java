@@ -181,6 +181,38 @@ class PtraceFallbackTest
             r.get("tid").asLong() == thread ? "thread" : pid == main ? "main" : "other:" + pid;
     }
 
+    /**
+     * libc's syscall() is wrapped: its handle calls are the shim's own records ("via":"syscall"), so the filter must
+     * let them pass at syscall()'s instruction. It once compared the instruction pointer's high word with the call
+     * numbers there, so each stopped and was recorded a second time, "source":"syscall", with a bypass warning.
+     */
+    @Test
+    void shouldRecordLibcSyscallCallsOnlyOnceWithTheFallbackOn() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("async_io", data.toString())
+            .env("IOTRACE_PTRACE", "on").run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertEquals("", run.stderr());
+        final TraceRecords trace = run.records();
+        if (trace.warnings().stream().anyMatch(w -> "ptrace_unavailable".equals(w.path("function_name").asText())))
+            Assumptions.abort("ptrace fallback not available here");
+        final String file = data.resolve("sys.dat").toString();
+        // syscall(SYS_openat) = 3, syscall(SYS_dup, 3) = 4, syscall(SYS_close, 4), syscall(SYS_close, 3) twice
+        // (the second EBADF): each once, from the shim's syscall() wrapper
+        final List<String> calls = trace.where(r -> file.equals(filename(r)) &&
+                List.of("openat", "dup", "close").contains(functionName(r)))
+            .stream().map(r -> functionName(r) + " " + state(r) + " " + r.get("function_data").path("via").asText() +
+                " " + r.get("function_data").path("source").asText("-")).toList();
+        assertEquals(List.of("openat ok syscall -", "dup ok syscall -", "close ok syscall -", "close ok syscall -"),
+            calls);
+        assertTrue(trace.where(r -> r.has("function_data") &&
+            "syscall".equals(r.get("function_data").path("source").asText()) && filename(r).startsWith(data.toString()))
+            .isEmpty());
+        assertFalse(trace.warnings().stream().anyMatch(w -> w.get("message").asText().contains("sys.dat")),
+            trace.warnings().toString());
+    }
+
     @Test
     void shouldNameTheUnseenHandlesWithTheFallbackOff() throws Exception
     {
