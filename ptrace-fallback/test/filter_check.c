@@ -31,6 +31,9 @@
 #include "iotrace_filter.h"
 
 static int checked, wrong;
+static int executed; /* instructions the last bpf_run executed */
+/* with no allowed sites (the program iotrace run --ptrace-only installs): every kind of pointer is "elsewhere" */
+static int no_sites;
 
 static void fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *format, ...)
@@ -56,8 +59,10 @@ static uint32_t bpf_run(const struct sock_filter *prog, int n, const struct secc
     unsigned char data[sizeof *d];
     memcpy(data, d, sizeof data);
     *why = NULL;
+    executed = 0;
     for (int pc = 0; pc < n; pc++) {
         const struct sock_filter *f = &prog[pc];
+        executed++;
         uint32_t k = f->k;
         uint32_t src = BPF_SRC(f->code) == BPF_X ? x : k;
         switch (BPF_CLASS(f->code)) {
@@ -234,6 +239,8 @@ static uint32_t expected(const struct abi *abi, const char *name, const uint64_t
         return ALLOW; /* the command: the 2nd argument */
     if (!abi->wrappers)
         return TRACE;
+    if (no_sites)
+        ip = IP_ELSEWHERE;
     if (strcmp(name, "close") == 0 && (uint32_t)args[0] == IOTRACE_PTRACE_REGISTER_FD)
         return TRACE; /* an exec'd image's shim registering its sites: stops wherever it comes from */
     if (ip == IP_SITE)
@@ -302,6 +309,9 @@ static const char *name_of(const struct abi *abi, uint32_t nr)
     return NULL;
 }
 
+/* the most instructions a call of each kind ran, per ABI (the filter's cost on every system call) */
+static int longest_other[3], longest_handle[3];
+
 static void check_abis(const struct bpf_prog *prog)
 {
     for (size_t a = 0; a < sizeof abis / sizeof abis[0]; a++) {
@@ -318,6 +328,8 @@ static void check_abis(const struct bpf_prog *prog)
                         uint32_t want = expected(abi, name, sets[s], ip);
                         uint32_t nr = (uint32_t)abi->table[i].nr;
                         check(prog, abi, nr, name, sets[s], ip, which, want, "");
+                        if (executed > longest_handle[a])
+                            longest_handle[a] = executed;
                         if (strcmp(abi->name, "x86_64") == 0) /* x32: the same calls, the same numbers */
                             check(prog, abi, nr | __X32_SYSCALL_BIT, name, sets[s], ip, which, want, " x32");
                     }
@@ -331,6 +343,8 @@ static void check_abis(const struct bpf_prog *prog)
             for (int ip = 0; ip < IP_KINDS; ip++) {
                 check(prog, abi, nr, old_mmap ? "old_mmap" : "(not a handle call)", args, ip, 0,
                       old_mmap ? TRACE : ALLOW, "");
+                if (!old_mmap && executed > longest_other[a])
+                    longest_other[a] = executed;
                 if (strcmp(abi->name, "x86_64") == 0)
                     check(prog, abi, nr | __X32_SYSCALL_BIT, "(not a handle call)", args, ip, 0, ALLOW, " x32");
             }
@@ -549,6 +563,19 @@ int main(void)
     }
     check_known_numbers();
     check_abis(&prog);
+    int instructions = prog.n;
+    char cost[256];
+    int off = 0;
+    for (size_t a = 0; a < sizeof abis / sizeof abis[0]; a++)
+        off += snprintf(cost + off, sizeof cost - (size_t)off, "%s%s %d/%d", a ? ", " : "", abis[a].name,
+                        longest_other[a], longest_handle[a]);
+    /* the program of iotrace run --ptrace-only: no sites, every handle call stops */
+    no_sites = 1;
+    if (iotrace_build_filter(&prog, NULL, 0) != 0)
+        fail("iotrace_build_filter failed with no sites (%d instructions)", prog.n);
+    else
+        check_abis(&prog);
+    no_sites = 0;
     check_scanner();
     /* the most sites the shim collects (MAX_SITES in ptrace_fallback.c) must still make a valid program */
     uint64_t many[64];
@@ -561,7 +588,8 @@ int main(void)
 #if defined(__x86_64__)
     check_kernel();
 #endif
-    printf("filter_check: %d decisions checked (%d instructions for %d sites), %d wrong\n", checked, prog.n, NSITES,
-           wrong);
+    printf("filter_check: %d decisions checked, %d wrong; %d instructions for %d sites, at most run per call "
+           "(other call/handle call): %s\n",
+           checked, wrong, instructions, NSITES, cost);
     return wrong ? 1 : 0;
 }
