@@ -38,7 +38,6 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "iotrace_filter.h assu
 /* ---- which calls stop: per ABI, and per call on which argument ---- */
 
 struct iotrace_filter_abi {
-    const char *name;
     uint32_t audit_arch;                    /* seccomp_data.arch */
     const struct iotrace_sc_number *table;  /* iotrace_syscalls.gen.h */
     size_t length;
@@ -56,13 +55,13 @@ struct iotrace_filter_abi {
  */
 static const struct iotrace_filter_abi iotrace_filter_abis[] = {
 #if defined(__aarch64__)
-    {"aarch64", AUDIT_ARCH_AARCH64, iotrace_sc_aarch64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_aarch64), ~0u, 1, -1},
+    {AUDIT_ARCH_AARCH64, iotrace_sc_aarch64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_aarch64), ~0u, 1, -1},
 #endif
-    {"x86_64", AUDIT_ARCH_X86_64, iotrace_sc_x86_64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_x86_64),
+    {AUDIT_ARCH_X86_64, iotrace_sc_x86_64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_x86_64),
      ~(uint32_t)__X32_SYSCALL_BIT, 1, -1},
-    {"i386", AUDIT_ARCH_I386, iotrace_sc_i386, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_i386), ~0u, 0, 90},
+    {AUDIT_ARCH_I386, iotrace_sc_i386, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_i386), ~0u, 0, 90},
 #if !defined(__aarch64__)
-    {"aarch64", AUDIT_ARCH_AARCH64, iotrace_sc_aarch64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_aarch64), ~0u, 1, -1},
+    {AUDIT_ARCH_AARCH64, iotrace_sc_aarch64, IOTRACE_SC_TABLE_LENGTH(iotrace_sc_aarch64), ~0u, 1, -1},
 #endif
 };
 #define IOTRACE_FILTER_ABIS ((int)(sizeof iotrace_filter_abis / sizeof iotrace_filter_abis[0]))
@@ -201,43 +200,59 @@ static inline int bpf_resolve_jumps(struct bpf_prog *p)
     return p->error ? -1 : 0;
 }
 
+/* one number of an ABI's dispatch and where it goes */
+struct bpf_case {
+    uint32_t nr;
+    int target; /* a label */
+};
+
+/* The dispatch on the number in the accumulator: each case to its target, every other number allowed. A JEQ chain
+ * (its length is the filter's cost for every system call the program makes). */
+static inline void bpf_dispatch(struct bpf_prog *p, const struct bpf_case *cases, int n)
+{
+    for (int i = 0; i < n; i++)
+        bpf_emit(p, BPF_JMP | BPF_JEQ | BPF_K, cases[i].nr, cases[i].target, NEXT);
+    bpf_emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, NEXT, NEXT);
+}
+
 /* The number dispatch of one ABI, then its argument tests. `pass`: where a handle call goes (the site test, or a
  * stop); a rule's test is emitted once per ABI and argument (mmap and mmap2 share theirs). */
+#define MAX_ABI_CALLS 64
 static inline void bpf_abi(struct bpf_prog *p, const struct iotrace_filter_abi *abi)
 {
     int pass = abi->site_test ? L_IPCHK : L_TRACE;
-    int label[64];
-    struct iotrace_stop_rule rule[64];
+    int label[MAX_ABI_CALLS];
+    struct iotrace_stop_rule rule[MAX_ABI_CALLS];
+    struct bpf_case cases[MAX_ABI_CALLS + 1];
+    int n = 0;
     int close_label = abi->site_test ? bpf_new_label(p) : -1;
-    if (abi->length > 64) {
+    if (abi->length > MAX_ABI_CALLS) {
         p->error = 1;
         return;
     }
-    LD(p, offsetof(struct seccomp_data, nr));
-    if (abi->nr_mask != ~0u)
-        AND(p, abi->nr_mask);
     if (abi->always_nr >= 0)
-        JEQ(p, (uint32_t)abi->always_nr, L_TRACE, NEXT);
+        cases[n++] = (struct bpf_case){(uint32_t)abi->always_nr, L_TRACE};
     for (size_t i = 0; i < abi->length; i++) {
         int sc = abi->table[i].sc;
         rule[i] = iotrace_stop_rule(sc);
         label[i] = -1;
+        int target = pass;
         if (sc == IOTRACE_SC_CLOSE && close_label >= 0) {
-            JEQ(p, (uint32_t)abi->table[i].nr, close_label, NEXT);
-            continue;
+            target = close_label;
+        } else if (rule[i].when != IOTRACE_STOP_ALWAYS) {
+            for (size_t k = 0; k < i && label[i] < 0; k++)
+                if (label[k] >= 0 && rule[k].when == rule[i].when && rule[k].arg == rule[i].arg)
+                    label[i] = label[k];
+            if (label[i] < 0)
+                label[i] = bpf_new_label(p);
+            target = label[i];
         }
-        if (rule[i].when == IOTRACE_STOP_ALWAYS) {
-            JEQ(p, (uint32_t)abi->table[i].nr, pass, NEXT);
-            continue;
-        }
-        for (size_t k = 0; k < i && label[i] < 0; k++)
-            if (label[k] >= 0 && rule[k].when == rule[i].when && rule[k].arg == rule[i].arg)
-                label[i] = label[k];
-        if (label[i] < 0)
-            label[i] = bpf_new_label(p);
-        JEQ(p, (uint32_t)abi->table[i].nr, label[i], NEXT);
+        cases[n++] = (struct bpf_case){(uint32_t)abi->table[i].nr, target};
     }
-    RET(p, SECCOMP_RET_ALLOW);
+    LD(p, offsetof(struct seccomp_data, nr));
+    if (abi->nr_mask != ~0u)
+        AND(p, abi->nr_mask);
+    bpf_dispatch(p, cases, n);
     for (size_t i = 0; i < abi->length; i++) {
         if (label[i] < 0 || p->at[label[i]] >= 0)
             continue; /* no test, or emitted already */
