@@ -38,11 +38,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "collector.h"
 #include "iotrace_runtime.h"
 #include "iotrace_filter.h"
+#include "ptrace_fallback.h"
 #include "session.h"
 #include "sys.h"
 #include "util.h"
@@ -58,41 +61,117 @@ extern const char iotrace_raw_syscall_return[]; /* raw_syscall.c: the instructio
  * libc's syscall() is separate (sys_sites): its instruction is allowed only for the numbers the shim's syscall
  * wrapper records as rows with a handle effect (functions.tbl flag `sys`); other numbers stop.
  */
-static const char *const wrapped_sites[] = {
-    "open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2", "creat",
-    "creat64", "close", "close_range", "closefrom", "dup", "dup2", "dup3", "mmap", "mmap64", "fcntl", "fcntl64",
-    "mremap", "socket", "accept", "accept4", "pipe", "pipe2", "eventfd", "memfd_create",
+static const int wrapped_sites[] = {
+    IOTRACE_REAL_OPEN, IOTRACE_REAL_OPEN64, IOTRACE_REAL_OPENAT, IOTRACE_REAL_OPENAT64, IOTRACE_REAL___OPEN_2,
+    IOTRACE_REAL___OPEN64_2, IOTRACE_REAL___OPENAT_2, IOTRACE_REAL___OPENAT64_2, IOTRACE_REAL_CREAT,
+    IOTRACE_REAL_CREAT64, IOTRACE_REAL_CLOSE, IOTRACE_REAL_CLOSE_RANGE, IOTRACE_REAL_CLOSEFROM, IOTRACE_REAL_DUP,
+    IOTRACE_REAL_DUP2, IOTRACE_REAL_DUP3, IOTRACE_REAL_MMAP, IOTRACE_REAL_MMAP64, IOTRACE_REAL_FCNTL,
+    IOTRACE_REAL_FCNTL64, IOTRACE_REAL_MREMAP, IOTRACE_REAL_SOCKET, IOTRACE_REAL_ACCEPT, IOTRACE_REAL_ACCEPT4,
+    IOTRACE_REAL_PIPE, IOTRACE_REAL_PIPE2, IOTRACE_REAL_EVENTFD, IOTRACE_REAL_MEMFD_CREATE,
 };
 #define MAX_SITES 64
 
-/* Adds the address after every syscall instruction of the function at fn (x86_64 `syscall`, aarch64 `svc #0`:
- * iotrace_scan_sites), or-ed with tag; new count. */
-static int add_sites(const void *fn, uint64_t tag, uint64_t *sites, int count)
+/*
+ * The size of a function: its dynamic symbol, found through the GNU hash table of the object it is in (what
+ * dlsym does), since dladdr1 scans every symbol of the object for each call (about 8 us per function for libc: a
+ * quarter of a millisecond for the list above, at every process start).
+ */
+struct dyn_object {
+    uintptr_t base, lo, hi; /* load bias; the range of its PT_LOAD segments */
+    const ElfW(Sym) *symtab;
+    const char *strtab;
+    const uint32_t *gnu_hash;
+};
+
+struct object_query {
+    uintptr_t addr;
+    struct dyn_object *out;
+};
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    Dl_info info;
-    const ElfW(Sym) *sym = NULL;
-    if (fn == NULL || dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL)
-        return count;
-    return iotrace_scan_sites(IOTRACE_ISA_NATIVE, fn, sym->st_size, (uint64_t)(uintptr_t)fn, tag, sites, count,
-                              MAX_SITES);
+    (void)size;
+    struct object_query *q = arg;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    const ElfW(Dyn) *dyn = NULL;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD) {
+            lo = start < lo ? start : lo;
+            hi = start + ph->p_memsz > hi ? start + ph->p_memsz : hi;
+        } else if (ph->p_type == PT_DYNAMIC) {
+            dyn = (const ElfW(Dyn) *)start;
+        }
+    }
+    if (q->addr < lo || q->addr >= hi || dyn == NULL)
+        return 0;
+    *q->out = (struct dyn_object){info->dlpi_addr, lo, hi, NULL, NULL, NULL};
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        /* the loader has relocated these in place where the dynamic section is writable; not elsewhere */
+        uintptr_t v = dyn->d_un.d_ptr < info->dlpi_addr ? info->dlpi_addr + dyn->d_un.d_ptr : dyn->d_un.d_ptr;
+        if (dyn->d_tag == DT_SYMTAB)
+            q->out->symtab = (const ElfW(Sym) *)v;
+        else if (dyn->d_tag == DT_STRTAB)
+            q->out->strtab = (const char *)v;
+        else if (dyn->d_tag == DT_GNU_HASH)
+            q->out->gnu_hash = (const uint32_t *)v;
+    }
+    return 1;
 }
 
-static void *real_fn(const char *name)
+/* st_size of the symbol `name` whose address is fn; 0 when not found */
+static size_t function_size(const void *fn, const char *name, struct dyn_object *obj)
 {
-    for (int i = 0; i < IOTRACE_REAL_COUNT; i++)
-        if (strcmp(iotrace_real_names[i], name) == 0)
-            return iotrace_real_fns[i];
-    return NULL;
+    uintptr_t addr = (uintptr_t)fn;
+    if (addr < obj->lo || addr >= obj->hi) {
+        struct object_query q = {addr, obj};
+        *obj = (struct dyn_object){0, 0, 0, NULL, NULL, NULL};
+        dl_iterate_phdr(find_object, &q);
+    }
+    const uint32_t *h = obj->gnu_hash;
+    if (h != NULL && obj->symtab != NULL && obj->strtab != NULL && h[0] != 0) {
+        uint32_t nbuckets = h[0], symoffset = h[1], bloom_words = h[2];
+        const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)(h + 4) + bloom_words);
+        const uint32_t *chain = buckets + nbuckets;
+        uint32_t hash = 5381;
+        for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++)
+            hash = hash * 33 + *c;
+        uint32_t i = buckets[hash % nbuckets];
+        for (; i >= symoffset; i++) { /* the chain of the bucket; a set low bit ends it */
+            uint32_t entry = chain[i - symoffset];
+            const ElfW(Sym) *sym = &obj->symtab[i];
+            if ((entry | 1) == (hash | 1) && obj->base + sym->st_value == addr &&
+                strcmp(obj->strtab + sym->st_name, name) == 0)
+                return sym->st_size;
+            if (entry & 1)
+                break;
+        }
+    }
+    Dl_info info; /* no GNU hash table, or another name at that address: the slow way */
+    const ElfW(Sym) *sym = NULL;
+    return dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) != 0 && sym != NULL ? sym->st_size : 0;
+}
+
+/* Adds the address after every syscall instruction of the real function `index` (x86_64 `syscall`, aarch64
+ * `svc #0`: iotrace_scan_sites), or-ed with tag; new count. */
+static int add_sites(int index, uint64_t tag, struct dyn_object *obj, uint64_t *sites, int count)
+{
+    const unsigned char *code = iotrace_real_fns[index];
+    size_t size = code != NULL ? function_size(code, iotrace_real_names[index], obj) : 0;
+    return iotrace_scan_sites(IOTRACE_ISA_NATIVE, code, size, (uint64_t)(uintptr_t)code, tag, sites, count,
+                              MAX_SITES);
 }
 
 /* The allowed instruction pointers: the shim's own, the wrapped functions', then libc syscall()'s (tagged). */
 static int collect_sites(uint64_t *sites)
 {
     int count = 0;
+    struct dyn_object obj = {0, 0, 0, NULL, NULL, NULL};
     sites[count++] = (uint64_t)(uintptr_t)iotrace_raw_syscall_return;
     for (size_t n = 0; n < sizeof wrapped_sites / sizeof wrapped_sites[0]; n++)
-        count = add_sites(real_fn(wrapped_sites[n]), 0, sites, count);
-    return add_sites(real_fn("syscall"), IOTRACE_PTRACE_SITE_SYS_ONLY, sites, count);
+        count = add_sites(wrapped_sites[n], 0, &obj, sites, count);
+    return add_sites(IOTRACE_REAL_SYSCALL, IOTRACE_PTRACE_SITE_SYS_ONLY, &obj, sites, count);
 }
 
 static struct bpf_prog filter_prog; /* static: 10 KiB is too much for the stack of a constructor */
@@ -158,7 +237,26 @@ static int is_our_tracer(long pid)
     return n > 0 && strncmp(comm, "iotrace-ptrace\n", 15) == 0;
 }
 
-/* Starts the tracer (not our child, as the collector) and waits for its answer: 0 when it has seized us. */
+/* The tracer's answer on fd: 0 for "Y", the errno of "N<errno>" (its PTRACE_SEIZE failed), ECHILD when it closed
+ * without answering (died, could not be executed, or was leaving), ETIMEDOUT after 10 s of silence. */
+static int read_answer(int fd)
+{
+    char answer[16] = {0};
+    struct pollfd pfd = {fd, POLLIN, 0};
+    long ready;
+    struct timespec ten_seconds = {10, 0}; /* ppoll: aarch64 has no poll */
+    while ((ready = syscall(SYS_ppoll, &pfd, 1, &ten_seconds, NULL, 0)) < 0 && errno == EINTR)
+        ;
+    ssize_t n = ready > 0 ? sys_read(fd, answer, sizeof answer - 1) : 0;
+    if (n > 0 && answer[0] == 'Y')
+        return 0;
+    if (n > 1 && answer[0] == 'N')
+        return (int)strtol(answer + 1, NULL, 10);
+    return ready > 0 ? ECHILD : ETIMEDOUT;
+}
+
+/* Starts a tracer (not our child, as the collector) and waits for its answer: 0 when it has seized us. It becomes
+ * the session's tracer if none listens. */
 static int start_tracer(const char *tracer, const char **step)
 {
     int fds[2];
@@ -170,11 +268,15 @@ static int start_tracer(const char *tracer, const char **step)
         sys_close(fds[1]);
         fds[1] = high;
     }
-    char pid_text[16], fd_text[16];
+    char pid_text[16], fd_text[16], linger_text[24];
     iotrace_fmt(pid_text, sizeof pid_text, "%d", iotrace_cur.pid);
     iotrace_fmt(fd_text, sizeof fd_text, "%d", fds[1]);
+    /* the tracer lingers for later trees as long as the session's collector does */
+    const char *linger = getenv("IOTRACE_COLLECTOR_LINGER_MS");
+    long linger_ms = linger != NULL && *linger >= '0' && *linger <= '9' ? strtol(linger, NULL, 10) : 500;
+    iotrace_fmt(linger_text, sizeof linger_text, "%ld", linger_ms >= 0 && linger_ms <= 3600000 ? linger_ms : 500);
     char *argv[] = {(char *)tracer, "--pid", pid_text, "--session-dir", iotrace_sess.run_dir, "--ready-fd", fd_text,
-                    NULL};
+                    "--linger-ms", linger_text, NULL};
     char *envp[] = {"IOTRACE_DISABLE=1", "PATH=/usr/bin:/bin", NULL};
 
     /* Yama (ptrace_scope 1) lets only ancestors attach unless we name the tracer: allow any until it answered
@@ -190,24 +292,65 @@ static int start_tracer(const char *tracer, const char **step)
             syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
         return saved;
     }
-    /* the answer: "Y", or "N<errno>" from PTRACE_SEIZE; EOF = the tracer died or could not be executed */
-    char answer[16] = {0};
-    struct pollfd pfd = {fds[0], POLLIN, 0};
-    long ready;
-    struct timespec ten_seconds = {10, 0}; /* ppoll: aarch64 has no poll */
-    while ((ready = syscall(SYS_ppoll, &pfd, 1, &ten_seconds, NULL, 0)) < 0 && errno == EINTR)
-        ;
-    ssize_t n = ready > 0 ? sys_read(fds[0], answer, sizeof answer - 1) : 0;
+    int error = read_answer(fds[0]);
     sys_close(fds[0]);
     if (yama)
         syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
-    *step = "ptrace_seize";
-    if (n > 0 && answer[0] == 'Y')
-        return 0;
-    if (n > 1 && answer[0] == 'N')
-        return (int)strtol(answer + 1, NULL, 10);
-    *step = "tracer_start";
-    return ready > 0 ? ECHILD : ETIMEDOUT;
+    *step = error == ECHILD || error == ETIMEDOUT ? "tracer_start" : "ptrace_seize";
+    return error;
+}
+
+/*
+ * Asks the session's tracer, if one listens on R/ptrace.sock, to seize us (the protocol: ptrace-fallback/src/
+ * service.c). 0 when we are its tracee now; otherwise the caller starts a tracer of its own. Never a wait without
+ * an answer: a refused or vanished tracer is an error at once, a silent one after 10 s.
+ */
+static int join_session_tracer(void)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (iotrace_fmt(addr.sun_path, sizeof addr.sun_path, "%s/ptrace.sock", iotrace_sess.run_dir) >=
+        sizeof addr.sun_path)
+        return ENAMETOOLONG;
+    int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    struct ucred tracer;
+    socklen_t len = sizeof tracer;
+    if (syscall(SYS_connect, fd, &addr, sizeof addr) != 0 ||
+        syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &tracer, &len) != 0) {
+        int error = errno;
+        sys_close(fd);
+        return error;
+    }
+    /* Yama (ptrace_scope 1) lets only ancestors attach unless we name the tracer: the listener's pid */
+    int yama = syscall(SYS_prctl, PR_SET_PTRACER, (unsigned long)tracer.pid, 0, 0, 0) == 0;
+    int error = sys_write(fd, "S", 1) == 1 ? read_answer(fd) : EPIPE;
+    sys_close(fd);
+    if (yama)
+        syscall(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
+    /* no answer (the tracer left or stalled): it may still have seized us before; then it is ours */
+    if (error == ECHILD || error == ETIMEDOUT) {
+        long pid = status_field("TracerPid");
+        if (pid > 0 && is_our_tracer(pid))
+            return 0;
+    }
+    return error;
+}
+
+/* No session tracer could take us: one of our own, iotrace-ptrace beside this library. 0 when it seized us. */
+static int start_own_tracer(const char **step)
+{
+    char path[IOTRACE_PATH_MAX];
+    Dl_info info;
+    *step = "locate_tracer";
+    if (dladdr((void *)iotrace_ptrace_start, &info) == 0 || info.dli_fname == NULL ||
+        strrchr(info.dli_fname, '/') == NULL)
+        return ENOENT;
+    iotrace_strlcpy(path, info.dli_fname, sizeof path);
+    iotrace_strlcpy(strrchr(path, '/') + 1, "iotrace-ptrace", sizeof path - (size_t)(strrchr(path, '/') + 1 - path));
+    if (sys_access(path, X_OK) != 0)
+        return errno;
+    return start_tracer(path, step);
 }
 
 void iotrace_ptrace_start(void)
@@ -229,21 +372,9 @@ void iotrace_ptrace_start(void)
             syscall(SYS_close, IOTRACE_PTRACE_REGISTER_FD, sites, count, 0, 0, 0);
         return;
     }
-    char path[IOTRACE_PATH_MAX];
-    Dl_info info;
-    if (dladdr((void *)iotrace_ptrace_start, &info) == 0 || info.dli_fname == NULL ||
-        strrchr(info.dli_fname, '/') == NULL) {
-        emit_unavailable("locate_tracer", ENOENT);
-        return;
-    }
-    iotrace_strlcpy(path, info.dli_fname, sizeof path);
-    iotrace_strlcpy(strrchr(path, '/') + 1, "iotrace-ptrace", sizeof path - (size_t)(strrchr(path, '/') + 1 - path));
-    if (sys_access(path, X_OK) != 0) {
-        emit_unavailable("locate_tracer", errno);
-        return;
-    }
     const char *step = "";
-    int error = start_tracer(path, &step);
+    int joined = join_session_tracer() == 0;
+    int error = joined ? 0 : start_own_tracer(&step);
     if (error == 0) {
         step = "seccomp";
         error = install_filter(sites, count);
@@ -252,5 +383,6 @@ void iotrace_ptrace_start(void)
     if (error != 0)
         emit_unavailable(step, error);
     else
-        iotrace_debugf("ptrace fallback: %s seized pid %d, %d allowed sites", path, iotrace_cur.pid, count);
+        iotrace_debugf("ptrace fallback: pid %d seized by %s tracer, %d allowed sites", iotrace_cur.pid,
+                       joined ? "the session's" : "a new", count);
 }

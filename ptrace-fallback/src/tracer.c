@@ -39,7 +39,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,18 +489,25 @@ static void on_detach_signal(int sig)
 
 /* the fallback's heir (heir.c): our child, a copy of us that waits for our death */
 static pid_t heir_pid;
+/* the fallback (--pid, --heir-of): how long the session's tracer waits for new trees after its last tracee */
+static long linger_ms = 500;
 
 static void start_heir(void)
 {
-    char self[4096], parent[16];
+    char self[4096], parent[16], linger[24];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
         return;
     self[n] = '\0';
     snprintf(parent, sizeof parent, "%d", (int)getpid());
+    snprintf(linger, sizeof linger, "%ld", linger_ms);
     pid_t child = fork();
     if (child == 0) {
-        execl(self, "iotrace-ptrace", "--heir-of", parent, "--session-dir", run_dir, (char *)NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL); /* the fallback loop blocks SIGCHLD outside its ppoll */
+        execl(self, "iotrace-ptrace", "--heir-of", parent, "--session-dir", run_dir, "--linger-ms", linger,
+              (char *)NULL);
         _exit(127);
     }
     heir_pid = child > 0 ? child : 0;
@@ -512,6 +521,97 @@ static int seize_for_heir(pid_t pid)
 static void on_alarm(int sig)
 {
     (void)sig;
+}
+
+static void on_sigchld(int sig)
+{
+    (void)sig; /* only wakes the fallback loop's ppoll */
+}
+
+static void block_sigchld(void)
+{
+    struct sigaction wake = {0};
+    wake.sa_handler = on_sigchld; /* not SIG_IGN, no SA_NOCLDSTOP: every ptrace stop raises it */
+    sigaction(SIGCHLD, &wake, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+}
+
+/* a process of another tree that asked the session's tracer (service.c) */
+static int seize_joined(pid_t pid)
+{
+    int err = seize_all(pid, SEIZE_OPTIONS);
+    if (err == 0 && heir_pid == 0)
+        start_heir(); /* none while we were lingering without tracees, or it was killed then */
+    return err;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The fallback's loop (--pid, --heir-of): ptrace stops, and the requests of processes that join this tracer
+ * (service.c). SIGCHLD (raised by every stop and exit of a tracee) is blocked except inside ppoll, so a stop that
+ * comes after waitpid found nothing ends the next ppoll at once. With no tracee left, the listener lingers for
+ * linger_ms, then stops listening (queued requests are told no) and exits; a tracer that is not the listener
+ * exits at once.
+ */
+static void fallback_loop(void)
+{
+    block_sigchld();
+    sigset_t during_poll;
+    sigprocmask(SIG_SETMASK, NULL, &during_poll);
+    sigdelset(&during_poll, SIGCHLD);
+    service_try_listen();
+    int64_t idle_since = 0;
+    for (;;) {
+        int status;
+        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (tid > 0) {
+            if ((WIFEXITED(status) || WIFSIGNALED(status)) && tid == heir_pid) {
+                heir_pid = 0;
+                if (thread_count() > 0)
+                    start_heir(); /* killed: another one */
+            } else if (WIFEXITED(status) || WIFSIGNALED(status)) {
+                on_task_exit(tid);
+            } else if (WIFSTOPPED(status)) {
+                on_stop(tid, status);
+            }
+            continue;
+        }
+        if (tid < 0 && errno == EINTR)
+            continue;
+        int64_t now = monotonic_ns(), wait_ns = service_timeout_ns();
+        if (thread_count() == 0 && service_pending() == 0) {
+            if (!service_listening())
+                break;
+            if (idle_since == 0)
+                idle_since = now;
+            int64_t left = idle_since + linger_ms * 1000000LL - now;
+            if (left <= 0)
+                break;
+            wait_ns = wait_ns < 0 || left < wait_ns ? left : wait_ns;
+        } else {
+            idle_since = 0;
+        }
+        struct pollfd fds[40];
+        int nfds = service_pollfds(fds, 40);
+        struct timespec timeout = {wait_ns / 1000000000LL, wait_ns % 1000000000LL};
+        ppoll(fds, (nfds_t)nfds, wait_ns < 0 ? NULL : &timeout, &during_poll);
+        service_handle(seize_joined);
+    }
+    service_close(); /* from here on every request is told no (its process starts a tracer of its own) */
+    if (heir_pid > 0) {
+        kill(heir_pid, SIGKILL); /* nothing left to inherit */
+        while (waitpid(heir_pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
 }
 
 /* --own-rings: the command, started stopped-in-effect: it waits until we have seized it, installs the filter
@@ -548,10 +648,10 @@ static pid_t start_command(char **argv, int *go_fd)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD\n"
+    fprintf(stderr, "usage: iotrace-ptrace --pid PID --session-dir DIR --ready-fd FD [--linger-ms MS]\n"
                     "       iotrace-ptrace --own-rings --session-dir DIR [--ring-size BYTES] -- COMMAND [ARGS...]\n"
                     "       iotrace-ptrace --attach PID --session-dir DIR [--ring-size BYTES]\n"
-                    "       iotrace-ptrace --heir-of TRACER --session-dir DIR\n");
+                    "       iotrace-ptrace --heir-of TRACER --session-dir DIR [--linger-ms MS]\n");
     exit(2);
 }
 
@@ -581,6 +681,8 @@ int main(int argc, char **argv)
             run_dir = argv[++i];
         else if (strcmp(argv[i], "--ready-fd") == 0)
             ready_fd = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--linger-ms") == 0)
+            linger_ms = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--ring-size") == 0)
             own_ring_capacity = (uint32_t)strtoul(argv[++i], NULL, 10);
         else
@@ -592,7 +694,7 @@ int main(int argc, char **argv)
          : heir_of  ? heir_of < 0 || own_rings
          : own_rings ? command == NULL || command[0] == NULL
                      : pid <= 0 || ready_fd < 0) ||
-        own_ring_capacity < 65536 || (own_ring_capacity & (own_ring_capacity - 1)) != 0)
+        linger_ms < 0 || own_ring_capacity < 65536 || (own_ring_capacity & (own_ring_capacity - 1)) != 0)
         usage();
 
     /* our death would kill the tree (EXITKILL): only SIGKILL may do that. --attach: SIGINT, SIGTERM and SIGHUP
@@ -625,6 +727,8 @@ int main(int argc, char **argv)
         if (heir_adopt(seize_for_heir) == 0)
             return 0; /* nothing left to trace */
         start_heir();
+        fallback_loop();
+        return 0;
     } else if (own_rings) {
         int go_fd;
         command_pid = start_command(command, &go_fd);
@@ -642,6 +746,8 @@ int main(int argc, char **argv)
             return 1;
         close(go_fd);
     } else {
+        /* SIGCHLD blocked before the first tracee can stop: the fallback loop sleeps in ppoll, woken by it */
+        block_sigchld();
         int err = seize_all(pid, SEIZE_OPTIONS);
         char answer[16];
         int n = err == 0 ? snprintf(answer, sizeof answer, "Y") : snprintf(answer, sizeof answer, "N%d", err);
@@ -649,6 +755,8 @@ int main(int argc, char **argv)
             return 1;
         close(ready_fd);
         start_heir();
+        fallback_loop();
+        return 0;
     }
 
     for (;;) {
@@ -661,18 +769,10 @@ int main(int argc, char **argv)
                 continue;
             break; /* ECHILD: every tracee is gone */
         }
-        if ((WIFEXITED(status) || WIFSIGNALED(status)) && tid == heir_pid) {
-            heir_pid = 0;
-            if (thread_count() > 0)
-                start_heir(); /* killed: another one */
-            continue;
-        }
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (tid == command_pid)
                 command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             on_task_exit(tid);
-            if (heir_pid > 0 && thread_count() == 0)
-                kill(heir_pid, SIGKILL); /* nothing left to inherit; reaped, then ECHILD ends the loop */
             continue;
         }
         if (WIFSTOPPED(status))

@@ -93,6 +93,16 @@ void proc_adopted(struct proc *p);          /* taken over from a dead tracer: it
 void heir_wait(pid_t tracer);
 int heir_adopt(int (*seize)(pid_t));
 
+/* service.c: the session's tracer, joined by later process trees over R/ptrace.sock (protocol there) */
+struct pollfd;
+int service_try_listen(void);
+int service_listening(void);
+int service_pending(void);
+void service_close(void);
+int service_pollfds(struct pollfd *fds, int max);
+int64_t service_timeout_ns(void);
+void service_handle(int (*seize)(pid_t));
+
 /* attach.c: iotrace attach PID */
 void attach_seed(pid_t pid);          /* the process's open descriptors and file mappings, from /proc */
 
