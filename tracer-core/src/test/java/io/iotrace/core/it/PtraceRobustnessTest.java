@@ -107,6 +107,63 @@ class PtraceRobustnessTest
             "syscall".equals(r.path("function_data").path("source").asText())).isEmpty());
     }
 
+    /**
+     * Two separate trees of one session share its tracer (ptrace-fallback/src/service.c): killed, its one heir
+     * takes both over, and neither sees anything.
+     */
+    @Test
+    void theHeirOfAKilledSessionTracerTakesOverEveryTree() throws Exception
+    {
+        final Path trace = work.resolve("trace");
+        final List<Path> dirs = List.of(Files.createDirectories(work.resolve("a")).toRealPath(),
+            Files.createDirectories(work.resolve("b")).toRealPath());
+        final List<TracedRun.Started> trees = new java.util.ArrayList<>();
+        for (final Path dir : dirs)
+        {
+            final TracedRun.Started started = TracedRun.program("tracer_death", dir.toString())
+                .env("IOTRACE_PTRACE", "on").traceDir(trace).start(work);
+            assertEquals("ready", started.readLine());
+            trees.add(started);
+        }
+        final long tracer = tracerOf(trees.get(0).process().pid());
+        Assumptions.assumeTrue(0 != tracer, "ptrace fallback not available here");
+        assertEquals(tracer, tracerOf(trees.get(1).process().pid()), "the second tree joined the session's tracer");
+        signal(tracer, "KILL");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long heir;
+        while (0 == (heir = tracerOf(trees.get(0).process().pid())) || tracer == heir ||
+            heir != tracerOf(trees.get(1).process().pid()))
+        {
+            assertTrue(System.nanoTime() < deadline, "no single tracer took over both trees from the killed one");
+            Thread.sleep(5);
+        }
+        for (final TracedRun.Started started : trees)
+        {
+            started.process().getOutputStream().write('g');
+            started.process().getOutputStream().flush();
+        }
+        for (final TracedRun.Started started : trees)
+        {
+            final TracedRun.Outcome outcome = started.finish(Duration.ofSeconds(120));
+            assertEquals("after: ok\n", outcome.stdout(), outcome.stderr());
+            assertEquals("", outcome.stderr());
+            assertEquals(0, outcome.exitStatus());
+        }
+        assertTrue(io.iotrace.core.session.TraceSession.awaitCollector(trace, Duration.ofSeconds(60)));
+        final TraceRecords records = TraceRecords.load(trace);
+        for (final Path dir : dirs)
+        {
+            for (final String file : List.of("before.dat", "after.dat", "thread.dat", "child.dat", "exec.dat"))
+            {
+                assertEquals(List.of("openat", "close"), records.where(r -> (dir + "/" + file).equals(filename(r)) &&
+                    "syscall".equals(r.path("function_data").path("source").asText())).stream()
+                    .map(TraceRecords::functionName).toList(), dir + "/" + file);
+            }
+        }
+        assertTrue(records.where(r -> filename(r).matches(".*/iotrace-[0-9]+/.*") &&
+            "syscall".equals(r.path("function_data").path("source").asText())).isEmpty());
+    }
+
     /** Runs the program to "ready", kills its tracer and waits for another one, then lets it finish. */
     private static TracedRun.Outcome afterTracerKill(final TracedRun run, final Path workDir) throws Exception
     {
