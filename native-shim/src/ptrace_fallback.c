@@ -3,8 +3,9 @@
  *
  * glibc opens, maps and closes files internally without calling an interposable symbol (opendir, nss, tz, locale:
  * __open64_nocancel & co.; ld.so maps libraries itself), and programs can issue raw syscall instructions; the shim
- * never sees those. The first traced process of a tree therefore starts ptrace-fallback's iotrace-ptrace (beside this
- * library), which seizes it (and follows its threads and children); once the tracer has answered "seized", this
+ * never sees those. The first traced process of a tree therefore asks the session's iotrace-ptrace to seize it (and
+ * follow its threads and children) over R/ptrace.sock, or, when none can, starts one (beside this library; the
+ * protocol: ptrace-fallback/src/service.c); once the tracer has answered "seized", this
  * file installs the seccomp filter of ptrace-fallback/include/iotrace_filter.h, which stops, for the tracer, only
  * handle-creating/destroying calls issued from an instruction that is neither the shim's own syscall site
  * (raw_syscall.c) nor a syscall instruction of the libc functions the shim wraps for those calls (libc syscall()'s

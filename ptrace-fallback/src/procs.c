@@ -28,12 +28,15 @@ uint32_t own_ring_capacity = 1u << 22;
 
 #define MAX_PROCS   4096
 #define MAX_THREADS 8192
+/* Entries are used from the start; scans stop at the high-water marks (a struct proc is 600 bytes: a scan of all
+ * 4096 for a pid we do not know yet, at every new process, touched 2.4 MB) */
 static struct proc procs[MAX_PROCS];
 static struct thread *threads[MAX_THREADS];
+static int procs_used, threads_used;
 
 struct proc *proc_find(pid_t tgid)
 {
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < procs_used; i++)
         if (procs[i].tgid == tgid)
             return &procs[i];
     return NULL;
@@ -50,6 +53,8 @@ struct proc *proc_get(pid_t tgid)
             procs[i].tgid = tgid;
             procs[i].ring_fd = -1;
             procs[i].incarnation = -1;
+            if (i >= procs_used)
+                procs_used = i + 1;
             return &procs[i];
         }
     return NULL;
@@ -130,11 +135,13 @@ void proc_forget(struct proc *p)
     proc_unmap(p);
     free(p->pending);
     memset(p, 0, sizeof *p);
+    while (procs_used > 0 && procs[procs_used - 1].tgid == 0)
+        procs_used--;
 }
 
 struct thread *thread_find(pid_t tid)
 {
-    for (int i = 0; i < MAX_THREADS; i++)
+    for (int i = 0; i < threads_used; i++)
         if (threads[i] != NULL && threads[i]->tid == tid)
             return threads[i];
     return NULL;
@@ -151,6 +158,8 @@ struct thread *thread_get(pid_t tid)
             if (t != NULL)
                 t->tid = tid;
             threads[i] = t;
+            if (t != NULL && i >= threads_used)
+                threads_used = i + 1;
             return t;
         }
     return NULL;
@@ -158,17 +167,19 @@ struct thread *thread_get(pid_t tid)
 
 void thread_forget(pid_t tid)
 {
-    for (int i = 0; i < MAX_THREADS; i++)
+    for (int i = 0; i < threads_used; i++)
         if (threads[i] != NULL && threads[i]->tid == tid) {
             free(threads[i]);
             threads[i] = NULL;
         }
+    while (threads_used > 0 && threads[threads_used - 1] == NULL)
+        threads_used--;
 }
 
 int thread_count(void)
 {
     int n = 0;
-    for (int i = 0; i < MAX_THREADS; i++)
+    for (int i = 0; i < threads_used; i++)
         n += threads[i] != NULL;
     return n;
 }
@@ -176,7 +187,7 @@ int thread_count(void)
 int thread_list(pid_t *tids, int max)
 {
     int n = 0;
-    for (int i = 0; i < MAX_THREADS && n < max; i++)
+    for (int i = 0; i < threads_used && n < max; i++)
         if (threads[i] != NULL)
             tids[n++] = threads[i]->tid;
     return n;
@@ -392,7 +403,7 @@ void proc_exited(struct proc *p)
 
 void proc_detach_all(void)
 {
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < procs_used; i++)
         if (procs[i].tgid != 0 && procs[i].own_ring && procs[i].map != NULL)
             __atomic_store_n((uint32_t *)(void *)(procs[i].map + IOTRACE_HDR_STATE), IOTRACE_STATE_DETACHED,
                              __ATOMIC_RELEASE);

@@ -1,12 +1,14 @@
 /*
  * iotrace-ptrace: the ptrace fallback of one traced process tree.
  *
- *   iotrace-ptrace --pid P --session-dir R --ready-fd N
+ *   iotrace-ptrace --pid P --session-dir R --ready-fd N [--linger-ms MS]
  *       started by the shim of the first traced process P (native-shim/src/ptrace_fallback.c), invisibly: not its
  *       child, no LD_PRELOAD. Seizes every thread of P (PTRACE_SEIZE: nothing stops) and answers on fd N: "Y", or
  *       "N<errno>" when ptrace is not permitted. Only then does the shim install its seccomp filter
  *       (include/iotrace_filter.h), which stops, for us, the handle calls made from an instruction that is not the
- *       shim's own nor one of the wrapped libc functions': exactly the calls the shim cannot see.
+ *       shim's own nor one of the wrapped libc functions': exactly the calls the shim cannot see. Then it becomes
+ *       the session's tracer: later process trees of the session ask it over R/ptrace.sock to seize them too
+ *       (service.c), and it lingers MS (default 500) after its last tracee.
  *   iotrace-ptrace --own-rings --session-dir R [--ring-size BYTES] -- COMMAND ARGS...
  *       iotrace run --ptrace-only: runs COMMAND (a static binary, say) with no shim. Its child installs the filter
  *       with no allowed sites before the exec; every process gets a ring we create (procs.c). Exit status: the
