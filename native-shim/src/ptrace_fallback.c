@@ -79,6 +79,7 @@ static const int wrapped_sites[] = {
  */
 struct dyn_object {
     uintptr_t base, lo, hi; /* load bias; the range of its PT_LOAD segments */
+    uintptr_t text_lo, text_hi; /* its executable segment */
     const ElfW(Sym) *symtab;
     const char *strtab;
     const uint32_t *gnu_hash;
@@ -93,7 +94,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     struct object_query *q = arg;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    uintptr_t lo = UINTPTR_MAX, hi = 0, text_lo = 0, text_hi = 0;
     const ElfW(Dyn) *dyn = NULL;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -101,13 +102,15 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
         if (ph->p_type == PT_LOAD) {
             lo = start < lo ? start : lo;
             hi = start + ph->p_memsz > hi ? start + ph->p_memsz : hi;
+            if (ph->p_flags & PF_X)
+                text_lo = start, text_hi = start + ph->p_filesz;
         } else if (ph->p_type == PT_DYNAMIC) {
             dyn = (const ElfW(Dyn) *)start;
         }
     }
     if (q->addr < lo || q->addr >= hi || dyn == NULL)
         return 0;
-    *q->out = (struct dyn_object){info->dlpi_addr, lo, hi, NULL, NULL, NULL};
+    *q->out = (struct dyn_object){info->dlpi_addr, lo, hi, text_lo, text_hi, NULL, NULL, NULL};
     for (; dyn->d_tag != DT_NULL; dyn++) {
         /* the loader has relocated these in place where the dynamic section is writable; not elsewhere */
         uintptr_t v = dyn->d_un.d_ptr < info->dlpi_addr ? info->dlpi_addr + dyn->d_un.d_ptr : dyn->d_un.d_ptr;
@@ -127,7 +130,7 @@ static size_t function_size(const void *fn, const char *name, struct dyn_object 
     uintptr_t addr = (uintptr_t)fn;
     if (addr < obj->lo || addr >= obj->hi) {
         struct object_query q = {addr, obj};
-        *obj = (struct dyn_object){0, 0, 0, NULL, NULL, NULL};
+        *obj = (struct dyn_object){0, 0, 0, 0, 0, NULL, NULL, NULL};
         dl_iterate_phdr(find_object, &q);
     }
     const uint32_t *h = obj->gnu_hash;
@@ -154,21 +157,67 @@ static size_t function_size(const void *fn, const char *name, struct dyn_object 
     return dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) != 0 && sym != NULL ? sym->st_size : 0;
 }
 
+#define HELPER_SCAN 128 /* bytes of a called helper searched for the wrapper's system call */
+
+/*
+ * x86_64: the system calls of the function's body made again by a helper it calls: glibc's fcntl64 makes most
+ * commands' call in the hidden __fcntl64_nocancel_adjusted, whose instruction would otherwise stop as a bypass and
+ * be recorded twice (by the wrapper and by the tracer). A helper's instruction counts only as `mov $nr,%eax;
+ * syscall` (b8 imm32 0f 05) with a number the function itself loads so, within HELPER_SCAN bytes of a direct
+ * call's target inside the object's code.
+ */
+static int add_helper_sites(const unsigned char *code, size_t size, uint64_t tag, const struct dyn_object *obj,
+                            uint64_t *sites, int count)
+{
+#if defined(__x86_64__)
+    uint32_t numbers[8];
+    int nnumbers = 0;
+    for (size_t i = 0; i + 7 <= size && nnumbers < 8; i++)
+        if (code[i] == 0xb8 && code[i + 5] == 0x0f && code[i + 6] == 0x05)
+            memcpy(&numbers[nnumbers++], code + i + 1, 4);
+    for (size_t i = 0; nnumbers > 0 && i + 5 <= size; i++) {
+        if (code[i] != 0xe8) /* call rel32 */
+            continue;
+        int32_t rel;
+        memcpy(&rel, code + i + 1, 4);
+        uintptr_t target = (uintptr_t)(code + i + 5) + (intptr_t)rel;
+        if (target < obj->text_lo || target + HELPER_SCAN + 7 > obj->text_hi ||
+            (target >= (uintptr_t)code && target < (uintptr_t)code + size))
+            continue;
+        const unsigned char *helper = (const unsigned char *)target;
+        for (size_t j = 0; j < HELPER_SCAN; j++) {
+            uint32_t nr;
+            if (helper[j] != 0xb8 || helper[j + 5] != 0x0f || helper[j + 6] != 0x05)
+                continue;
+            memcpy(&nr, helper + j + 1, 4);
+            for (int k = 0; k < nnumbers; k++)
+                if (numbers[k] == nr) /* the address after its syscall: iotrace_scan_sites's convention */
+                    count = iotrace_scan_sites(IOTRACE_ISA_NATIVE, helper + j + 5, 2, target + j + 5, tag, sites,
+                                               count, MAX_SITES);
+        }
+    }
+#else
+    (void)code, (void)size, (void)tag, (void)obj, (void)sites;
+#endif
+    return count;
+}
+
 /* Adds the address after every syscall instruction of the real function `index` (x86_64 `syscall`, aarch64
- * `svc #0`: iotrace_scan_sites), or-ed with tag; new count. */
+ * `svc #0`: iotrace_scan_sites), and of the helpers it makes them in, or-ed with tag; new count. */
 static int add_sites(int index, uint64_t tag, struct dyn_object *obj, uint64_t *sites, int count)
 {
     const unsigned char *code = iotrace_real_fns[index];
     size_t size = code != NULL ? function_size(code, iotrace_real_names[index], obj) : 0;
-    return iotrace_scan_sites(IOTRACE_ISA_NATIVE, code, size, (uint64_t)(uintptr_t)code, tag, sites, count,
-                              MAX_SITES);
+    count = iotrace_scan_sites(IOTRACE_ISA_NATIVE, code, size, (uint64_t)(uintptr_t)code, tag, sites, count,
+                               MAX_SITES);
+    return add_helper_sites(code, size, tag, obj, sites, count);
 }
 
 /* The allowed instruction pointers: the shim's own, the wrapped functions', then libc syscall()'s (tagged). */
 static int collect_sites(uint64_t *sites)
 {
     int count = 0;
-    struct dyn_object obj = {0, 0, 0, NULL, NULL, NULL};
+    struct dyn_object obj = {0, 0, 0, 0, 0, NULL, NULL, NULL};
     sites[count++] = (uint64_t)(uintptr_t)iotrace_raw_syscall_return;
     for (size_t n = 0; n < sizeof wrapped_sites / sizeof wrapped_sites[0]; n++)
         count = add_sites(wrapped_sites[n], 0, &obj, sites, count);

@@ -171,6 +171,26 @@ class PtraceFallbackTest
         assertTrue(warned.stream().anyMatch(m -> m.startsWith("openat(\"" + dir + "/missing/none\") = -1 ")), warned.toString());
     }
 
+    /**
+     * The calls the wrappers make never stop, even where glibc makes them in a hidden helper: fcntl64 issues
+     * F_DUPFD_CLOEXEC from __fcntl64_nocancel_adjusted (it was recorded twice, by the wrapper and as a bypass).
+     * test-programs/dup_fcntl's trace with the fallback on is exactly its trace without it.
+     */
+    @Test
+    void shouldNotStopTheCallsTheWrappersMake() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("dup_fcntl", data.toString()).env("IOTRACE_PTRACE", "on")
+            .run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final TraceRecords trace = run.records();
+        Assumptions.assumeTrue(trace.warnings().stream()
+            .noneMatch(w -> "ptrace_unavailable".equals(w.path("function_name").asText())), "no ptrace here");
+        assertEquals(List.of("open", "dup", "dup2", "dup3", "fcntl", "write", "write", "write", "write", "write",
+            "dup2", "write", "close", "close", "close", "close", "close"), trace.callNames());
+        assertEquals(List.of(), trace.warnings());
+    }
+
     private static final List<String> ROLES = List.of("main", "thread", "spawn", "child", "exec");
 
     private static String role(final JsonNode r, final long main, final long thread, final long child,
