@@ -404,7 +404,6 @@ public final class Collector implements AutoCloseable
     public void reportPendingExecs()
     {
         checkUntracedExecs(Long.MAX_VALUE, true);
-        context.warnings().flush();
     }
 
     private void checkUntracedExecs(final long nowMs, final boolean all)
@@ -454,7 +453,6 @@ public final class Collector implements AutoCloseable
         {
             t.trace.flush();
         }
-        context.warnings().flush();
     }
 
     private boolean tryStart(final Tracked t)
@@ -738,6 +736,5 @@ public final class Collector implements AutoCloseable
             }
         }
         tracked.clear();
-        context.warnings().flush();
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 /**
  * O/iotrace-warnings.jsonl: one JSON object per warning, {@code {"pid","incarnation","function_name","handle",
  * "message"}} (function_name and handle only when known). Never throws: a failing warnings file is logged once.
+ * Each line reaches the file in one append of its own: another collector of the same output directory (one that
+ * is finishing while the next starts) appends whole lines between ours, never into the middle of one.
  */
 public final class Warnings implements AutoCloseable
 {
@@ -22,6 +25,7 @@ public final class Warnings implements AutoCloseable
 
     private final Path file;
     private final CollectorLog log;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
     private OutputStream out;
     private JsonGenerator generator;
     private boolean failed;
@@ -65,7 +69,7 @@ public final class Warnings implements AutoCloseable
             if (null == generator)
             {
                 out = OutputFiles.openAppendable(file);
-                generator = FACTORY.createGenerator(out, JsonEncoding.UTF8);
+                generator = FACTORY.createGenerator(line, JsonEncoding.UTF8);
             }
             final JsonGenerator g = generator;
             g.writeStartObject();
@@ -86,6 +90,10 @@ public final class Warnings implements AutoCloseable
             g.writeStringField("message", message);
             g.writeEndObject();
             g.writeRaw('\n');
+            g.flush();
+            line.writeTo(out);
+            out.flush(); // the buffer holds this line alone: one write(2) with O_APPEND
+            line.reset();
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -94,27 +102,8 @@ public final class Warnings implements AutoCloseable
         }
     }
 
-    /** Push buffered warnings to the file. */
-    public void flush()
-    {
-        if (null != generator && !failed)
-        {
-            try
-            {
-                generator.flush();
-                out.flush();
-            }
-            catch (final IOException ex)
-            {
-                failed = true;
-                log.log("cannot write warnings to " + file, ex);
-            }
-        }
-    }
-
     public void close()
     {
-        flush();
         if (null != out)
         {
             try
