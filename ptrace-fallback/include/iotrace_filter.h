@@ -7,9 +7,11 @@
  *
  * It returns SECCOMP_RET_TRACE (a stop for the tracer) for the handle calls of iotrace_syscalls.gen.h unless the
  * instruction pointer is one of `sites` (the shim's and the wrapped libc functions' syscall instructions: calls
- * the shim reports itself never stop), and SECCOMP_RET_ALLOW for everything else. One description drives every
- * ABI: iotrace_filter_abis (which table, which numbers) and iotrace_stop_rule (which argument decides, taken from
- * the argument kinds of the generated table, so the index is the kernel prototype's on every ABI).
+ * the shim reports itself never stop), and SECCOMP_RET_ALLOW for everything else. The filter of --own-rings
+ * (iotrace_build_own_rings_filter: no shim at all, no sites) stops the data calls of the table too (reads, writes,
+ * metadata); the shim's never does: it records those itself, and a stop costs microseconds. One description
+ * drives every ABI: iotrace_filter_abis (which table, which numbers) and iotrace_stop_rule (which argument decides,
+ * taken from the argument kinds of the generated table, so the index is the kernel prototype's on every ABI).
  */
 #ifndef IOTRACE_FILTER_H
 #define IOTRACE_FILTER_H
@@ -256,26 +258,31 @@ static inline void bpf_dispatch(struct bpf_prog *p, const struct bpf_case *cases
 }
 
 /* The number dispatch of one ABI, then its argument tests. `pass`: where a handle call goes (the site test, or a
- * stop); a rule's test is emitted once per ABI and argument (mmap and mmap2 share theirs). */
-#define MAX_ABI_CALLS 64
-static inline void bpf_abi(struct bpf_prog *p, const struct iotrace_filter_abi *abi)
+ * stop); a rule's test is emitted once per ABI and argument (mmap and mmap2 share theirs). `data` (--own-rings:
+ * no sites, every listed call stops): the data calls are dispatched too, and every case goes to a stop at the end
+ * of this ABI's block (a dispatch that long could not reach the shared stop with an 8-bit jump). */
+#define MAX_ABI_CALLS 128
+static inline void bpf_abi(struct bpf_prog *p, const struct iotrace_filter_abi *abi, int data)
 {
-    int pass = abi->site_test ? L_IPCHK : L_TRACE;
+    int stop = data ? bpf_new_label(p) : L_TRACE;
+    int pass = data ? stop : abi->site_test ? L_IPCHK : L_TRACE;
     int label[MAX_ABI_CALLS];
     struct iotrace_stop_rule rule[MAX_ABI_CALLS];
     struct bpf_case cases[MAX_ABI_CALLS + 1];
     int n = 0;
-    int close_label = abi->site_test ? bpf_new_label(p) : -1;
+    int close_label = abi->site_test && !data ? bpf_new_label(p) : -1;
     if (abi->length > MAX_ABI_CALLS) {
         p->error = 1;
         return;
     }
     if (abi->always_nr >= 0)
-        cases[n++] = (struct bpf_case){(uint32_t)abi->always_nr, L_TRACE};
+        cases[n++] = (struct bpf_case){(uint32_t)abi->always_nr, stop};
     for (size_t i = 0; i < abi->length; i++) {
         int sc = abi->table[i].sc;
         rule[i] = iotrace_stop_rule(sc);
         label[i] = -1;
+        if (!data && iotrace_sc_info[sc].call_class != IOTRACE_CLASS_HANDLE)
+            continue; /* the shim's filter: the shim reports reads, writes and metadata itself */
         int target = pass;
         if (sc == IOTRACE_SC_CLOSE && close_label >= 0) {
             target = close_label;
@@ -310,6 +317,10 @@ static inline void bpf_abi(struct bpf_prog *p, const struct iotrace_filter_abi *
         LD(p, ARG_LOW(0));
         JEQ(p, IOTRACE_PTRACE_REGISTER_FD, L_TRACE, pass);
     }
+    if (data) {
+        LABEL(p, stop);
+        RET(p, SECCOMP_RET_TRACE);
+    }
 }
 
 /*
@@ -318,8 +329,9 @@ static inline void bpf_abi(struct bpf_prog *p, const struct iotrace_filter_abi *
  * close(IOTRACE_PTRACE_REGISTER_FD, ...) always stops: an exec'd image's shim registers its sites that way.
  * Instruction-pointer test: libc syscall()'s sites first (there the number decides: only the calls the shim's
  * syscall() wrapper records as rows pass), then the sites allowed for every handle call.
+ * data: the data calls stop too (--own-rings only, with no sites: see the top).
  */
-static inline int iotrace_build_filter(struct bpf_prog *p, const uint64_t *sites, int count)
+static inline int iotrace_build_filter_of(struct bpf_prog *p, const uint64_t *sites, int count, int data)
 {
     memset(p, 0, sizeof *p);
     for (int l = 0; l < MAX_LABELS; l++)
@@ -332,7 +344,7 @@ static inline int iotrace_build_filter(struct bpf_prog *p, const uint64_t *sites
     JA(p, L_ALLOW);
     for (int a = 0; a < IOTRACE_FILTER_ABIS; a++) {
         LABEL(p, abi_label[a]);
-        bpf_abi(p, &iotrace_filter_abis[a]);
+        bpf_abi(p, &iotrace_filter_abis[a], data);
     }
     LABEL(p, L_ALLOW);
     RET(p, SECCOMP_RET_ALLOW);
@@ -406,6 +418,18 @@ static inline int iotrace_build_filter(struct bpf_prog *p, const uint64_t *sites
     LABEL(p, site_allow);
     RET(p, SECCOMP_RET_ALLOW);
     return bpf_resolve_jumps(p);
+}
+
+/* the shim's filter (IOTRACE_PTRACE=on): handle calls from anywhere but `sites` */
+static inline int iotrace_build_filter(struct bpf_prog *p, const uint64_t *sites, int count)
+{
+    return iotrace_build_filter_of(p, sites, count, 0);
+}
+
+/* iotrace-ptrace --own-rings (iotrace run --ptrace-only): no shim, no sites; handle and data calls all stop */
+static inline int iotrace_build_own_rings_filter(struct bpf_prog *p)
+{
+    return iotrace_build_filter_of(p, NULL, 0, 1);
 }
 #undef LD
 #undef AND

@@ -1,5 +1,6 @@
 /*
- * The system calls the ptrace fallback stops (handle-creating and -destroying ones), per ABI: the types of the
+ * The system calls the ptrace fallback stops (handle-creating and -destroying ones, and where no shim runs the reads,
+ * writes and metadata calls too), per ABI: the types of the
  * generated table iotrace_syscalls.gen.h (gen/gen-syscalls.sh, from the kernel headers). Included by the tracer
  * (ptrace-fallback/src) and by the shim's seccomp filter builder (native-shim/src/ptrace_fallback.c).
  */
@@ -31,6 +32,22 @@ enum iotrace_arg_kind {
     IOTRACE_ARG_CLOSERANGEFLAGS, /* close_range flags */
     IOTRACE_ARG_OPENHOW,         /* openat2's struct open_how *: flags, mode, resolve read from the tracee */
     IOTRACE_ARG_FDPAIR,          /* int[2] the kernel fills (pipe): read from the tracee after the call */
+    IOTRACE_ARG_OFF64,           /* a 64-bit offset: one register, two in the i386 ABI (low, then high) */
+    IOTRACE_ARG_OFFLO,           /* preadv's pos_l: the whole offset in 64-bit ABIs, its low half in i386 */
+    IOTRACE_ARG_OFFHI,           /* preadv's pos_h: the high half in i386, ignored elsewhere (not recorded) */
+    IOTRACE_ARG_OFFPTR,          /* off_t * of a transfer (sendfile): 4 bytes in i386; NULL: the fd's offset */
+    IOTRACE_ARG_LOFFPTR,         /* loff_t * of a transfer (sendfile64, copy_file_range, splice) */
+    IOTRACE_ARG_STATBUF,         /* struct stat * the call fills (the ABI's: i386's old one for fstat) */
+    IOTRACE_ARG_STAT64BUF,       /* struct stat64 * (i386 fstat64, fstatat64) */
+    IOTRACE_ARG_STATXBUF,        /* struct statx * */
+};
+
+/* which calls a filter stops (iotrace_filter.h) */
+enum iotrace_call_class {
+    IOTRACE_CLASS_HANDLE, /* makes or ends a handle: stopped by every filter unless a wrapper made it */
+    IOTRACE_CLASS_DATA,   /* reads, writes, metadata: the shim records them itself; stopped only where no shim
+                           * runs (iotrace-ptrace --own-rings, i.e. iotrace run --ptrace-only, and --attach) */
+    IOTRACE_CLASS_INPUT,  /* a data call whose row's result is read_bytes: 0 is end of input (status EOF) */
 };
 
 /* which stop the tracer needs: the entry only (the record is complete before the call) or the exit too */
@@ -39,6 +56,7 @@ enum iotrace_stop { IOTRACE_STOP_ENTRY, IOTRACE_STOP_EXIT };
 struct iotrace_sc_info {
     const char *name;  /* the system call's name (the kernel's) */
     int row;           /* the functions.tbl row it is recorded as */
+    int call_class;    /* enum iotrace_call_class */
     int stop;          /* enum iotrace_stop */
     int nargs;
     unsigned char args[6]; /* enum iotrace_arg_kind of each argument */

@@ -1,5 +1,6 @@
 /*
- * iotrace attach PID: what the process had before we came. Its descriptors (/proc/PID/fd: files, sockets, pipes,
+ * iotrace attach PID: what the process had before we came. Also the descriptors an image starts with under
+ * --own-rings (iotrace run --ptrace-only), as the shim's start-up scan records them (record_open_descriptors). Its descriptors (/proc/PID/fd: files, sockets, pipes,
  * as the kernel names them) become fd_discovered events (how 0, as the shim's own start-up scan), its file mappings
  * (/proc/PID/maps) map_discovered events, so that the handle table the collector builds names the later records on
  * them. Read while every thread of the process is stopped (tracer.c), so nothing changes under the scan.
@@ -16,6 +17,8 @@
 
 static void seed_descriptors(struct proc *p, pid_t pid, int64_t now)
 {
+    if (p->map == NULL)
+        return; /* no ring: its events would wait in pending for a registration that never comes */
     static unsigned char payload[MAX_EVENT];
     char dir_path[64];
     snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", pid);
@@ -69,6 +72,13 @@ static void seed_mappings(struct proc *p, pid_t pid, int64_t now)
     }
     free(line);
     fclose(maps);
+}
+
+void record_open_descriptors(pid_t pid)
+{
+    struct proc *p = proc_get(pid);
+    if (p != NULL)
+        seed_descriptors(p, pid, now_ns());
 }
 
 void attach_seed(pid_t pid)

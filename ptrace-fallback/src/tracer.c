@@ -169,14 +169,15 @@ static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int 
     struct proc *p = ring_owner(t, &extra);
     if (p != NULL && !at_exit)
         publish_fd_name(p, t, tid, extra);
-    uint32_t length = record_build(t, tid, at_exit, rval, failed, payload);
+    int32_t row;
+    uint32_t length = record_build(t, tid, at_exit, rval, failed, payload, &row);
     if (p == NULL || length == 0)
         return;
     uint16_t status;
     memcpy(&status, payload + IOTRACE_EVENT_STATUS, 2);
     status |= extra;
     memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
-    proc_publish(p, iotrace_sc_info[t->sc].row, payload, length, t->ip, t->sc);
+    proc_publish(p, row, payload, length, t->ip, t->sc);
 }
 
 /* A handle call about to run (seccomp stop, or --attach's syscall-entry stop): recorded now, or at its exit. */
@@ -354,8 +355,11 @@ static void on_stop(pid_t tid, int status)
             struct proc *p = proc_get(tid);
             if (p != NULL) {
                 proc_exec(p);
-                if (own_rings) /* the new image's ring exists from its start: the collector waits for it */
+                if (own_rings) { /* the new image's ring exists from its start: the collector waits for it */
                     proc_ensure_ring(p);
+                    /* what it inherited (stdin, stdout, ...), as the shim's start-up scan names them */
+                    record_open_descriptors(tid);
+                }
             }
         }
         resume(tid, 0);
@@ -617,7 +621,7 @@ static void fallback_loop(void)
 }
 
 /* --own-rings: the command, started stopped-in-effect: it waits until we have seized it, installs the filter
- * (no allowed sites: every handle call stops) and execs */
+ * (no allowed sites, data calls included: every handle, read, write and metadata call stops) and execs */
 static pid_t start_command(char **argv, int *go_fd)
 {
     int fds[2];
@@ -635,7 +639,7 @@ static pid_t start_command(char **argv, int *go_fd)
         _exit(127);
     static struct bpf_prog prog;
     struct sock_fprog fprog = {0, prog.insn};
-    if (iotrace_build_filter(&prog, NULL, 0) != 0)
+    if (iotrace_build_own_rings_filter(&prog) != 0)
         _exit(127);
     fprog.len = (unsigned short)prog.n;
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0 &&

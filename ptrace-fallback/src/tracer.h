@@ -57,8 +57,10 @@ struct thread {
     uint64_t args[6];
     uint64_t ip;
     int64_t t0;
-    char path[IOTRACE_MAX_STRING];
+    char path[IOTRACE_MAX_STRING];   /* the call's first path or string argument */
     uint16_t path_len;
+    char path2[IOTRACE_MAX_STRING];  /* its second (rename's new path) */
+    uint16_t path2_len;
     int truncated;
     uint64_t how[3]; /* openat2's struct open_how */
 };
@@ -105,9 +107,12 @@ void service_handle(int (*seize)(pid_t));
 
 /* attach.c: iotrace attach PID */
 void attach_seed(pid_t pid);          /* the process's open descriptors and file mappings, from /proc */
+void record_open_descriptors(pid_t pid); /* its open descriptors alone (fd_discovered, how 0: open at start) */
 
-/* record.c: the event of the call t stopped in (entry: before the call, exit: after it; rval its result) */
-uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed, unsigned char *out);
+/* record.c: the event of the call t stopped in (entry: before the call, exit: after it; rval its result), of the
+ * row *row (the call's own, or the row the shim would record this form of it as: fstat for an fstatat of "") */
+uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed, unsigned char *out,
+                      int32_t *row);
 void record_entry(struct thread *t, pid_t tid);
 uint32_t record_meta(unsigned char *out, pid_t tid, int64_t now, int64_t result, const uint64_t *slots, int nslots,
                      const char *text, uint16_t text_len, uint16_t extra_status);
