@@ -7,10 +7,12 @@
  * Before the first byte: open(DIR/a.dat, O_RDWR|O_CREAT|O_TRUNC) = 3, open(DIR/b.dat, same) = 4 (4 bytes written),
  * pipe = 5, 6, socket(AF_UNIX, SOCK_DGRAM) = 7, DIR/m.dat (8192 bytes) mapped shared (4096 bytes) through fd 8,
  * which is closed (the mapping is known only from /proc/PID/maps), the thread's pipe = 8, 9.
- * Phase 2: write(3, "hello"), pread(4), fcntl(4, F_DUPFD_CLOEXEC, 20) = 20, close(20), a byte through the pipe,
- * close(5), close(6), close(7), mremap of the mapping to 8192 bytes (MREMAP_MAYMOVE), munmap; the thread wakes:
- * dup(3) = 5, close(5), it ends; fork: the child closes 4 (b.dat, inherited), opens DIR/child.dat = 4, writes,
- * closes it and exits 3; the parent reaps it (status 3), closes 3 (a.dat).
+ * Phase 2: write(3, "hello"), lseek(3, 0, SEEK_SET), read(3) of the 5 bytes, fsync(3), pread(4) of the 4 bytes at 0,
+ * fcntl(4, F_DUPFD_CLOEXEC, 20) = 20, close(20), a byte through the pipe (write(6), read(5)),
+ * close(5), close(6), close(7), mremap of the mapping to 8192 bytes (MREMAP_MAYMOVE), munmap; a byte to the thread's
+ * pipe (write(9)); the thread wakes (its read(8)): dup(3) = 5, close(5), it ends; fork: the child closes 4 (b.dat,
+ * inherited), opens DIR/child.dat = 4, writes, closes it and exits 3; the parent reaps it (status 3), closes 3
+ * (a.dat), prints "phase2 3".
  * Phase 3: close(4), DIR/c.dat opened, written, closed.
  */
 #include "common.h"
@@ -63,7 +65,9 @@ int main(int argc, char **argv)
 
     wait_for_byte(); /* attached meanwhile */
     CHECK(write(3, "hello", 5) == 5);
-    char buf[4];
+    char buf[5];
+    CHECK(lseek(3, 0, SEEK_SET) == 0 && read(3, buf, 5) == 5 && memcmp(buf, "hello", 5) == 0);
+    CHECK(fsync(3) == 0);
     CHECK(pread(4, buf, 4, 0) == 4 && memcmp(buf, "bbbb", 4) == 0);
     CHECK(fcntl(4, F_DUPFD_CLOEXEC, 20) == 20);
     CHECK(close(20) == 0);

@@ -25,7 +25,8 @@ done
 # pgoff (mmap2: offset in 4096-byte pages) mremapflags closerangeflags openhow fdpair (int[2] the kernel fills)
 # off64 (a 64-bit offset: two registers, low then high, in the i386 ABI) offlo offhi (preadv's pos_l and pos_h: the
 # offset is pos_l alone in 64-bit ABIs) offptr loffptr (a transfer's off_t / loff_t pointer) statbuf stat64buf
-# statxbuf (a buffer the call fills: its st_size / stx_size is recorded after the call's arguments).
+# statxbuf (a buffer the call fills: its st_size / stx_size is recorded after the call's arguments) addr (an
+# address that is recorded, where ptr is not).
 calls='
 open          | 16  | handle | exit  | path oflags mode
 openat        | 18  | handle | exit  | fd path oflags mode
@@ -70,6 +71,8 @@ sendfile      | 111 | input  | exit  | fd fd offptr size
 sendfile64    | 112 | input  | exit  | fd fd loffptr size | i386
 copy_file_range | 110 | input | exit | fd loffptr fd loffptr size uint
 splice        | 113 | input  | exit  | fd loffptr fd loffptr size uint
+munmap        | 45  | data   | exit  | addr size
+msync         | 120 | data   | exit  | addr size int
 fstat         | 84  | data   | exit  | fd statbuf
 fstat64       | 85  | data   | exit  | fd stat64buf | i386
 newfstatat    | 86  | data   | exit  | fd path statbuf int | x86_64 aarch64

@@ -40,6 +40,7 @@ enum iotrace_arg_kind {
     IOTRACE_ARG_STATBUF,         /* struct stat * the call fills (the ABI's: i386's old one for fstat) */
     IOTRACE_ARG_STAT64BUF,       /* struct stat64 * (i386 fstat64, fstatat64) */
     IOTRACE_ARG_STATXBUF,        /* struct statx * */
+    IOTRACE_ARG_ADDR,            /* an address the record keeps (munmap's): PTR is one it leaves out */
 };
 
 /* which calls a filter stops (iotrace_filter.h) */

@@ -61,6 +61,9 @@ _Static_assert(IOTRACE_FN_LSEEK == 35 && IOTRACE_FN_LSEEK_SLOTS == 3 && IOTRACE_
                    IOTRACE_FN_FTRUNCATE_SLOTS == 2 && IOTRACE_FN_FTRUNCATE64 == 73 &&
                    IOTRACE_FN_FTRUNCATE64_SLOTS == 2 && IOTRACE_FN_FALLOCATE == 74 && IOTRACE_FN_FALLOCATE_SLOTS == 4,
                "offset rows changed");
+_Static_assert(IOTRACE_FN_MUNMAP == 45 && IOTRACE_FN_MUNMAP_SLOTS == 2 && IOTRACE_FN_MSYNC == 120 &&
+                   IOTRACE_FN_MSYNC_SLOTS == 3,
+               "mapping rows changed");
 _Static_assert(IOTRACE_FN_COPY_FILE_RANGE == 110 && IOTRACE_FN_COPY_FILE_RANGE_SLOTS == 6 &&
                    IOTRACE_FN_SENDFILE == 111 && IOTRACE_FN_SENDFILE_SLOTS == 4 && IOTRACE_FN_SENDFILE64 == 112 &&
                    IOTRACE_FN_SENDFILE64_SLOTS == 4 && IOTRACE_FN_SPLICE == 113 && IOTRACE_FN_SPLICE_SLOTS == 6,

@@ -246,6 +246,17 @@ static int filtered(int sc, const uint64_t *args)
     return 1;
 }
 
+/*
+ * The kernel's own results of a call interrupted by a signal or by our PTRACE_INTERRUPT (ERESTARTSYS,
+ * ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK): the program never sees them. The call is restarted, with
+ * an entry stop of its own (recorded then), or, for a handler without SA_RESTART, returns EINTR (not recorded:
+ * the exit stop comes before the kernel decides).
+ */
+static int restarted(int64_t rval)
+{
+    return rval == -512 || rval == -513 || rval == -514 || rval == -516;
+}
+
 static void on_syscall_stop(pid_t tid)
 {
     struct __ptrace_syscall_info info;
@@ -273,8 +284,8 @@ static void on_syscall_stop(pid_t tid)
         resume(tid, 0);
         return;
     }
-    /* an exit stop: of the call we wait for, or (--attach) of any other */
-    if (t->in_call && info.op == PTRACE_SYSCALL_INFO_EXIT)
+    /* an exit stop: of the call we wait for, or (--attach) of any other; not one the kernel is about to restart */
+    if (t->in_call && info.op == PTRACE_SYSCALL_INFO_EXIT && !restarted(info.exit.rval))
         publish(t, tid, 1, info.exit.rval, info.exit.is_error != 0);
     t->in_call = 0;
     resume(tid, 0);

@@ -28,10 +28,11 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Trace a running process, its threads and the children it starts from now on, with ptrace: its handle " +
-            "calls (open, close, dup, mmap of a file, socket, pipe, ...) are recorded with the same JSON as " +
-            "`iotrace run --ptrace-only`; reads and writes are not. The descriptors and file mappings it has " +
-            "already are read from /proc/PID/fd and /proc/PID/maps first (fd_discovered and map_discovered " +
-            "records), so later records on them name their files.",
+            "calls (open, close, dup, mmap of a file, socket, pipe, ...), reads and writes (read, write, pread64, " +
+            "readv, writev, sendfile, ...), lseek, fsync, ftruncate and metadata calls (fstat, statx, unlink, " +
+            "rename, ...) are recorded with the same JSON as `iotrace run --ptrace-only`. The descriptors and " +
+            "file mappings it has already are read from /proc/PID/fd and /proc/PID/maps first (fd_discovered and " +
+            "map_discovered records), so later records on them name their files.",
         "Every system call of the process stops twice while it is traced (no seccomp filter is installed, as " +
             "none could be removed when iotrace detaches): expect it to run slower. Ctrl-C (or SIGTERM, SIGHUP) " +
             "detaches; the process runs on unchanged. A call the process is blocked in when iotrace attaches or " +
@@ -87,7 +88,7 @@ final class AttachCommand implements Callable<Integer>
         final boolean runsOn = Files.exists(Path.of("/proc", Integer.toString(pid)));
         IotraceCli.err().println("iotrace: " + (runsOn ? "detached from pid " + pid + ", which runs on" :
             "pid " + pid + " ended") + "; trace in " + traceDir + " (" + new TraceDirectory(traceDir)
-            .processFiles().size() + " process files; attach: handle calls only)");
+            .processFiles().size() + " process files)");
         return IotraceCli.EXIT_OK;
     }
 

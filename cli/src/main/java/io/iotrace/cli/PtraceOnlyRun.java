@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * {@code iotrace run --ptrace-only -- cmd}: no shim; ptrace-fallback's iotrace-ptrace runs the command with its
- * seccomp filter stopping every handle call, and writes each process's events into a ring of its own in the
+ * seccomp filter stopping every handle, data and metadata call, and writes each process's events into a ring of its own in the
  * session's runtime dir. The session (runtime dir and its {@code session} file) is made here, and the collector is
  * started here once the first ring exists (the shim would do both otherwise).
  */
@@ -54,7 +54,7 @@ final class PtraceOnlyRun
         final int status = ProgramSignals.waitFor(process);
         awaitCollector(collectorProcess, traceDir);
         IotraceCli.err().println("iotrace: trace in " + traceDir + " (" + new TraceDirectory(traceDir)
-            .processFiles().size() + " process files; --ptrace-only: handle calls only)");
+            .processFiles().size() + " process files)");
         return status;
     }
 

@@ -1,6 +1,7 @@
 package io.iotrace.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static io.iotrace.cli.CliHarness.cli;
 import static io.iotrace.cli.CliHarness.program;
@@ -17,8 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code iotrace run --ptrace-only}: a statically linked program (test-programs/static_handles.c), where LD_PRELOAD
- * cannot load, traced by the ptrace fallback alone: its handle calls and its fork child's, with the JSON and file
- * names of a shim trace, and the program's exit status.
+ * cannot load, traced by the ptrace fallback alone: its handle calls, writes and its fork child's, with the JSON and
+ * file names of a shim trace, and the program's exit status. test-programs/data_calls.c, built static and dynamic:
+ * the records of its reads, writes, seeks, syncs, truncation and fstat under --ptrace-only are what it reports and
+ * exactly the shim's records of the dynamic build (but for "source":"syscall" and the times).
  */
 class PtraceOnlyRunTest
 {
@@ -60,6 +64,7 @@ class PtraceOnlyRunTest
         final String childFile = data + "/child.dat";
         assertEquals(List.of(
             new Call("openat", file, 3, "ok"),
+            new Call("write", file, 3, "ok"),
             new Call("dup", file, 4, "ok"),
             new Call("close", file, 4, "ok"),
             new Call("close", file, 3, "ok")),
@@ -67,13 +72,105 @@ class PtraceOnlyRunTest
                 r.get("traced_filename").asText().startsWith(data.toString())).map(PtraceOnlyRunTest::call).toList());
         final List<JsonNode> child = records.stream().filter(r -> r.get("traced_filename").asText().equals(childFile))
             .toList();
-        assertEquals(List.of(new Call("openat", childFile, 3, "ok"), new Call("close", childFile, 3, "ok")),
+        assertEquals(List.of(new Call("openat", childFile, 3, "ok"), new Call("write", childFile, 3, "ok"),
+                new Call("close", childFile, 3, "ok")),
             child.stream().map(PtraceOnlyRunTest::call).toList());
         assertEquals(parent, child.getFirst().get("ppid").asLong());
         final JsonNode open = records.stream().filter(r -> r.get("traced_filename").asText().equals(file)).findFirst()
             .orElseThrow();
         assertEquals("write_only", open.get("function_data").get("mode").asText());
         assertEquals("[\"creat\",\"trunc\"]", open.get("function_data").get("creation").toString());
+    }
+
+    private static final Path LAUNCHER = CliHarness.HOME.resolve("bin/iotrace");
+
+    /** A record without its times, pids and "source": what a shim trace and a ptrace trace must share. */
+    private static String shared(final JsonNode r)
+    {
+        final ObjectNode data = r.path("function_data").isObject() ? ((ObjectNode) r.get("function_data")).deepCopy()
+            : CliHarness.JSON.createObjectNode();
+        data.remove("source");
+        return r.get("function_name").asText() + " " + r.get("traced_filename").asText() + " " +
+            r.path("file_type") + " " + r.get("return_state").asText() + " " + data;
+    }
+
+    /** What data_calls prints for a record: its function and result (bytes, new offset, the size fstat found). */
+    private static String reported(final JsonNode r)
+    {
+        final JsonNode data = r.get("function_data");
+        final String result = data.has("written_bytes") ? data.get("written_bytes").asText()
+            : data.has("read_bytes") ? data.get("read_bytes").asText()
+            : data.has("new_offset_relative_to_beginning_of_file") ?
+                data.get("new_offset_relative_to_beginning_of_file").asText()
+            : data.has("size") ? data.get("size").asText() : "0";
+        return r.get("function_name").asText() + " " + result;
+    }
+
+    @Test
+    void readsAndWritesOfAStaticProgramAreWhatItReportsAndWhatTheShimRecords() throws Exception
+    {
+        final long total = 65536;
+        final int calls = 16;
+        final Path data = Files.createDirectories(tmp.resolve("data")).toRealPath();
+        final String file = data + "/data.dat";
+        final Path traceDir = tmp.resolve("ptrace");
+        final Path out = tmp.resolve("out.txt");
+        final Path err = tmp.resolve("err.txt");
+        assertTrue(Files.isExecutable(LAUNCHER), "bin/iotrace not built: run `make launcher`");
+        // through the launcher, so that the program's stdout (its report) can be read
+        final Process run = new ProcessBuilder(LAUNCHER.toString(), "run", "--ptrace-only", "-d", traceDir.toString(),
+            "--", program("data_calls-static"), data.toString(), Long.toString(total), Integer.toString(calls))
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertEquals(0, run.waitFor(), Files.readString(err));
+        final List<String> report = Files.readAllLines(out);
+
+        final List<JsonNode> records = records(traceDir).stream()
+            .filter(r -> file.equals(r.get("traced_filename").asText())).toList();
+        assertTrue(records.stream().allMatch(r -> "syscall".equals(r.path("function_data").path("source").asText())),
+            records.toString());
+        assertTrue(records.stream().allMatch(r -> 3 == r.path("file_type").path("descriptor").asInt()),
+            records.toString());
+        assertEquals("openat", records.getFirst().get("function_name").asText());
+        // one record per call it made, in order, each with the result it got
+        assertEquals(report, records.stream().skip(1).map(PtraceOnlyRunTest::reported).toList());
+        final List<JsonNode> writes = records.stream().filter(r -> "write".equals(r.get("function_name").asText()))
+            .toList();
+        assertEquals(calls, writes.size());
+        assertEquals(total, writes.stream().mapToLong(r -> r.get("function_data").get("written_bytes").asLong()).sum());
+        final JsonNode pread = records.stream().filter(r -> "pread64".equals(r.get("function_name").asText()))
+            .findFirst().orElseThrow().get("function_data");
+        assertEquals(total / calls, pread.get("position").asLong());
+        assertEquals(total / calls, pread.get("read_bytes").asLong());
+        final List<JsonNode> reads = records.stream().filter(r -> "read".equals(r.get("function_name").asText()))
+            .toList();
+        assertEquals(List.of("ok", "eof"), reads.stream().map(r -> r.get("return_state").asText()).toList());
+        assertEquals(total, reads.getFirst().get("function_data").get("read_bytes").asLong());
+        final JsonNode truncate = records.stream().filter(r -> "ftruncate".equals(r.get("function_name").asText()))
+            .findFirst().orElseThrow().get("function_data");
+        assertEquals(total / 2, truncate.get("length").asLong());
+
+        // the shim's trace of the dynamic build of the same source: the same records
+        final Path shimDir = tmp.resolve("shim");
+        assertEquals(0, CliHarness.trace(shimDir, Map.of(), program("data_calls"), data.toString(),
+            Long.toString(total), Integer.toString(calls)));
+        final List<JsonNode> shim = records(shimDir).stream()
+            .filter(r -> file.equals(r.get("traced_filename").asText())).toList();
+        assertTrue(shim.stream().noneMatch(r -> r.path("function_data").has("source")), shim.toString());
+        assertEquals(shim.stream().map(PtraceOnlyRunTest::shared).toList(),
+            records.stream().map(PtraceOnlyRunTest::shared).toList());
+
+        // its stdout is named from the descriptors it started with, as the shim names them: its writes to it are
+        // the report, byte for byte; nothing is unresolved
+        final List<JsonNode> all = records(traceDir);
+        assertTrue(all.stream().noneMatch(r -> r.get("traced_filename").asText().contains("unresolved")),
+            all.toString());
+        final List<JsonNode> printed = all.stream().filter(r -> "write".equals(r.get("function_name").asText()) &&
+            1 == r.path("file_type").path("descriptor").asInt()).toList();
+        final String stdout = out.toRealPath().toString();
+        assertTrue(printed.stream().allMatch(r -> stdout.equals(r.get("traced_filename").asText())),
+            printed.toString());
+        assertEquals(Files.size(out), printed.stream().mapToLong(r -> r.get("function_data").get("written_bytes")
+            .asLong()).sum());
     }
 
     @Test
