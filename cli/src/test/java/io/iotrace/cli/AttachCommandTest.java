@@ -30,10 +30,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * {@code iotrace attach PID} on test-programs/attach_target, which makes its handles (files, pipes, a socket, a
  * shared file mapping whose descriptor it closed), then waits blocked in read (and a second thread too) while
- * iotrace attaches: the records of its later calls on those handles carry the names read from /proc/PID/fd and
- * /proc/PID/maps, and so do those of its thread and of the child it forks. After the detach (SIGINT, as Ctrl-C) the
- * program finishes untraced, with the output and exit status of a run nobody attached to; no tracer and no seccomp
- * filter is left on it. Bad pids are one line each.
+ * iotrace attaches: the records of its later calls on those handles, reads and writes included, carry the names
+ * read from /proc/PID/fd and /proc/PID/maps, and so do those of its thread and of the child it forks. After the
+ * detach (SIGINT, as Ctrl-C) the program finishes untraced, with the output and exit status of a run nobody
+ * attached to; no tracer and no seccomp filter is left on it. Bad pids are one line each.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class AttachCommandTest
@@ -175,7 +175,7 @@ class AttachCommandTest
             assertEquals(0, iotrace.exitValue(), read(stderr));
             assertEquals(List.of("iotrace: attached to pid " + pid + " (every system call now stops twice; Ctrl-C " +
                     "detaches)", "iotrace: detached from pid " + pid + ", which runs on; trace in " + traceDir +
-                    " (2 process files; attach: handle calls only)"),
+                    " (2 process files)"),
                 Files.readString(stderr).lines().toList());
             // nothing left behind: no tracer, no seccomp filter
             assertEquals("0", status(pid, "TracerPid"));
@@ -213,24 +213,56 @@ class AttachCommandTest
         assertEquals(1, mapped.size(), own.toString());
         assertEquals(4096, mapped.getFirst().get("file_type").get("length").asLong());
 
-        // its calls after the attach (reads and writes are not handle calls), the thread's and the child's
+        // its calls after the attach, the thread's and the child's: the data calls on descriptors opened before it
+        // (a.dat, b.dat, the pipes) name the files found in /proc/PID/fd. First the read(0) it was blocked in when
+        // iotrace attached (restarted: once, with its byte), last its "phase2 3" to stdout
+        final String stdin = found.stream().filter(r -> 0 == r.get("function_data").get("fd").asInt()).findFirst()
+            .orElseThrow().get("traced_filename").asText();
+        final String stdout = found.stream().filter(r -> 1 == r.get("function_data").get("fd").asInt()).findFirst()
+            .orElseThrow().get("traced_filename").asText();
+        final String threadPipe = found.stream().filter(r -> 8 == r.get("function_data").get("fd").asInt())
+            .findFirst().orElseThrow().get("traced_filename").asText();
+        // per thread (the order between the two threads is the scheduler's)
+        final List<Call> calls = own.stream().filter(r -> !SEEDS.contains(r.get("function_name").asText()))
+            .map(AttachCommandTest::call).toList();
         assertEquals(List.of(
+            new Call("read", stdin, 0, false),
+            new Call("write", a, 3, false),
+            new Call("lseek", a, 3, false),
+            new Call("read", a, 3, false),
+            new Call("fsync", a, 3, false),
+            new Call("pread64", b, 4, false),
             new Call("fcntl", b, 4, false),
             new Call("close", b, 20, false),
+            new Call("write", pipe, 6, false),
+            new Call("read", pipe, 5, false),
             new Call("close", pipe, 5, false),
             new Call("close", pipe, 6, false),
             new Call("close", socket, 7, false),
             new Call("mremap", m, -1, false),
-            new Call("dup", a, 5, true),
-            new Call("close", a, 5, true),
+            new Call("munmap", m, -1, false),
+            new Call("write", threadPipe, 9, false),
             new Call("fork", "<not a file>", -1, false),
-            new Call("close", a, 3, false)),
-            own.stream().filter(r -> !SEEDS.contains(r.get("function_name").asText())).map(AttachCommandTest::call)
-                .toList());
+            new Call("close", a, 3, false),
+            new Call("write", stdout, 1, false)),
+            calls.stream().filter(c -> !c.otherThread()).toList());
+        assertEquals(List.of(
+            new Call("read", threadPipe, 8, true),
+            new Call("dup", a, 5, true),
+            new Call("close", a, 5, true)),
+            calls.stream().filter(Call::otherThread).toList());
+        // the bytes of the main thread's data calls, in the same order
+        assertEquals(List.of(1L, 5L, 5L, 4L, 1L, 1L, 1L, 9L), own.stream().filter(r -> r.get("tid").asLong() == pid)
+            .map(r -> r.path("function_data")).filter(d -> d.has("read_bytes") || d.has("written_bytes"))
+            .map(d -> d.has("read_bytes") ?
+                d.get("read_bytes").asLong() : d.get("written_bytes").asLong()).toList());
+        assertEquals(0, own.stream().filter(r -> "pread64".equals(r.get("function_name").asText())).findFirst()
+            .orElseThrow().get("function_data").get("position").asLong());
         final List<JsonNode> child = trace.stream().filter(r -> r.get("pid").asLong() != pid).toList();
         assertEquals(List.of(
             new Call("close", b, 4, false),
             new Call("openat", data + "/child.dat", 4, false),
+            new Call("write", data + "/child.dat", 4, false),
             new Call("close", data + "/child.dat", 4, false)),
             child.stream().filter(r -> !SEEDS.contains(r.get("function_name").asText())).map(AttachCommandTest::call)
                 .toList());
