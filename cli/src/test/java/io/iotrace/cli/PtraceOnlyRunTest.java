@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cannot load, traced by the ptrace fallback alone: its handle calls, writes and its fork child's, with the JSON and
  * file names of a shim trace, and the program's exit status. test-programs/data_calls.c, built static and dynamic:
  * the records of its reads, writes, seeks, syncs, truncation and fstat under --ptrace-only are what it reports and
- * exactly the shim's records of the dynamic build (but for "source":"syscall" and the times).
+ * exactly the shim's records of the dynamic build (but for "source":"syscall" and the times); data_calls_i386's
+ * int 0x80 calls with offsets beyond 4 GiB.
  */
 class PtraceOnlyRunTest
 {
@@ -171,6 +172,47 @@ class PtraceOnlyRunTest
             printed.toString());
         assertEquals(Files.size(out), printed.stream().mapToLong(r -> r.get("function_data").get("written_bytes")
             .asLong()).sum());
+    }
+
+    @Test
+    void i386DataCallsOfA64BitProgramWithOffsetsBeyond4GiB() throws Exception
+    {
+        final Path data = Files.createDirectories(tmp.resolve("data")).toRealPath();
+        final String file = data + "/data32.dat";
+        final Path traceDir = tmp.resolve("ptrace");
+        final Path out = tmp.resolve("out.txt");
+        final Path err = tmp.resolve("err.txt");
+        final Process run = new ProcessBuilder(LAUNCHER.toString(), "run", "--ptrace-only", "-d", traceDir.toString(),
+            "--", program("data_calls_i386-static"), data.toString())
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertEquals(0, run.waitFor(), Files.readString(err));
+        final List<JsonNode> records = records(traceDir).stream()
+            .filter(r -> file.equals(r.get("traced_filename").asText())).toList();
+        // int 0x80's numbers decoded as i386's, 64-bit offsets from their two registers, _llseek's result from memory
+        assertEquals(List.of(
+            "open " + file,
+            "write 10",
+            "ftruncate64 4294967312",
+            "lseek64 4294967297 4294967297",
+            "pread64 4294967301 8",
+            "fstat64 4294967312",
+            "close 3"), records.stream().map(r -> {
+                final JsonNode d = r.get("function_data");
+                return r.get("function_name").asText() + " " + switch (r.get("function_name").asText())
+                {
+                    case "open" -> d.get("path").asText();
+                    case "write" -> d.get("written_bytes").asText();
+                    case "ftruncate64" -> d.get("length").asText();
+                    case "lseek64" -> d.get("offset").asText() + " " +
+                        d.get("new_offset_relative_to_beginning_of_file").asText();
+                    case "pread64" -> d.get("position").asText() + " " + d.get("read_bytes").asText();
+                    case "fstat64" -> d.get("size").asText();
+                    default -> d.get("fd").asText();
+                };
+            }).toList());
+        // and the results are those the program got
+        assertEquals(Files.readAllLines(out).stream().map(l -> l.split(" ")[1]).toList(),
+            records.stream().skip(1).map(r -> reported(r).split(" ")[1]).toList());
     }
 
     @Test
