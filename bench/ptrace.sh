@@ -1,12 +1,15 @@
 #!/bin/bash
 # ptrace fallback benchmark: ns per openat+close pair, untraced / traced / traced with IOTRACE_PTRACE=on, for pairs
 # made through libc (the wrappers see them; the seccomp filter lets them through) and with a raw syscall
-# instruction (only the fallback sees them: two ptrace stops per pair). Medians of interleaved rounds.
-# Usage: bench/ptrace.sh [rounds] [pairs]   (needs `make` first)
+# instruction (only the fallback sees them: two ptrace stops per pair). Then ns per 4 KiB write of a statically
+# linked program (bench/io_loop write) untraced and under `iotrace run --ptrace-only`, where every write stops
+# (a seccomp stop and its exit stop) and is recorded, and their ratio. Medians of interleaved rounds.
+# Usage: bench/ptrace.sh [rounds] [pairs] [writes]   (needs `make` first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-5}
 pairs=${2:-20000}
+writes=${3:-20000}
 shim=$root/native-shim/build/libiotrace_shared.so
 collector=$root/native-shim/build/iotrace-collector
 make -s -C "$root/bench" >/dev/null
@@ -36,3 +39,21 @@ for mode in libc raw; do
     "$(median < "$tmp/$mode-fallback")"
 done
 echo "(libc pairs never stop under the fallback's filter; raw pairs are invisible without it and stop twice each with it)"
+
+echo
+echo "== write(4 KiB) x $writes of a static program, ns per call (in-loop wall-clock), $rounds rounds interleaved"
+static_loop=$root/bench/build/io_loop-static
+iotrace=$root/bin/iotrace
+: > "$tmp/w-untraced"; : > "$tmp/w-ptrace"
+for r in $(seq "$rounds"); do
+  mkdir -p "$tmp/w"
+  "$static_loop" write "$writes" "$tmp/w" | awk '{print $2}' >> "$tmp/w-untraced"
+  "$iotrace" run --ptrace-only -d "$tmp/pw-$r" -- "$static_loop" write "$writes" "$tmp/w" 2>/dev/null \
+    | awk '{print $2}' >> "$tmp/w-ptrace"
+  rm -rf "$tmp/pw-$r"
+done
+untraced=$(median < "$tmp/w-untraced")
+ptraced=$(median < "$tmp/w-ptrace")
+printf "%12s %22s %8s\n" untraced "iotrace run --ptrace-only" ratio
+printf "%12s %22s %8s\n" "$untraced" "$ptraced" "$(awk -v a="$ptraced" -v b="$untraced" 'BEGIN {printf "x%.1f", a / b}')"
+echo "(each write stops twice: the seccomp stop, then its exit stop for the result; nothing is preloaded)"
