@@ -71,6 +71,14 @@ sendfile      | 111 | input  | exit  | fd fd offptr size
 sendfile64    | 112 | input  | exit  | fd fd loffptr size | i386
 copy_file_range | 110 | input | exit | fd loffptr fd loffptr size uint
 splice        | 113 | input  | exit  | fd loffptr fd loffptr size uint
+truncate      | 70  | data   | exit  | path off
+truncate64    | 71  | data   | exit  | path off64 | i386
+readahead     | 76  | data   | exit  | fd off64 size
+syncfs        | 77  | data   | exit  | fd
+sync_file_range | 78 | data  | exit  | fd off64 off64 uint
+flock         | 79  | data   | exit  | fd int
+chdir         | 55  | data   | exit  | path
+fchdir        | 56  | data   | exit  | fd
 munmap        | 45  | data   | exit  | addr size
 msync         | 120 | data   | exit  | addr size int
 fstat         | 84  | data   | exit  | fd statbuf

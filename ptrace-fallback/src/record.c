@@ -61,6 +61,13 @@ _Static_assert(IOTRACE_FN_LSEEK == 35 && IOTRACE_FN_LSEEK_SLOTS == 3 && IOTRACE_
                    IOTRACE_FN_FTRUNCATE_SLOTS == 2 && IOTRACE_FN_FTRUNCATE64 == 73 &&
                    IOTRACE_FN_FTRUNCATE64_SLOTS == 2 && IOTRACE_FN_FALLOCATE == 74 && IOTRACE_FN_FALLOCATE_SLOTS == 4,
                "offset rows changed");
+_Static_assert(IOTRACE_FN_TRUNCATE == 70 && IOTRACE_FN_TRUNCATE_SLOTS == 1 && IOTRACE_FN_TRUNCATE_STRINGS == 1 &&
+                   IOTRACE_FN_TRUNCATE64 == 71 && IOTRACE_FN_TRUNCATE64_SLOTS == 1 && IOTRACE_FN_READAHEAD == 76 &&
+                   IOTRACE_FN_READAHEAD_SLOTS == 3 && IOTRACE_FN_SYNCFS == 77 && IOTRACE_FN_SYNCFS_SLOTS == 1 &&
+                   IOTRACE_FN_SYNC_FILE_RANGE == 78 && IOTRACE_FN_SYNC_FILE_RANGE_SLOTS == 4 &&
+                   IOTRACE_FN_FLOCK == 79 && IOTRACE_FN_FLOCK_SLOTS == 2 && IOTRACE_FN_CHDIR == 55 &&
+                   IOTRACE_FN_CHDIR_STRINGS == 1 && IOTRACE_FN_FCHDIR == 56 && IOTRACE_FN_FCHDIR_SLOTS == 1,
+               "file and directory rows changed");
 _Static_assert(IOTRACE_FN_MUNMAP == 45 && IOTRACE_FN_MUNMAP_SLOTS == 2 && IOTRACE_FN_MSYNC == 120 &&
                    IOTRACE_FN_MSYNC_SLOTS == 3,
                "mapping rows changed");

@@ -72,8 +72,9 @@ final class RunCommand implements Callable<Integer>
         description = "Trace with ptrace alone, without LD_PRELOAD (for statically linked programs, where the " +
             "shim cannot load): the handle calls (open, close, dup, mmap of a file, socket, pipe, ...), the reads " +
             "and writes (read, write, pread64, pwrite64, readv, writev, preadv(2), pwritev(2), sendfile, " +
-            "copy_file_range, splice), lseek, fsync, fdatasync, ftruncate, fallocate, munmap, msync and the " +
-            "metadata calls (fstat, fstatat, statx, getdents64, unlink, rename, mkdir, rmdir) of the program and " +
+            "copy_file_range, splice), lseek, fsync, fdatasync, truncate, ftruncate, fallocate, flock, munmap, " +
+            "msync, chdir and the metadata calls (fstat, fstatat, statx, getdents64, unlink, rename, mkdir, " +
+            "rmdir) of the program and " +
             "its children are recorded as system calls, with the same JSON and file names as the shim's records " +
             "of the functions of the same names. Each of them stops the program twice (tens of microseconds).")
     boolean ptraceOnly;
