@@ -74,9 +74,9 @@ final class RunCommand implements Callable<Integer>
             "and writes (read, write, pread64, pwrite64, readv, writev, preadv(2), pwritev(2), sendfile, " +
             "copy_file_range, splice), lseek, fsync, fdatasync, truncate, ftruncate, fallocate, flock, munmap, " +
             "msync, chdir and the metadata calls (fstat, fstatat, statx, getdents64, unlink, rename, mkdir, " +
-            "rmdir) of the program and " +
-            "its children are recorded as system calls, with the same JSON and file names as the shim's records " +
-            "of the functions of the same names. Each of them stops the program twice (tens of microseconds).")
+            "rmdir) of the program and its children are recorded as system calls, with the same JSON and file " +
+            "names as the shim's records of the functions of the same names. Each of them stops the program " +
+            "twice (tens of microseconds).")
     boolean ptraceOnly;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*",
