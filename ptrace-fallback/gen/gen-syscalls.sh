@@ -38,7 +38,7 @@ dup           | 39  | handle | exit  | fd
 dup2          | 40  | handle | exit  | fd fd
 dup3          | 41  | handle | exit  | fd fd dupflags
 fcntl         | 42  | handle | exit  | fd fcntlcmd ulong
-fcntl64       | 42  | handle | exit  | fd fcntlcmd ulong
+fcntl64       | 42  | handle | exit  | fd fcntlcmd ulong | i386
 mmap          | 43  | handle | exit  | ptr size prot mapflags fd off | x86_64 aarch64
 mmap2         | 43  | handle | exit  | ptr size prot mapflags fd pgoff | i386
 mremap        | 119 | handle | exit  | ptr size size mremapflags ptr

@@ -287,7 +287,6 @@ static const struct iotrace_sc_number iotrace_sc_aarch64[] = {
     {23, IOTRACE_SC_DUP},
     {24, IOTRACE_SC_DUP3},
     {25, IOTRACE_SC_FCNTL},
-    {25, IOTRACE_SC_FCNTL64},
     {222, IOTRACE_SC_MMAP},
     {216, IOTRACE_SC_MREMAP},
     {198, IOTRACE_SC_SOCKET},

@@ -9,7 +9,9 @@
  * descriptor) from every kind of instruction pointer (an allowed site, libc syscall()'s site, elsewhere, a site's
  * low or high word alone), every other number up to 1100, and an unknown arch. The expected action comes from this
  * file's own rules on the calls' names, written from the design (docs/ARCHITECTURE.md, iotrace_filter.h's comments)
- * and not from the filter's code; a few numbers are checked against known facts to catch a wrong table.
+ * and not from the filter's code; a few numbers are checked against known facts to catch a wrong table. The data
+ * calls of the table (reads, writes, metadata: the shim reports them) must pass the shim's filter, and stop in the
+ * program of iotrace run --ptrace-only (iotrace_build_own_rings_filter), like every handle call there.
  * The site scanner (iotrace_scan_sites) is checked on synthetic x86_64 and aarch64 code.
  * On x86_64 the same filter, with this file's own syscall instructions as sites, is also loaded into the kernel in a
  * child (a SECCOMP_RET_TRACE call without a tracer fails with ENOSYS): the kernel must agree with the interpreter.
@@ -32,8 +34,10 @@
 
 static int checked, wrong;
 static int executed; /* instructions the last bpf_run executed */
-/* with no allowed sites (the program iotrace run --ptrace-only installs): every kind of pointer is "elsewhere" */
+/* with no allowed sites: every kind of pointer is "elsewhere" */
 static int no_sites;
+/* the program iotrace run --ptrace-only installs (no sites, no shim): the data calls stop too */
+static int own_rings;
 
 static void fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *format, ...)
@@ -174,6 +178,15 @@ static const char *const handle_calls[] = {
     "open", "openat", "openat2", "creat", "close", "close_range", "dup", "dup2", "dup3", "fcntl", "fcntl64", "mmap",
     "mmap2", "mremap", "socket", "accept", "accept4", "pipe", "pipe2", "eventfd", "eventfd2", "memfd_create",
 };
+/* the reads, writes, seeks, syncs, truncations, unmaps, directory changes and metadata calls the shim reports
+ * itself (README: "ptrace fallback", --ptrace-only): only where no shim runs do they stop */
+static const char *const data_calls[] = {
+    "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2", "lseek",
+    "_llseek", "fsync", "fdatasync", "ftruncate", "ftruncate64", "fallocate", "sendfile", "sendfile64",
+    "copy_file_range", "splice", "truncate", "truncate64", "readahead", "syncfs", "sync_file_range", "flock",
+    "chdir", "fchdir", "munmap", "msync", "fstat", "fstat64", "newfstatat", "fstatat64", "statx", "getdents64",
+    "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
+};
 /* the calls the shim's syscall() wrapper records as rows (functions.tbl rows with the flag `sys` and a handle
  * effect): from libc syscall()'s instruction only these pass */
 static const char *const syscall_rows[] = {
@@ -230,6 +243,8 @@ static const struct abi abis[] = {
 
 static uint32_t expected(const struct abi *abi, const char *name, const uint64_t *args, int ip)
 {
+    if (LISTED(name, data_calls))
+        return own_rings ? TRACE : ALLOW;
     if (!LISTED(name, handle_calls))
         return ALLOW;
     if ((strcmp(name, "mmap") == 0 || strcmp(name, "mmap2") == 0) && (args[3] & MAP_ANONYMOUS))
@@ -318,8 +333,9 @@ static void check_abis(const struct bpf_prog *prog)
         const struct abi *abi = &abis[a];
         for (size_t i = 0; i < abi->length; i++) {
             const char *name = iotrace_sc_info[abi->table[i].sc].name;
-            if (!LISTED(name, handle_calls))
-                fail("%s table: %s is not a handle call this test knows", abi->name, name);
+            int data = LISTED(name, data_calls);
+            if (!LISTED(name, handle_calls) && !data)
+                fail("%s table: %s is neither a handle call nor a data call this test knows", abi->name, name);
             uint64_t sets[16][6];
             int nsets = argument_sets(name, sets);
             for (int s = 0; s < nsets; s++)
@@ -328,8 +344,9 @@ static void check_abis(const struct bpf_prog *prog)
                         uint32_t want = expected(abi, name, sets[s], ip);
                         uint32_t nr = (uint32_t)abi->table[i].nr;
                         check(prog, abi, nr, name, sets[s], ip, which, want, "");
-                        if (executed > longest_handle[a])
-                            longest_handle[a] = executed;
+                        int *longest = data && !own_rings ? &longest_other[a] : &longest_handle[a];
+                        if (executed > *longest) /* a data call is an other call to the shim's filter */
+                            *longest = executed;
                         if (strcmp(abi->name, "x86_64") == 0) /* x32: the same calls, the same numbers */
                             check(prog, abi, nr | __X32_SYSCALL_BIT, name, sets[s], ip, which, want, " x32");
                     }
@@ -376,6 +393,9 @@ static void check_known_numbers(void)
         {"aarch64", 198, "socket"}, {"aarch64", 202, "accept"},   {"aarch64", 242, "accept4"},
         {"aarch64", 59, "pipe2"},   {"aarch64", 19, "eventfd2"},  {"aarch64", 279, "memfd_create"},
         {"aarch64", 437, "openat2"}, {"aarch64", 436, "close_range"},
+        {"x86_64", 0, "read"},      {"x86_64", 1, "write"},       {"x86_64", 17, "pread64"},
+        {"x86_64", 262, "newfstatat"}, {"i386", 140, "_llseek"},  {"i386", 180, "pread64"},
+        {"i386", 197, "fstat64"},   {"aarch64", 63, "read"},      {"aarch64", 79, "newfstatat"},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         for (size_t a = 0; a < sizeof abis / sizeof abis[0]; a++) {
@@ -537,6 +557,7 @@ static void check_kernel(void)
         bad += kernel_call(&prog, "close", SYS_close, IOTRACE_PTRACE_REGISTER_FD, 0, 0, 0, 0, 0);
         bad += kernel_call(&prog, "close", SYS_close, 999, 0, 0, 0, 0, 0); /* EBADF when it runs */
         bad += kernel_call(&prog, "getpid", SYS_getpid, 0, 0, 0, 0, 0, 0);
+        bad += kernel_call(&prog, "write", SYS_write, 999, 0, 0, 0, 0, 0); /* a data call: the shim's (EBADF) */
         _exit(bad > 100 ? 100 : bad);
     }
     int status;
@@ -569,12 +590,19 @@ int main(void)
     for (size_t a = 0; a < sizeof abis / sizeof abis[0]; a++)
         off += snprintf(cost + off, sizeof cost - (size_t)off, "%s%s %d/%d", a ? ", " : "", abis[a].name,
                         longest_other[a], longest_handle[a]);
-    /* the program of iotrace run --ptrace-only: no sites, every handle call stops */
+    /* the shim's program with no sites: every handle call stops, the data calls pass */
     no_sites = 1;
     if (iotrace_build_filter(&prog, NULL, 0) != 0)
         fail("iotrace_build_filter failed with no sites (%d instructions)", prog.n);
     else
         check_abis(&prog);
+    /* the program of iotrace run --ptrace-only: every handle and data call stops */
+    own_rings = 1;
+    if (iotrace_build_own_rings_filter(&prog) != 0)
+        fail("iotrace_build_own_rings_filter failed (%d instructions)", prog.n);
+    else
+        check_abis(&prog);
+    own_rings = 0;
     no_sites = 0;
     check_scanner();
     /* the most sites the shim collects (MAX_SITES in ptrace_fallback.c) must still make a valid program */
