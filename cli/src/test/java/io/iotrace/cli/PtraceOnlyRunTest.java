@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * file names of a shim trace, and the program's exit status. test-programs/data_calls.c, built static and dynamic:
  * the records of its reads, writes, seeks, syncs, truncation and fstat under --ptrace-only are what it reports and
  * exactly the shim's records of the dynamic build (but for "source":"syscall" and the times); data_calls_i386's
- * int 0x80 calls with offsets beyond 4 GiB.
+ * int 0x80 calls with offsets beyond 4 GiB; the writes of four threads (threads.c), each in its order.
  */
 class PtraceOnlyRunTest
 {
@@ -213,6 +213,36 @@ class PtraceOnlyRunTest
         // and the results are those the program got
         assertEquals(Files.readAllLines(out).stream().map(l -> l.split(" ")[1]).toList(),
             records.stream().skip(1).map(r -> reported(r).split(" ")[1]).toList());
+    }
+
+    @Test
+    void writesOfFourThreadsEachInItsOrder() throws IOException
+    {
+        final int threads = 4;
+        final int writes = 500;
+        final Path data = Files.createDirectories(tmp.resolve("data")).toRealPath();
+        final Path traceDir = tmp.resolve("trace");
+        final CliHarness.Result run = cli("run", "--ptrace-only", "-d", traceDir.toString(), "--",
+            program("threads-static"), data.toString(), Integer.toString(threads), Integer.toString(writes));
+        assertEquals(0, run.status(), run.err());
+        final List<JsonNode> records = records(traceDir);
+        for (int t = 0; t < threads; t++)
+        {
+            final String file = data + "/thread-" + t + ".dat";
+            final List<JsonNode> own = records.stream().filter(r -> file.equals(r.get("traced_filename").asText()))
+                .toList();
+            // one thread's calls: its open, its writes of (i % 64) + 1 bytes in the order it made them, its close
+            assertEquals(1, own.stream().map(r -> r.get("tid").asLong()).distinct().count(), file);
+            assertEquals("openat", own.getFirst().get("function_name").asText(), file);
+            assertEquals("close", own.getLast().get("function_name").asText(), file);
+            final List<Long> sizes = own.subList(1, own.size() - 1).stream().map(r -> {
+                assertEquals("write", r.get("function_name").asText(), r.toString());
+                return r.get("function_data").get("written_bytes").asLong();
+            }).toList();
+            assertEquals(java.util.stream.LongStream.range(0, writes).map(i -> i % 64 + 1).boxed().toList(), sizes,
+                file);
+            assertEquals(Files.size(Path.of(file)), sizes.stream().mapToLong(Long::longValue).sum());
+        }
     }
 
     @Test
