@@ -44,16 +44,24 @@ echo
 echo "== write(4 KiB) x $writes of a static program, ns per call (in-loop wall-clock), $rounds rounds interleaved"
 static_loop=$root/bench/build/io_loop-static
 iotrace=$root/bin/iotrace
-: > "$tmp/w-untraced"; : > "$tmp/w-ptrace"
+# free: the tracer may run on the other CPU; pinned: program and tracer on CPU 0 (taskset; the collector unbinds
+# itself), where a stop costs a switch between the two instead of a wake-up across CPUs
+for placement in free pinned; do : > "$tmp/w-$placement-untraced"; : > "$tmp/w-$placement-ptrace"; done
 for r in $(seq "$rounds"); do
-  mkdir -p "$tmp/w"
-  "$static_loop" write "$writes" "$tmp/w" | awk '{print $2}' >> "$tmp/w-untraced"
-  "$iotrace" run --ptrace-only -d "$tmp/pw-$r" -- "$static_loop" write "$writes" "$tmp/w" 2>/dev/null \
-    | awk '{print $2}' >> "$tmp/w-ptrace"
-  rm -rf "$tmp/pw-$r"
+  for placement in free pinned; do
+    pin=(); [ "$placement" = pinned ] && pin=(taskset -c 0)
+    mkdir -p "$tmp/w"
+    "${pin[@]}" "$static_loop" write "$writes" "$tmp/w" | awk '{print $2}' >> "$tmp/w-$placement-untraced"
+    "${pin[@]}" "$iotrace" run --ptrace-only -d "$tmp/pw-$r" -- "$static_loop" write "$writes" "$tmp/w" 2>/dev/null \
+      | awk '{print $2}' >> "$tmp/w-$placement-ptrace"
+    rm -rf "$tmp/pw-$r"
+  done
 done
-untraced=$(median < "$tmp/w-untraced")
-ptraced=$(median < "$tmp/w-ptrace")
-printf "%12s %22s %8s\n" untraced "iotrace run --ptrace-only" ratio
-printf "%12s %22s %8s\n" "$untraced" "$ptraced" "$(awk -v a="$ptraced" -v b="$untraced" 'BEGIN {printf "x%.1f", a / b}')"
+printf "%-8s %12s %26s %8s\n" "" untraced "iotrace run --ptrace-only" ratio
+for placement in free pinned; do
+  untraced=$(median < "$tmp/w-$placement-untraced")
+  ptraced=$(median < "$tmp/w-$placement-ptrace")
+  printf "%-8s %12s %26s %8s\n" "$placement" "$untraced" "$ptraced" \
+    "$(awk -v a="$ptraced" -v b="$untraced" 'BEGIN {printf "x%.1f", a / b}')"
+done
 echo "(each write stops twice: the seccomp stop, then its exit stop for the result; nothing is preloaded)"
