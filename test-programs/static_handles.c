@@ -2,10 +2,12 @@
  * static_handles DIR — built statically (build/static_handles-static) for iotrace run --ptrace-only, where no shim
  * can load: open(DIR/static.dat, O_WRONLY|O_CREAT|O_TRUNC, 0600) = 3, write(3, "static", 6), dup(3) = 4, close(4),
  * close(3); fork: the child opens DIR/child.dat (O_WRONLY|O_CREAT|O_TRUNC) = 3, writes "child", closes it and
- * _exits 0; the parent waits for it and exits with status 5. Prints nothing.
+ * _exits 0; the parent waits for it, makes a socketpair (3, 4: a call the tracer does not record), writes "ping"
+ * to 3, reads it from 4, closes both and exits with status 5. Prints nothing.
  */
 #include "common.h"
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,5 +29,10 @@ int main(int argc, char **argv)
     }
     int status;
     CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int pair[2];
+    char buf[4];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0 && pair[0] == 3 && pair[1] == 4);
+    CHECK(write(3, "ping", 4) == 4 && read(4, buf, 4) == 4 && memcmp(buf, "ping", 4) == 0);
+    CHECK(close(3) == 0 && close(4) == 0);
     return 5;
 }

@@ -140,18 +140,9 @@ static struct proc *ring_owner(struct thread *t, uint16_t *extra_status)
  * as an fd_discovered event with how = IOTRACE_DISCOVERED_BY_PTRACE: the collector names the descriptor with it
  * only if it does not know it (and warns then that its open was not seen); else it drops it.
  */
-static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_t extra)
+static void publish_name_of(struct proc *p, struct thread *t, pid_t tid, int fd, uint16_t extra)
 {
     static unsigned char payload[MAX_EVENT];
-    int fd_arg = t->sc == IOTRACE_SC_MMAP || t->sc == IOTRACE_SC_MMAP2 ? 4
-                 : t->sc == IOTRACE_SC_CLOSE || t->sc == IOTRACE_SC_DUP || t->sc == IOTRACE_SC_DUP2 ||
-                         t->sc == IOTRACE_SC_DUP3 || t->sc == IOTRACE_SC_FCNTL || t->sc == IOTRACE_SC_FCNTL64 ||
-                         t->sc == IOTRACE_SC_ACCEPT || t->sc == IOTRACE_SC_ACCEPT4
-                     ? 0
-                     : -1;
-    if (fd_arg < 0)
-        return;
-    int fd = (int)t->args[fd_arg];
     char link[64], name[IOTRACE_MAX_STRING];
     snprintf(link, sizeof link, "/proc/%d/fd/%d", tid, fd);
     ssize_t n = fd < 0 ? -1 : readlink(link, name, sizeof name);
@@ -160,6 +151,49 @@ static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_
     uint64_t slots[2] = {(uint64_t)(int64_t)fd, IOTRACE_DISCOVERED_BY_PTRACE};
     uint32_t length = record_meta(payload, tid, t->t0, 0, slots, 2, name, (uint16_t)n, extra);
     proc_publish(p, IOTRACE_FN_FD_DISCOVERED, payload, length, t->ip, t->sc);
+}
+
+static void publish_fd_name(struct proc *p, struct thread *t, pid_t tid, uint16_t extra)
+{
+    int fd_arg = t->sc == IOTRACE_SC_MMAP || t->sc == IOTRACE_SC_MMAP2 ? 4
+                 : t->sc == IOTRACE_SC_CLOSE || t->sc == IOTRACE_SC_DUP || t->sc == IOTRACE_SC_DUP2 ||
+                         t->sc == IOTRACE_SC_DUP3 || t->sc == IOTRACE_SC_FCNTL || t->sc == IOTRACE_SC_FCNTL64 ||
+                         t->sc == IOTRACE_SC_ACCEPT || t->sc == IOTRACE_SC_ACCEPT4
+                     ? 0
+                     : -1;
+    if (fd_arg >= 0)
+        publish_name_of(p, t, tid, (int)t->args[fd_arg], extra);
+}
+
+/*
+ * --own-rings, --attach: a data call's descriptors are named (as above) the first time a data call uses them after
+ * their last close, so that one made by a call we do not record (socketpair, signalfd, a descriptor received in a
+ * message...) resolves too; one readlink per descriptor and lifetime. `user`: the process whose descriptors they
+ * are (a vfork child's own, though its events go to its parent's ring).
+ */
+static void name_first_uses(struct proc *ring, struct proc *user, struct thread *t, pid_t tid, uint16_t extra)
+{
+    const struct iotrace_sc_info *info = &iotrace_sc_info[t->sc];
+    for (int i = 0; i < info->nargs; i++) {
+        int fd = (int)t->args[i]; /* fds are ints in every ABI: the low 32 bits */
+        if (info->args[i] != IOTRACE_ARG_FD || fd < 0 || fd >= NAMED_FDS ||
+            (user->used_fds[fd / 64] & (1ULL << (fd % 64))))
+            continue;
+        user->used_fds[fd / 64] |= 1ULL << (fd % 64);
+        publish_name_of(ring, t, tid, fd, extra);
+    }
+}
+
+/* a close (or close_range) ends those descriptors' lives: a later one of the same number is named again */
+static void forget_uses(struct proc *user, const struct thread *t)
+{
+    uint64_t first = t->args[0] & 0xffffffffu, last = first;
+    if (t->sc == IOTRACE_SC_CLOSE_RANGE)
+        last = t->args[1] & 0xffffffffu;
+    else if (t->sc != IOTRACE_SC_CLOSE)
+        return;
+    for (uint64_t fd = first; fd <= last && fd < NAMED_FDS; fd++)
+        user->used_fds[fd / 64] &= ~(1ULL << (fd % 64));
 }
 
 static void publish(struct thread *t, pid_t tid, int at_exit, int64_t rval, int failed)
@@ -189,6 +223,14 @@ static void on_call_entry(struct thread *t, pid_t tid, int sc, int abi32, uint64
     memcpy(t->args, args, sizeof t->args);
     t->t0 = now_ns();
     record_entry(t, tid);
+    if (own_rings) {
+        uint16_t extra;
+        struct proc *ring = ring_owner(t, &extra), *user = proc_get(t->tgid);
+        if (ring != NULL && user != NULL && iotrace_sc_info[sc].call_class != IOTRACE_CLASS_HANDLE)
+            name_first_uses(ring, user, t, tid, extra);
+        else if (user != NULL)
+            forget_uses(user, t);
+    }
     if (iotrace_sc_info[sc].stop == IOTRACE_STOP_ENTRY) {
         publish(t, tid, 0, 0, 0);
         resume(tid, 0);
@@ -368,6 +410,7 @@ static void on_stop(pid_t tid, int status)
                 proc_exec(p);
                 if (own_rings) { /* the new image's ring exists from its start: the collector waits for it */
                     proc_ensure_ring(p);
+                    memset(p->used_fds, 0, sizeof p->used_fds); /* its close-on-exec ones are gone */
                     /* what it inherited (stdin, stdout, ...), as the shim's start-up scan names them */
                     record_open_descriptors(tid);
                 }

@@ -16,6 +16,7 @@
 #define IOTRACE_RING_SUFFIX_C ".ring"
 #define MAX_EVENT        (IOTRACE_EVENT_ARGS + 8 * 8 + 2 * (2 + IOTRACE_MAX_STRING))
 #define PENDING_CAPACITY (256 * 1024) /* events of an image whose ring does not exist yet */
+#define NAMED_FDS        4096         /* descriptors below this are named at their first use by a data call */
 
 /* one process (thread group) of the traced tree */
 struct proc {
@@ -43,6 +44,9 @@ struct proc {
     unsigned char *pending;
     uint32_t pending_len;
     uint64_t dropped; /* events no ring ever took */
+    /* --own-rings, --attach: the descriptors a data call has used since their last close (named for the collector
+     * at their first use: one made by a call we do not record, socketpair say, gets its name from /proc) */
+    uint64_t used_fds[NAMED_FDS / 64];
 };
 
 /* one thread */

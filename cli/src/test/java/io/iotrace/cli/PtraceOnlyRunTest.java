@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code iotrace run --ptrace-only}: a statically linked program (test-programs/static_handles.c), where LD_PRELOAD
  * cannot load, traced by the ptrace fallback alone: its handle calls, writes and its fork child's, with the JSON and
- * file names of a shim trace, and the program's exit status. test-programs/data_calls.c, built static and dynamic:
+ * file names of a shim trace, and the program's exit status; a socketpair's ends named from /proc at first use. test-programs/data_calls.c, built static and dynamic:
  * the records of its reads, writes, seeks, syncs, truncation and fstat under --ptrace-only are what it reports and
  * exactly the shim's records of the dynamic build (but for "source":"syscall" and the times); data_calls_i386's
  * int 0x80 calls with offsets beyond 4 GiB; the writes of four threads (threads.c), each in its order.
@@ -81,6 +81,20 @@ class PtraceOnlyRunTest
             .orElseThrow();
         assertEquals("write_only", open.get("function_data").get("mode").asText());
         assertEquals("[\"creat\",\"trunc\"]", open.get("function_data").get("creation").toString());
+        // the socketpair's ends (a call the tracer does not record) are named from /proc at their first use
+        final List<JsonNode> socketCalls = records.stream().filter(r -> r.get("pid").asLong() == parent &&
+            r.get("traced_filename").asText().startsWith("socket:[") &&
+            !"fd_discovered".equals(r.get("function_name").asText())).toList();
+        assertEquals(List.of("write 3 4", "read 4 4", "close 3 -1", "close 4 -1"), socketCalls.stream().map(r ->
+            r.get("function_name").asText() + " " + r.get("file_type").get("descriptor").asInt() + " " +
+            r.get("function_data").path("written_bytes").asInt(r.get("function_data").path("read_bytes")
+                .asInt(-1))).toList());
+        assertEquals(socketCalls.get(0).get("traced_filename"), socketCalls.get(2).get("traced_filename"));
+        assertEquals(socketCalls.get(1).get("traced_filename"), socketCalls.get(3).get("traced_filename"));
+        assertTrue(!socketCalls.get(0).get("traced_filename").equals(socketCalls.get(1).get("traced_filename")));
+        final List<String> warnings = Files.readAllLines(traceDir.resolve("iotrace-warnings.jsonl"));
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.stream().allMatch(w -> w.contains("open not observed: descriptor ")), warnings.toString());
     }
 
     private static final Path LAUNCHER = CliHarness.HOME.resolve("bin/iotrace");
