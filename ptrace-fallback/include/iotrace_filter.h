@@ -339,8 +339,15 @@ static inline int iotrace_build_filter_of(struct bpf_prog *p, const uint64_t *si
     p->labels = L_FIXED;
     int abi_label[IOTRACE_FILTER_ABIS], sysnr_label[IOTRACE_FILTER_ABIS];
     LD(p, offsetof(struct seccomp_data, arch));
-    for (int a = 0; a < IOTRACE_FILTER_ABIS; a++)
-        JEQ(p, iotrace_filter_abis[a].audit_arch, abi_label[a] = bpf_new_label(p), NEXT);
+    for (int a = 0; a < IOTRACE_FILTER_ABIS; a++) {
+        abi_label[a] = bpf_new_label(p);
+        if (data) { /* the ABIs' blocks, listing the data calls too, are beyond a conditional jump's reach */
+            JEQ(p, iotrace_filter_abis[a].audit_arch, NEXT, SKIP(1));
+            JA(p, abi_label[a]);
+        } else {
+            JEQ(p, iotrace_filter_abis[a].audit_arch, abi_label[a], NEXT);
+        }
+    }
     JA(p, L_ALLOW);
     for (int a = 0; a < IOTRACE_FILTER_ABIS; a++) {
         LABEL(p, abi_label[a]);
