@@ -109,6 +109,18 @@ public final class TopCommand implements Callable<Integer>
             }
             if (!collectorRunning(dir))
             {
+                // it marks its counters finished just before letting the lock go: they may have become final
+                // between our read and the lock probe
+                final Snapshot last = LiveCounters.read(file);
+                if (last.finished())
+                {
+                    if (terminal)
+                    {
+                        out.print("\033[H\033[2J");
+                    }
+                    print(out, next, last);
+                    return 0;
+                }
                 err.println("iotrace top: the collector of " + dir + " stopped without finishing its counters " +
                     "(killed?); `iotrace recover " + dir + "` converts what it left");
                 return 0;

@@ -49,13 +49,13 @@ class CollectorPlacementTest
                 "Cpus_allowed_list")), "the program is bound to one CPU");
             assertEquals(ours, cpuList(statusField(proc.resolve("status"), "Cpus_allowed_list")),
                 "the collector may run on every CPU the test may");
-            final List<Integer> policies = new ArrayList<>();
-            try (Stream<Path> tasks = Files.list(proc.resolve("task")))
+            // found by its command line, the JVM may not have started its other threads yet
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            List<Integer> policies = threadPolicies(proc);
+            while (policies.size() < 2 && System.nanoTime() < deadline)
             {
-                for (final Path task : tasks.toList())
-                {
-                    policies.add(schedPolicy(task.resolve("sched")));
-                }
+                Thread.sleep(20);
+                policies = threadPolicies(proc);
             }
             assertTrue(policies.size() > 1, "a JVM has several threads: " + policies);
             assertTrue(policies.stream().allMatch(p -> p == SCHED_BATCH), "every collector thread: " + policies);
@@ -68,6 +68,19 @@ class CollectorPlacementTest
         assertTrue(TraceSession.awaitCollector(trace, Duration.ofSeconds(60)), "collector of " + trace);
         final List<String> calls = TraceRecords.load(trace).callNames();
         assertTrue(calls.contains("write") && calls.contains("execve"), "the shell's echo and exec: " + calls);
+    }
+
+    private static List<Integer> threadPolicies(final Path proc) throws IOException
+    {
+        final List<Integer> policies = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(proc.resolve("task")))
+        {
+            for (final Path task : tasks.toList())
+            {
+                policies.add(schedPolicy(task.resolve("sched")));
+            }
+        }
+        return policies;
     }
 
     private static String statusField(final Path status, final String name) throws IOException
