@@ -43,6 +43,7 @@
 #define IOTRACE_FORMAT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define IOTRACE_FORMAT_VERSION 1
 #define IOTRACE_PID_INDEX_DIR "by-pid"
@@ -177,6 +178,18 @@
 #define IOTRACE_EVENT_ARGS       32
 #define IOTRACE_ARG_SLOT_LENGTH  8
 #define IOTRACE_MAX_STRING       4096
+
+/* The fixed fields above, as every producer writes them (the shim's event.c, the ptrace tracer's record.c). */
+static inline void iotrace_event_fixed(unsigned char *payload, int64_t time_start, int64_t time_end, uint64_t result,
+                                       int32_t tid, uint16_t err, uint16_t status)
+{
+    memcpy(payload + IOTRACE_EVENT_TIME_START, &time_start, 8);
+    memcpy(payload + IOTRACE_EVENT_TIME_END, &time_end, 8);
+    memcpy(payload + IOTRACE_EVENT_RESULT, &result, 8);
+    memcpy(payload + IOTRACE_EVENT_TID, &tid, 4);
+    memcpy(payload + IOTRACE_EVENT_ERRNO, &err, 2);
+    memcpy(payload + IOTRACE_EVENT_STATUS, &status, 2);
+}
 
 #define IOTRACE_STATUS_FAILED    0x0001 /* the call failed by its own convention (-1, NULL, MAP_FAILED, ...) */
 #define IOTRACE_STATUS_EOF       0x0002 /* a read hit end of file (read returned 0, fread short with feof) */

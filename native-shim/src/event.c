@@ -180,12 +180,7 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
     if (__builtin_expect(iotrace_record_as_type == type, 0) && type != 0)
         type = iotrace_record_as_id;
     uint16_t errno16 = (status & IOTRACE_STATUS_FAILED) ? (uint16_t)err : 0;
-    memcpy(p + IOTRACE_EVENT_TIME_START, &t0, 8);
-    memcpy(p + IOTRACE_EVENT_TIME_END, &t1, 8);
-    memcpy(p + IOTRACE_EVENT_RESULT, &result, 8);
-    memcpy(p + IOTRACE_EVENT_TID, &tid, 4);
-    memcpy(p + IOTRACE_EVENT_ERRNO, &errno16, 2);
-    memcpy(p + IOTRACE_EVENT_STATUS, &status, 2);
+    iotrace_event_fixed(p, t0, t1, result, tid, errno16, status);
 
     if (__builtin_expect(iotrace_defer_depth != 0, 0)) {
         if (defer_record(ev->rec, ev->len, type) == 0)

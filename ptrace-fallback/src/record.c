@@ -446,17 +446,11 @@ uint32_t record_build(struct thread *t, pid_t tid, int at_exit, int64_t rval, in
         t->sc == IOTRACE_SC_CREAT)
         str(&w, t->path, failed && err == EFAULT ? 0 : t->path_len);
 
-    int32_t tid32 = tid;
     uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | (failed ? IOTRACE_STATUS_FAILED : 0) |
                       (t->truncated ? IOTRACE_STATUS_TRUNCATED : 0);
     if (iotrace_sc_info[t->sc].call_class == IOTRACE_CLASS_INPUT && !failed && result == 0)
         status |= IOTRACE_STATUS_EOF; /* as the shim's read_bytes rows: nothing read is end of input */
-    memcpy(out + IOTRACE_EVENT_TIME_START, &t->t0, 8);
-    memcpy(out + IOTRACE_EVENT_TIME_END, &t1, 8);
-    memcpy(out + IOTRACE_EVENT_RESULT, &result, 8);
-    memcpy(out + IOTRACE_EVENT_TID, &tid32, 4);
-    memcpy(out + IOTRACE_EVENT_ERRNO, &err, 2);
-    memcpy(out + IOTRACE_EVENT_STATUS, &status, 2);
+    iotrace_event_fixed(out, t->t0, t1, (uint64_t)result, tid, err, status);
     return w.len;
 }
 
@@ -470,13 +464,6 @@ uint32_t record_meta(unsigned char *out, pid_t tid, int64_t now, int64_t result,
         slot(&w, slots[i]);
     if (text != NULL)
         str(&w, text, text_len);
-    int32_t tid32 = tid;
-    uint16_t status = IOTRACE_STATUS_SOURCE_SYSCALL | extra_status, err = 0;
-    memcpy(out + IOTRACE_EVENT_TIME_START, &now, 8);
-    memcpy(out + IOTRACE_EVENT_TIME_END, &now, 8);
-    memcpy(out + IOTRACE_EVENT_RESULT, &result, 8);
-    memcpy(out + IOTRACE_EVENT_TID, &tid32, 4);
-    memcpy(out + IOTRACE_EVENT_ERRNO, &err, 2);
-    memcpy(out + IOTRACE_EVENT_STATUS, &status, 2);
+    iotrace_event_fixed(out, now, now, (uint64_t)result, tid, 0, IOTRACE_STATUS_SOURCE_SYSCALL | extra_status);
     return w.len;
 }
