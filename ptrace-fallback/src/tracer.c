@@ -278,16 +278,6 @@ static void on_seccomp_stop(pid_t tid)
     on_call_entry(t, tid, sc, abi32, info.instruction_pointer, info.seccomp.args);
 }
 
-/* --attach: the calls the filter would stop (mmap of a file, fcntl F_DUPFD*: the filter's argument tests) */
-static int filtered(int sc, const uint64_t *args)
-{
-    if (sc == IOTRACE_SC_MMAP || sc == IOTRACE_SC_MMAP2)
-        return !(args[3] & MAP_ANONYMOUS);
-    if (sc == IOTRACE_SC_FCNTL || sc == IOTRACE_SC_FCNTL64)
-        return (uint32_t)args[1] == F_DUPFD || (uint32_t)args[1] == F_DUPFD_CLOEXEC;
-    return 1;
-}
-
 /*
  * The kernel's own results of a call interrupted by a signal or by our PTRACE_INTERRUPT (ERESTARTSYS,
  * ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK): the program never sees them. The call is restarted, with
@@ -319,7 +309,8 @@ static void on_syscall_stop(pid_t tid)
         int abi32;
         int sc = sc_of(&info, info.entry.nr, &abi32);
         t->in_call = 0;
-        if (sc >= 0 && proc_get(t->tgid) != NULL && filtered(sc, info.entry.args)) {
+        /* --attach: the calls the filter would stop (its argument tests: mmap of a file, fcntl F_DUPFD*) */
+        if (sc >= 0 && proc_get(t->tgid) != NULL && iotrace_stop_wanted(sc, info.entry.args)) {
             on_call_entry(t, tid, sc, abi32, info.instruction_pointer, info.entry.args);
             return;
         }
