@@ -828,7 +828,8 @@ public final class ProcessTrace implements MessageHandler
                 }
                 if (f.howSlot() >= 0 && TraceFormat.DISCOVERED_BY_PTRACE == e.slot(f.howSlot()))
                 {
-                    warn(f.name(), fd, PtraceFallback.namedMessage(fd, name));
+                    warn(f.name(), fd,
+                        PtraceFallback.namedMessage(fd, name, TraceFormat.PRODUCER_TRACER == info.producer()));
                 }
                 unresolvedHandle = fd;
                 break;

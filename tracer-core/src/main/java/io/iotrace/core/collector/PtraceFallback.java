@@ -39,12 +39,22 @@ final class PtraceFallback
         return isBypass(event) && f.howSlot() >= 0 && TraceFormat.DISCOVERED_BY_PTRACE == event.slot(f.howSlot());
     }
 
-    /** The warning of a descriptor first named by the ptrace fallback. */
-    static String namedMessage(final int fd, final String name)
+    /**
+     * The warning of a descriptor first named by the ptrace tracer.
+     *
+     * @param tracerAlone the ring is the tracer's own (run --ptrace-only, attach): there are no wrappers.
+     */
+    static String namedMessage(final int fd, final String name, final boolean tracerAlone)
     {
-        return "open not observed: descriptor " + fd + " (" + (null == name ? "name unknown" : name) + ") was " +
-            "made by a call neither the wrappers nor the ptrace fallback saw (glibc reaching a wrapped function " +
-            "through an internal alias, or before tracing began); named from /proc by the ptrace fallback";
+        final String what = null == name ? "name unknown" : name;
+        if (tracerAlone)
+        {
+            return "open not observed: descriptor " + fd + " (" + what + ") was made by a call the ptrace tracer " +
+                "does not stop on (socketpair, signalfd, ...) or before tracing began; named from /proc";
+        }
+        return "open not observed: descriptor " + fd + " (" + what + ") was made by a call neither the wrappers " +
+            "nor the ptrace fallback saw (glibc reaching a wrapped function through an internal alias, or before " +
+            "tracing began); named from /proc by the ptrace fallback";
     }
 
     /** One warning per session for each step/errno that kept the fallback from running. */
