@@ -64,16 +64,26 @@ final class ExportCommand implements Callable<Integer>
         description = "Show a progress bar on stderr (default: when stderr is a terminal).")
     Boolean progress;
 
+    @Option(names = "--clock-align", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Place the hosts of an MPI job on rank 0's clock from the mpi_clock_sync records, as merge " +
+            "does (default: on; this reads the trace twice).")
+    boolean clockAlign = true;
+
     @Mixin
     TraceInput.WaitOption waitOption = new TraceInput.WaitOption();
 
     private long events;
+    private ClockOffsets clockOffsets = ClockOffsets.NONE;
 
     @Override
     public Integer call() throws IOException, TraceFormatException
     {
         final TraceDirectory trace = TraceInput.open(dir, waitOption.noWait, IotraceCli.err());
         final List<Path> files = trace.processFiles();
+        if (clockAlign)
+        {
+            clockOffsets = MpiClockAlignment.offsetsFor(files, IotraceCli.err());
+        }
         long totalBytes = 0;
         for (final Path file : files)
         {
@@ -157,7 +167,7 @@ final class ExportCommand implements Callable<Integer>
         g.writeNumberField("pid", r.pid());
         g.writeNumberField("tid", r.tid());
         g.writeFieldName("ts");
-        g.writeNumber(micros(r.timeStart()));
+        g.writeNumber(micros(r.timeStart() + clockOffsets.offsetNs(r)));
         g.writeFieldName("dur");
         g.writeNumber(micros(Math.max(0, r.timeEnd() - r.timeStart())));
         g.writeObjectFieldStart("args");

@@ -153,16 +153,7 @@ final class MergeCommand implements Callable<Integer>
             Math.max(MIN_DEFAULT_WINDOW, DEFAULT_BUDGET / Math.max(1, files.size()));
         if (clockAlign)
         {
-            final MpiClockAlignment alignment = MpiClockAlignment.scan(files);
-            if (alignment.shiftsAnything())
-            {
-                clockOffsets = alignment;
-            }
-            final String said = alignment.describe();
-            if (null != said)
-            {
-                IotraceCli.err().println(said);
-            }
+            clockOffsets = MpiClockAlignment.offsetsFor(files, IotraceCli.err());
         }
         final Comparator<Source> byHead = Comparator.comparing((Source s) -> s.head(), BY_TIME)
             .thenComparingInt(s -> s.index);

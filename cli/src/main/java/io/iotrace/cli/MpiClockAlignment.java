@@ -318,6 +318,26 @@ final class MpiClockAlignment implements ClockOffsets
         return null == lastPoints ? 0 : -lastPoints.at(record.timeStart());
     }
 
+    /**
+     * The offsets a reader applies (merge, export): those of the trace's clock sync records, or none when they shift
+     * nothing; what was aligned is said on err.
+     *
+     * @param files the trace's process files.
+     * @param err   where the one line about the alignment goes.
+     * @return the offsets to add.
+     * @throws IOException when a file cannot be read.
+     */
+    static ClockOffsets offsetsFor(final List<Path> files, final java.io.PrintStream err) throws IOException
+    {
+        final MpiClockAlignment alignment = scan(files);
+        final String said = alignment.describe();
+        if (null != said)
+        {
+            err.println(said);
+        }
+        return alignment.shiftsAnything() ? alignment : ClockOffsets.NONE;
+    }
+
     /** @return true when some host's records are shifted. */
     boolean shiftsAnything()
     {

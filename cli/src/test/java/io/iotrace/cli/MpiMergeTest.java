@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -188,6 +189,56 @@ class MpiMergeTest
             ((ObjectNode)after).put("time_start", at);
             ((ObjectNode)after).put("time_end", before.get("time_end").asLong());
             assertEquals(JSON.readTree(before.toString()), JSON.readTree(after.toString()), "only the times change");
+        }
+
+        // export places the hosts on the same clock: its writes by ts are in step order, each ts merge's time
+        final Map<String, List<Long>> mergedStarts = new HashMap<>();
+        for (final String line : alignedLines)
+        {
+            final JsonNode r = JSON.readTree(line);
+            if ("write".equals(r.get("function_name").asText()) &&
+                r.path("traced_filename").asText().startsWith(data + "/rank"))
+            {
+                mergedStarts.computeIfAbsent(r.get("traced_filename").asText(), k -> new ArrayList<>())
+                    .add(r.get("time_start").asLong());
+            }
+        }
+        for (final boolean align : new boolean[] {true, false})
+        {
+            final Path timeline = tmp.resolve("timeline-" + align + ".json");
+            final List<String> args = new ArrayList<>(List.of("export", twoHosts.toString(), "-f", "perfetto", "-o",
+                timeline.toString()));
+            if (!align)
+            {
+                args.add("--no-clock-align");
+            }
+            final CliHarness.Result export = cli(args.toArray(String[]::new));
+            assertEquals(0, export.status(), export.err());
+            final List<JsonNode> writes = new ArrayList<>();
+            JSON.readTree(timeline.toFile()).get("traceEvents").forEach(ev ->
+            {
+                if ("write".equals(ev.path("name").asText()) &&
+                    ev.path("args").path("file").asText().startsWith(data + "/rank"))
+                {
+                    writes.add(ev);
+                }
+            });
+            writes.sort(Comparator.comparing(ev -> new java.math.BigDecimal(ev.get("ts").asText())));
+            final List<String> byTs = writes.stream().map(ev -> ev.get("args").get("file").asText()).toList();
+            if (align)
+            {
+                assertEquals(stepOrder(data), byTs, "export, aligned: writes in step order");
+                for (final JsonNode ev : writes)
+                {
+                    final long ns = new java.math.BigDecimal(ev.get("ts").asText()).movePointRight(3).longValueExact();
+                    assertTrue(mergedStarts.get(ev.get("args").get("file").asText()).contains(ns),
+                        "ts is merge's aligned time_start: " + ev);
+                }
+            }
+            else
+            {
+                assertNotEquals(stepOrder(data), byTs, "export, --no-clock-align: node2's writes sort first");
+            }
         }
     }
 
