@@ -36,7 +36,7 @@ import java.util.Set;
  * </ul>
  * A record then gets {@code -offset(host, time_start)} added to time_start and time_end (its duration is kept).
  */
-final class MpiClockAlignment implements ClockOffsets
+public final class MpiClockAlignment implements ClockOffsets
 {
     /** function_name of the clock sync records (functions.tbl meta row 3). */
     static final String CLOCK_SYNC = "mpi_clock_sync";
@@ -327,7 +327,7 @@ final class MpiClockAlignment implements ClockOffsets
      * @return the offsets to add.
      * @throws IOException when a file cannot be read.
      */
-    static ClockOffsets offsetsFor(final List<Path> files, final java.io.PrintStream err) throws IOException
+    public static ClockOffsets offsetsFor(final List<Path> files, final java.io.PrintStream err) throws IOException
     {
         final MpiClockAlignment alignment = scan(files);
         final String said = alignment.describe();

@@ -240,6 +240,18 @@ class MpiMergeTest
                 assertNotEquals(stepOrder(data), byTs, "export, --no-clock-align: node2's writes sort first");
             }
         }
+
+        // the report's timeline too: aligned, it spans the run; unaligned, node2's 7 s behind stretch it
+        final long runNs = mergedStarts.values().stream().flatMap(List::stream).mapToLong(Long::longValue).max()
+            .orElseThrow() - mergedStarts.values().stream().flatMap(List::stream).mapToLong(Long::longValue).min()
+            .orElseThrow();
+        final JsonNode alignedReport = JSON.readTree(
+            io.iotrace.cli.report.ReportData.of(twoHosts, false, true).toJson("aligned"));
+        final JsonNode rawReport = JSON.readTree(
+            io.iotrace.cli.report.ReportData.of(twoHosts, false, false).toJson("raw"));
+        assertTrue(alignedReport.get("durationNs").asLong() < BEHIND_NS, alignedReport.get("durationNs") + " ns");
+        assertTrue(alignedReport.get("durationNs").asLong() >= runNs, "at least the writes' span " + runNs);
+        assertTrue(rawReport.get("durationNs").asLong() > BEHIND_NS, rawReport.get("durationNs") + " ns");
     }
 
     /** @return the file written in each step: rank0.log, rank1.log, ... */

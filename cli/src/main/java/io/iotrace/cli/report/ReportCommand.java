@@ -32,6 +32,11 @@ public final class ReportCommand implements Callable<Integer>
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "the HTML file (default: D/report.html)")
     Path output;
 
+    @Option(names = "--clock-align", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Place the hosts of an MPI job on rank 0's clock from the mpi_clock_sync records, as merge " +
+            "does (default: on).")
+    boolean clockAlign = true;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +48,8 @@ public final class ReportCommand implements Callable<Integer>
         final ReportData data;
         try
         {
-            data = ReportData.of(traceDir, null == progress ? io.iotrace.cli.Progress.stderrIsTerminal() : progress);
+            data = ReportData.of(traceDir, null == progress ? io.iotrace.cli.Progress.stderrIsTerminal() : progress,
+                clockAlign);
         }
         catch (final TraceReader.MalformedTraceException ex)
         {

@@ -104,12 +104,18 @@ public final class ReportData
      *
      * @param traceDir the trace.
      * @param showProgress draw a progress bar on stderr over the two passes.
+     * @param clockAlign   place the hosts of an MPI job on rank 0's clock (from the mpi_clock_sync records).
      * @return the report's data.
      * @throws IOException when the trace cannot be read or is malformed.
      */
-    public static ReportData of(final Path traceDir, final boolean showProgress) throws IOException
+    public static ReportData of(final Path traceDir, final boolean showProgress, final boolean clockAlign)
+        throws IOException
     {
         final TraceReader reader = new TraceReader(traceDir);
+        if (clockAlign)
+        {
+            reader.clockOffsets(io.iotrace.cli.MpiClockAlignment.offsetsFor(reader.files(), System.err));
+        }
         final io.iotrace.cli.Progress bar =
             new io.iotrace.cli.Progress(System.err, "report", 2 * reader.totalBytes(), showProgress);
         reader.progress(bar);

@@ -69,6 +69,7 @@ public final class TraceReader
     private final List<Path> files;
     private final List<String> notes = new ArrayList<>();
     private io.iotrace.cli.Progress progress;
+    private io.iotrace.cli.ClockOffsets clockOffsets = io.iotrace.cli.ClockOffsets.NONE;
     private long bytesDone;
     private long recordsDone;
 
@@ -87,6 +88,16 @@ public final class TraceReader
         {
             throw new IOException(traceDir + " holds no trace file (*.jsonl)");
         }
+    }
+
+    /**
+     * Shift every record's times (the hosts of an MPI job onto rank 0's clock).
+     *
+     * @param offsets ns to add to each record's times.
+     */
+    public void clockOffsets(final io.iotrace.cli.ClockOffsets offsets)
+    {
+        clockOffsets = offsets;
     }
 
     /**
@@ -148,8 +159,9 @@ public final class TraceReader
                     call.pid = r.pid();
                     call.tid = r.tid();
                     call.function = r.functionName();
-                    call.start = r.timeStart();
-                    call.end = r.timeEnd();
+                    final long shift = clockOffsets.offsetNs(r); // MPI hosts on rank 0's clock
+                    call.start = r.timeStart() + shift;
+                    call.end = r.timeEnd() + shift;
                     call.error = "error".equals(r.returnState());
                     call.readBytes = r.readBytes();
                     call.writtenBytes = r.writtenBytes();
