@@ -140,6 +140,28 @@ final class AttachCommand implements Callable<Integer>
                 "pid " + tracerPid + (null == tracerStatus ? "" : " (" + field(tracerStatus, "Name") + ")") +
                 ": a process has one tracer at a time");
         }
+        if (hasShim(pid))
+        {
+            throw new CliException(IotraceCli.EXIT_FAILED, "pid " + pid + " (" + name + ") is traced by iotrace's " +
+                "shim already (" + SHIM_LIBRARY + " is loaded; its records go to its own trace): attaching would " +
+                "record its calls twice");
+        }
+    }
+
+    private static final String SHIM_LIBRARY = Path.of(RunCommand.SHIM).getFileName().toString();
+
+    /** Is the shim mapped into the process (it was started with LD_PRELOAD, or under `iotrace run`)? */
+    private static boolean hasShim(final int pid)
+    {
+        try (java.util.stream.Stream<String> maps = Files.lines(Path.of("/proc", Integer.toString(pid), "maps"),
+            StandardCharsets.ISO_8859_1))
+        {
+            return maps.anyMatch(line -> line.endsWith("/" + SHIM_LIBRARY));
+        }
+        catch (final IOException | java.io.UncheckedIOException ex)
+        {
+            return false; // unreadable (another user's process): ptrace will say why it cannot attach
+        }
     }
 
     /** The tracer's line, with what EPERM means here: another user, Yama's ptrace_scope, a non-dumpable process. */

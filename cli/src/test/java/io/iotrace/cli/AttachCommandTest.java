@@ -53,7 +53,20 @@ class AttachCommandTest
 
         Target(final Path data) throws IOException
         {
-            process = new ProcessBuilder(program("attach_target"), data.toString()).start();
+            this(data, null);
+        }
+
+        /** @param traceDir traced by the shim into this directory, or null: untraced. */
+        Target(final Path data, final Path traceDir) throws IOException
+        {
+            final ProcessBuilder builder = new ProcessBuilder(program("attach_target"), data.toString());
+            builder.environment().keySet().removeIf(k -> k.startsWith("IOTRACE_") || "LD_PRELOAD".equals(k));
+            if (null != traceDir)
+            {
+                builder.environment().put("LD_PRELOAD", CliHarness.SHIM.toString());
+                builder.environment().put("IOTRACE_DIR", traceDir.toString());
+            }
+            process = builder.start();
             in = process.getOutputStream();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
@@ -289,6 +302,28 @@ class AttachCommandTest
         final CliHarness.Result notANumber = cli("attach", "twelve");
         assertEquals(2, notANumber.status(), notANumber.err());
         CliHarness.assertOneLine(notANumber.err());
+    }
+
+    @Test
+    void aProcessTheShimTracesIsOneLineAndRunsOn() throws Exception
+    {
+        final Path data = Files.createDirectories(tmp.resolve("data"));
+        try (Target target = new Target(data, tmp.resolve("shim-trace")))
+        {
+            assertEquals("ready", target.line());
+            final CliHarness.Result attach = cli("attach", "-d", tmp.resolve("attached").toString(),
+                Long.toString(target.pid()));
+            assertEquals(1, attach.status(), attach.err());
+            assertEquals("iotrace attach: pid " + target.pid() + " (attach_target) is traced by iotrace's shim " +
+                "already (libiotrace_shared.so is loaded; its records go to its own trace): attaching would record " +
+                "its calls twice\n", attach.err());
+            assertEquals("0", status(target.pid(), "TracerPid"), "nothing attached");
+            target.step();
+            assertEquals("phase2 3", target.line());
+            target.step();
+            assertEquals("done", target.line());
+            assertEquals(7, target.process.waitFor());
+        }
     }
 
     @Test
