@@ -64,6 +64,7 @@ void iotrace_config_load(void)
     memset(c, 0, sizeof *c);
     c->ring_size = IOTRACE_DEFAULT_RING_SIZE;
     c->heartbeat_timeout_ms = IOTRACE_DEFAULT_HEARTBEAT_TIMEOUT;
+    c->linger_ms = 500;
     iotrace_strlcpy(c->runtime_dir, IOTRACE_DEFAULT_RUNTIME_DIR, sizeof c->runtime_dir);
 
     c->debug = parse_bool("IOTRACE_DEBUG", getenv("IOTRACE_DEBUG"), 0);
@@ -131,10 +132,13 @@ void iotrace_config_load(void)
         uint64_t n;
         if (parse_u64(v, &n) != 0 || n > 3600000ULL)
             iotrace_config_error("IOTRACE_COLLECTOR_LINGER_MS", v, "expected milliseconds from 0 to 3600000; using 500");
+        else
+            c->linger_ms = (int64_t)n;
     }
     v = getenv("IOTRACE_PTRACE");
     if (v != NULL && *v != '\0' && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
         iotrace_config_error("IOTRACE_PTRACE", v, "expected on or off");
+    c->ptrace_on = v != NULL && strcmp(v, "on") == 0;
     v = getenv("IOTRACE_COMPRESS");
     if (v != NULL && *v != '\0' && strcmp(v, "gzip") != 0)
         iotrace_config_error("IOTRACE_COMPRESS", v, "expected gzip; writing plain JSON Lines");

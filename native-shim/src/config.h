@@ -21,6 +21,9 @@ struct iotrace_config {
     int debug;                              /* IOTRACE_DEBUG=1 */
     int disable;                            /* IOTRACE_DISABLE=1 */
     int clock_realtime;                     /* IOTRACE_CLOCK=realtime: clock_gettime for every timestamp */
+    int64_t linger_ms;                      /* IOTRACE_COLLECTOR_LINGER_MS (read by the collector; the ptrace
+                                               tracer lingers as long), default 500 */
+    int ptrace_on;                          /* IOTRACE_PTRACE=on */
     char errors[2048];                      /* one line per bad value, flushed once O is known */
     uint32_t errors_len;
 };

@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 
 #include "collector.h"
+#include "config.h"
 #include "iotrace_runtime.h"
 #include "iotrace_filter.h"
 #include "ptrace_fallback.h"
@@ -322,9 +323,7 @@ static int start_tracer(const char *tracer, const char **step)
     iotrace_fmt(pid_text, sizeof pid_text, "%d", iotrace_cur.pid);
     iotrace_fmt(fd_text, sizeof fd_text, "%d", fds[1]);
     /* the tracer lingers for later trees as long as the session's collector does */
-    const char *linger = getenv("IOTRACE_COLLECTOR_LINGER_MS");
-    long linger_ms = linger != NULL && *linger >= '0' && *linger <= '9' ? strtol(linger, NULL, 10) : 500;
-    iotrace_fmt(linger_text, sizeof linger_text, "%ld", linger_ms >= 0 && linger_ms <= 3600000 ? linger_ms : 500);
+    iotrace_fmt(linger_text, sizeof linger_text, "%lld", (long long)iotrace_cfg.linger_ms);
     char *argv[] = {(char *)tracer, "--pid", pid_text, "--session-dir", iotrace_sess.run_dir, "--ready-fd", fd_text,
                     "--linger-ms", linger_text, NULL};
     char *envp[] = {"IOTRACE_DISABLE=1", "PATH=/usr/bin:/bin", NULL};
@@ -405,8 +404,7 @@ static int start_own_tracer(const char **step)
 
 void iotrace_ptrace_start(void)
 {
-    const char *on = getenv("IOTRACE_PTRACE");
-    if (on == NULL || strcmp(on, "on") != 0)
+    if (!iotrace_cfg.ptrace_on)
         return;
     uint64_t sites[MAX_SITES];
     int count = collect_sites(sites);
