@@ -1,5 +1,6 @@
 /*
- * The known-fd table: one bit per fd the collector has a name for. Lock-free (atomic OR/AND on 64-bit words).
+ * The known-fd table: one byte per fd the collector has a name for. Lock-free (byte stores; the one exchange is
+ * on discovery, so that of two threads discovering the same fd only one names it).
  * An fd the shim has never seen is named from /proc/self/fd before it is used (fd_discovered, how=1), so the
  * collector can resolve every later event of it; fds open at start are named the same way with how=0.
  */
@@ -14,7 +15,8 @@
 _Static_assert(IOTRACE_FN_FD_DISCOVERED_SLOTS == 2 && IOTRACE_FN_FD_DISCOVERED_STRINGS == 1,
                "fd_discovered row changed: update iotrace_fd_discover");
 
-uint64_t iotrace_fd_bits[IOTRACE_FD_MAX / 64];
+uint8_t iotrace_fd_known[IOTRACE_FD_MAX];
+int iotrace_fd_highest = -1;
 
 static void emit_discovered(int fd, int how, const char *path, size_t len)
 {
@@ -44,14 +46,16 @@ void iotrace_fd_discover(int fd, int how)
     char path[IOTRACE_MAX_STRING + 1];
     ssize_t n = fd_link(fd, path, sizeof path);
     if (n >= 0) {
-        /* only the thread that sets the bit names the fd */
-        uint64_t bit = 1ULL << (fd & 63);
-        if (iotrace_vfork_child) { /* the bits are the parent's: the child keeps its own */
+        /* only the thread that marks the fd names it */
+        if (iotrace_vfork_child) { /* the table is the parent's: the child keeps its own */
             iotrace_vfork_fd_mark(fd, 1);
             emit_discovered(fd, how, path, (size_t)n);
         }
-        else if ((__atomic_fetch_or(&iotrace_fd_bits[fd >> 6], bit, __ATOMIC_RELAXED) & bit) == 0)
-            emit_discovered(fd, how, path, (size_t)n); /* > 4096 bytes: cut, TRUNCATED */
+        else {
+            iotrace_fd_raise_highest(fd);
+            if (__atomic_exchange_n(&iotrace_fd_known[fd], 1, __ATOMIC_RELAXED) == 0)
+                emit_discovered(fd, how, path, (size_t)n); /* > 4096 bytes: cut, TRUNCATED */
+        }
     }
     /* not open (EBADF/ENOENT): nothing to name, the call will fail by itself */
     errno = saved;
@@ -98,17 +102,12 @@ void iotrace_fd_scan(void)
 
 void iotrace_fd_clear_range(unsigned int first, unsigned int last)
 {
-    if (first >= IOTRACE_FD_MAX || first > last)
+    int highest = __atomic_load_n(&iotrace_fd_highest, __ATOMIC_RELAXED);
+    if (highest < 0 || first > (unsigned int)highest || first > last)
         return;
-    if (last >= IOTRACE_FD_MAX)
-        last = IOTRACE_FD_MAX - 1;
-    for (unsigned int fd = first; fd <= last;) {
-        unsigned int word = fd >> 6;
-        unsigned int word_end = (word << 6) + 63 < last ? (word << 6) + 63 : last; /* last fd of this word */
-        uint64_t high = word_end - (word << 6) == 63 ? ~0ULL : ((1ULL << (word_end - (word << 6) + 1)) - 1);
-        uint64_t mask = high & ~((1ULL << (fd & 63)) - 1);
-        if (__atomic_load_n(&iotrace_fd_bits[word], __ATOMIC_RELAXED) & mask)
-            __atomic_fetch_and(&iotrace_fd_bits[word], ~mask, __ATOMIC_RELAXED);
-        fd = word_end + 1;
-    }
+    if (last > (unsigned int)highest)
+        last = (unsigned int)highest; /* close_range(3, ~0U): no sweep over a million untouched entries */
+    for (unsigned int fd = first; fd <= last; fd++)
+        if (__atomic_load_n(&iotrace_fd_known[fd], __ATOMIC_RELAXED) != 0) /* read first: clean pages stay clean */
+            __atomic_store_n(&iotrace_fd_known[fd], 0, __ATOMIC_RELAXED);
 }

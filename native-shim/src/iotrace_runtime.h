@@ -191,7 +191,10 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
 /* ---- known fds -------------------------------------------------------------------------------------------- */
 
 #define IOTRACE_FD_MAX (1 << 20) /* fds beyond are treated as known */
-extern uint64_t iotrace_fd_bits[IOTRACE_FD_MAX / 64];
+/* one byte per fd, 1 = known: plain byte stores mark and forget (a bitmap needed a locked OR/AND per open and
+   close, ~12 ns each here); only the pages of fds in use are ever touched */
+extern uint8_t iotrace_fd_known[IOTRACE_FD_MAX];
+extern int iotrace_fd_highest; /* no fd above this was ever marked: bounds close_range's sweep */
 
 void iotrace_fd_discover(int fd, int how);
 /* a vfork child's own known fds (the shared table is the parent's): the fds it opened itself */
@@ -199,13 +202,20 @@ int iotrace_vfork_fd_known(int fd);
 void iotrace_vfork_fd_mark(int fd, int known);
 void iotrace_fd_scan(void); /* every fd open at start: how=0 */
 
+static inline void iotrace_fd_raise_highest(int fd)
+{
+    int highest = __atomic_load_n(&iotrace_fd_highest, __ATOMIC_RELAXED);
+    while (fd > highest &&
+           !__atomic_compare_exchange_n(&iotrace_fd_highest, &highest, fd, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 /* An fd argument: if the shim has never seen it, name it (fd_discovered, how=1) before the call. */
 static inline void iotrace_fd_use(int fd)
 {
     if (fd < 0 || fd >= IOTRACE_FD_MAX) /* also AT_FDCWD and "no fd" (-1) */
         return;
-    uint64_t bit = 1ULL << (fd & 63);
-    if (__builtin_expect((__atomic_load_n(&iotrace_fd_bits[fd >> 6], __ATOMIC_RELAXED) & bit) != 0, 1))
+    if (__builtin_expect(__atomic_load_n(&iotrace_fd_known[fd], __ATOMIC_RELAXED) != 0, 1))
         return;
     if (__builtin_expect(iotrace_vfork_child, 0) && iotrace_vfork_fd_known(fd))
         return;
@@ -218,8 +228,10 @@ static inline void iotrace_fd_set(int fd)
         iotrace_vfork_fd_mark(fd, 1);
         return;
     }
-    if (fd >= 0 && fd < IOTRACE_FD_MAX)
-        __atomic_fetch_or(&iotrace_fd_bits[fd >> 6], 1ULL << (fd & 63), __ATOMIC_RELAXED);
+    if (fd >= 0 && fd < IOTRACE_FD_MAX) {
+        iotrace_fd_raise_highest(fd);
+        __atomic_store_n(&iotrace_fd_known[fd], 1, __ATOMIC_RELAXED);
+    }
 }
 
 static inline void iotrace_fd_clear(int fd)
@@ -229,7 +241,7 @@ static inline void iotrace_fd_clear(int fd)
         return;
     }
     if (fd >= 0 && fd < IOTRACE_FD_MAX)
-        __atomic_fetch_and(&iotrace_fd_bits[fd >> 6], ~(1ULL << (fd & 63)), __ATOMIC_RELAXED);
+        __atomic_store_n(&iotrace_fd_known[fd], 0, __ATOMIC_RELAXED);
 }
 
 /* glibc's flag of streams built on a descriptor (libio's _IO_IS_FILEBUF; not in the public headers): memory
