@@ -3,9 +3,10 @@
 #   bench/run.sh [ROUNDS]      (default 5; needs `make` first; takes ~2 minutes per round on 2 cores)
 # Run it on a quiet machine: wall-clock figures on a shared one move by tens of ns per call (see
 # bench/instructions.sh for repeatable instruction counts of the hot path).
-# Per-call figures are medians of in-program timings (start-up excluded): wall-clock, and the loop thread's CPU time
-# (io_loop's second figure: without the time other processes of a shared machine hold the CPU; compare those when
-# the machine is busy, e.g. load above 2 on 2 cores). "collector" runs trace into a session
+# Per-call figures are medians over rounds of in-program timings (start-up excluded): the loop's mean per call in
+# wall-clock time and in the loop thread's CPU time (without the time other processes of a shared machine hold the
+# CPU; compare those when the machine is busy, e.g. load above 2 on 2 cores), and the median call (issue 7's
+# metric: every 8th call timed with the TSC, which here ticks in steps of ~10 ns). "collector" runs trace into a session
 # whose collector is already running and drains on the other core; "shim alone" runs have no collector
 # (IOTRACE_COLLECTOR=none: the ring only). "first pass" runs write into ring pages the shim maps first (made ahead
 # by the collector for a busy process, by the shim itself without one); "steady" runs first make 600,000 untimed
@@ -28,15 +29,25 @@ mkdir -p "$tmp/data"
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 ns() { awk '{print $2}'; }
-ns_cpu() { awk '{print $2, $4}'; } # io_loop: wall-clock and CPU ns per call
+ns_cpu() { awk '{print $2, $4, $6}'; } # io_loop: wall-clock and CPU ns per call (means), the median call
 wall_median() { awk '{print $1}' "$1" | median; }
 cpu_median() { awk '{print $2}' "$1" | median; }
+call_median() { awk '{print $3}' "$1" | median; }
 # a traced session whose collector keeps running: it lives while the traced sleep (the keeper) does
 start_session() { # $1 = dir
   IOTRACE_DIR="$1" IOTRACE_COLLECTOR_LINGER_MS=1000 LD_PRELOAD="$shim" sleep 100000 &
   keeper=$!
   for _ in $(seq 100); do pgrep -f "CollectorMain --session-dir $IOTRACE_RUNTIME_DIR" >/dev/null && break; sleep 0.1; done
   sleep 1 # the JVM's own start-up
+}
+# waits until the collector has drained every finished traced run (only the keeper's ring is left): the next run,
+# traced or not, must not share the machine with the collector's backlog (an untraced write loop ran 30% slower
+# right after a traced steady-state run)
+settle() {
+  for _ in $(seq 500); do # at most 10 s
+    [ "$(find "$IOTRACE_RUNTIME_DIR" -name '*.ring' | wc -l)" -le 1 ] && return
+    sleep 0.02
+  done
 }
 stop_session() { # $1 = dir
   kill "$keeper" 2>/dev/null || true; keeper=
@@ -46,8 +57,9 @@ stop_session() { # $1 = dir
 # ---- per-call overhead ------------------------------------------------------------------------------------------
 # each run's events fit the default 32 MiB ring (a 1-byte fwrite loop issues calls 30x faster than any collector can
 # write JSON: with more calls than the ring holds, the figure would be the collector's throughput, or spilling)
-declare -A calls=([write]=200000 [pread]=200000 [openclose]=100000 [fwrite1]=300000 [write2t]=200000)
-modes="write pread openclose fwrite1 write2t"
+declare -A calls=([write]=200000 [pread]=200000 [openclose]=100000 [fwrite1]=300000 [write2t]=200000
+  [fwrite2t]=200000)
+modes="write pread openclose fwrite1 write2t fwrite2t"
 session=$tmp/session
 start_session "$session"
 for r in $(seq "$rounds"); do
@@ -55,6 +67,7 @@ for r in $(seq "$rounds"); do
     n=${calls[$m]}
     "$loop" "$m" "$n" "$tmp/data" | ns_cpu >> "$tmp/$m.plain"
     IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$loop" "$m" "$n" "$tmp/data" | ns_cpu >> "$tmp/$m.collector"
+    settle
     # (its ring stays in a runtime dir of its own, removed at once)
     IOTRACE_RUNTIME_DIR="$tmp/rt-alone" IOTRACE_DIR="$tmp/alone" IOTRACE_COLLECTOR=none LD_PRELOAD="$shim" \
       "$loop" "$m" "$n" "$tmp/data" | ns_cpu >> "$tmp/$m.alone"
@@ -62,24 +75,25 @@ for r in $(seq "$rounds"); do
   done
   "$loop" write 200000 "$tmp/data" 600000 | ns_cpu >> "$tmp/steady.plain"
   IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$loop" write 200000 "$tmp/data" 600000 | ns_cpu >> "$tmp/steady.collector"
+  settle
 done
 stop_session "$session"
 records=$(cat "$session"/*.jsonl | grep -c '"function_name":"write"' || true)
 
 echo "== app-thread overhead per traced call, medians of $rounds interleaved rounds (target: <= 100 ns added)"
-echo "   wall-clock; then the loop thread's CPU time added (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf "%-34s %10s %10s %6s %10s %10s | %9s %10s\n" workload untraced collector ratio added "shim alone" \
-  "CPU: coll." "shim alone"
+echo "   means over each loop (wall-clock; the loop thread's CPU time), then the median call (each run's median of its"
+echo "   calls' own durations: what a preemption, a page fault or the tail of expensive calls does not move); the"
+echo "   machine's load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-34s %10s %10s %6s %10s %10s %10s | %21s\n" workload untraced collector ratio "added" "CPU added" \
+  "median" "shim alone: CPU/median"
 row() { # $1 label, $2 mode file prefix
-  local p c a pc cc ac
+  local p c pc cc pm cm ac am
   p=$(wall_median "$tmp/$2.plain"); c=$(wall_median "$tmp/$2.collector"); pc=$(cpu_median "$tmp/$2.plain")
-  cc=$(cpu_median "$tmp/$2.collector")
-  a=; ac=; if [ -s "$tmp/$2.alone" ]; then a=$(wall_median "$tmp/$2.alone"); ac=$(cpu_median "$tmp/$2.alone"); fi
-  awk -v l="$1" -v p="$p" -v c="$c" -v a="$a" -v pc="$pc" -v cc="$cc" -v ac="$ac" 'BEGIN {
-    printf "%-34s %7.1f ns %7.1f ns %6.2f %+7.1f ns", l, p, c, c/p, c-p
-    if (a != "") printf " %+7.1f ns", a-p; else printf " %10s", ""
-    printf " | %+6.1f ns", cc-pc
-    if (ac != "") printf " %+7.1f ns", ac-pc
+  cc=$(cpu_median "$tmp/$2.collector"); pm=$(call_median "$tmp/$2.plain"); cm=$(call_median "$tmp/$2.collector")
+  ac=; am=; if [ -s "$tmp/$2.alone" ]; then ac=$(cpu_median "$tmp/$2.alone"); am=$(call_median "$tmp/$2.alone"); fi
+  awk -v l="$1" -v p="$p" -v c="$c" -v pc="$pc" -v cc="$cc" -v pm="$pm" -v cm="$cm" -v ac="$ac" -v am="$am" 'BEGIN {
+    printf "%-34s %7.1f ns %7.1f ns %6.2f %+7.1f ns %+7.1f ns %+7.1f ns", l, p, c, c/p, c-p, cc-pc, cm-pm
+    if (ac != "") printf " | %+7.1f / %+7.1f ns", ac-pc, am-pm
     printf "\n" }'
 }
 row "write 4 KiB (first ring pass)" write
@@ -88,6 +102,7 @@ row "pread 4 KiB" pread
 row "open+close (one pair)" openclose
 row "fwrite 1 byte" fwrite1
 row "write 4 KiB, 2 threads at once" write2t
+row "fwrite 1 byte, 2 threads at once" fwrite2t
 echo "write records in the collector's trace: $records (every traced write call of the runs above)"
 
 # ---- start-up -----------------------------------------------------------------------------------------------------
@@ -104,7 +119,9 @@ for r in $(seq "$rounds"); do
     # shellcheck disable=SC2086 # cmd holds a command line
     "$spawn" 100 X=1 -- ${cmd[$prog]} | ns >> "$tmp/$prog.plain"
     "$spawn" 100 IOTRACE_PTRACE=off IOTRACE_DIR="$session" LD_PRELOAD="$shim" -- ${cmd[$prog]} | ns >> "$tmp/$prog.collector"
+    settle
     "$spawn" 100 IOTRACE_PTRACE=on IOTRACE_DIR="$session" LD_PRELOAD="$shim" -- ${cmd[$prog]} | ns >> "$tmp/$prog.ptrace"
+    settle
   done
 done
 stop_session "$session"
