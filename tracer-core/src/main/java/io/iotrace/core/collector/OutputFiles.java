@@ -56,6 +56,19 @@ public final class OutputFiles
      */
     public static OutputStream openAppendable(final Path file) throws IOException
     {
+        return new BufferedOutputStream(openAppendableRaw(file), BUFFER_LENGTH);
+    }
+
+    /**
+     * Like {@link #openAppendable}, unbuffered: for a writer that buffers itself (the trace's JSON output), so that
+     * each byte is copied once on its way to the file instead of twice.
+     *
+     * @param file the file.
+     * @return a stream whose every write is a write to the file.
+     * @throws IOException when it cannot be opened (or is a link or not a regular file).
+     */
+    public static OutputStream openAppendableRaw(final Path file) throws IOException
+    {
         SeekableByteChannel channel;
         try
         {
@@ -75,7 +88,7 @@ public final class OutputFiles
             channel = Files.newByteChannel(
                 file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS));
         }
-        return new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_LENGTH);
+        return Channels.newOutputStream(channel);
     }
 
     /**
@@ -90,7 +103,7 @@ public final class OutputFiles
      */
     public static OutputStream openAppendableGzip(final Path file) throws IOException
     {
-        final OutputStream raw = openAppendable(file);
+        final OutputStream raw = openAppendableRaw(file); // the deflater's output is already in 64 KiB pieces
         try
         {
             return new GZIPOutputStream(raw, BUFFER_LENGTH, true)

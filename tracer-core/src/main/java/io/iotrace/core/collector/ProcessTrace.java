@@ -122,7 +122,7 @@ public final class ProcessTrace implements MessageHandler
         final TraceResume resumed = gzip ? TraceResume.prepareCompressed(file, context.table, info.initialCwd()) :
             TraceResume.prepare(file, context.table, info.initialCwd());
         final ProcessTrace trace = new ProcessTrace(context, info,
-            gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendable(file));
+            gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendableRaw(file));
         trace.resumed = resumed;
         // the rank (launcher environment, or a fork parent's MPI_Init) is in every record, process_start too; a
         // file continued after the collector died keeps the rank its records had
@@ -1012,7 +1012,7 @@ public final class ProcessTrace implements MessageHandler
                 name = NOT_A_FILE;
                 break;
         }
-        if (f.hasFlag(FunctionInfo.FLAG_OPAQUE) && opaqueWarned.add(f.id()))
+        if (f.isOpaque() && opaqueWarned.add(f.id()))
         {
             warn(f.name(), unresolvedHandle, "the operations " + f.name() + " submits are not traced one by one: " +
                 "only the " + f.name() + " calls themselves are in the trace");

@@ -60,6 +60,8 @@ public final class FunctionInfo
     private final ResultKind resultKind;
     private final Effect effect;
     private final Set<String> flags;
+    /** {@link #FLAG_OPAQUE}, asked for every record: a field, not a set lookup (~5% of the drain). */
+    private final boolean opaque;
     private final boolean known;
 
     private final int fdSlot;
@@ -152,6 +154,7 @@ public final class FunctionInfo
         this.resultKind = resultKind;
         this.effect = effect;
         this.flags = Collections.unmodifiableSet(new LinkedHashSet<>(flags));
+        this.opaque = this.flags.contains(FLAG_OPAQUE);
         this.known = known;
 
         int scalars = 0;
@@ -368,6 +371,12 @@ public final class FunctionInfo
             }
         }
         return null;
+    }
+
+    /** @return true if the row has {@link #FLAG_OPAQUE}: its calls start work the trace does not show. */
+    public boolean isOpaque()
+    {
+        return opaque;
     }
 
     /** @param flag a flag word. @return true if the row has it. */

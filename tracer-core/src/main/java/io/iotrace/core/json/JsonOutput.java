@@ -16,8 +16,11 @@ import java.io.OutputStream;
  */
 final class JsonOutput
 {
-    /** Jackson's output buffer size: the same memory per open trace file. */
-    private static final int BUFFER_LENGTH = 8000;
+    /**
+     * The only buffer between the JSON and the file (OutputFiles.openAppendableRaw): one copy of each byte fewer than
+     * with a BufferedOutputStream behind it, and one write per 64 KiB.
+     */
+    private static final int BUFFER_LENGTH = 64 * 1024;
     /** Most bytes one char becomes: {@code \}{@code uXXXX}. */
     private static final int MAX_BYTES_PER_CHAR = 6;
     private static final int MAX_DEPTH = 63;
