@@ -10,7 +10,8 @@
 # whose collector is already running and drains on the other core; "shim alone" runs have no collector
 # (IOTRACE_COLLECTOR=none: the ring only). "first pass" runs write into ring pages the shim maps first (made ahead
 # by the collector for a busy process, by the shim itself without one); "steady" runs first make 600,000 untimed
-# calls so the ring has wrapped.
+# calls so the ring has wrapped. Then the same calls once more, traced and untraced taking turns inside one process
+# (bench/paired_loop.c), which a shared machine's slow and fast minutes cannot favour either way.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-5}
@@ -77,6 +78,18 @@ for r in $(seq "$rounds"); do
   IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$loop" write 200000 "$tmp/data" 600000 | ns_cpu >> "$tmp/steady.collector"
   settle
 done
+# the same calls, traced and untraced taking turns in one process (bench/paired_loop.c): the machine's slow and fast
+# minutes fall on both halves alike
+paired=$root/bench/build/paired_loop
+declare -A paired_warmup=([write]=2000 [pread]=2000 [openclose]=1000 [fwrite1]=2000 [write2t]=2000 [steady]=600000)
+for r in $(seq "$rounds"); do
+  for m in write steady pread openclose fwrite1 write2t; do
+    pm=$m; [ $m = steady ] && pm=write
+    IOTRACE_DIR="$session" LD_PRELOAD="$shim" "$paired" "$pm" 100000 "$tmp/data" "${paired_warmup[$m]}" \
+      | awk '{print $6, $12, $4, $10}' >> "$tmp/$m.paired"
+    settle
+  done
+done
 stop_session "$session"
 records=$(cat "$session"/*.jsonl | grep -c '"function_name":"write"' || true)
 
@@ -104,6 +117,23 @@ row "fwrite 1 byte" fwrite1
 row "write 4 KiB, 2 threads at once" write2t
 row "fwrite 1 byte, 2 threads at once" fwrite2t
 echo "write records in the collector's trace: $records (every traced write call of the runs above)"
+echo "== the same, traced and untraced calls taking turns in one process (blocks of 256; bench/paired_loop.c), with"
+echo "   the collector running: added per call, medians of $rounds rounds (the untraced half pays some of the shim's"
+echo "   cost too: its caches and the collector's work are shared, so these are lower bounds)"
+printf "%-34s %16s %14s %16s\n" workload "median call" "added" "mean added"
+paired_row() { # $1 label, $2 mode
+  local u a mean
+  u=$(awk '{print $3}' "$tmp/$2.paired" | median); a=$(awk '{print $1}' "$tmp/$2.paired" | median)
+  mean=$(awk '{print $2}' "$tmp/$2.paired" | median)
+  awk -v l="$1" -v u="$u" -v a="$a" -v mean="$mean" 'BEGIN {
+    printf "%-34s %10.1f ns %+11.1f ns %+13.1f ns\n", l, u, a, mean }'
+}
+paired_row "write 4 KiB (first ring pass)" write
+paired_row "write 4 KiB (steady, ring wrapped)" steady
+paired_row "pread 4 KiB" pread
+paired_row "open+close (one pair)" openclose
+paired_row "fwrite 1 byte" fwrite1
+paired_row "write 4 KiB, 2 threads at once" write2t
 
 # ---- start-up -----------------------------------------------------------------------------------------------------
 echo "== start-up added to a traced process (target: <= 1 ms), ms per process, medians of $rounds rounds"
