@@ -75,9 +75,10 @@ public final class DrainBenchmark
         // steady: the passes after the first two (the second may still run code C2 compiles late)
         final List<Pass> steady = done.subList(Math.min(2, done.size() - 1), done.size());
         final Pass last = done.get(done.size() - 1);
-        System.out.printf("drain: first pass %.2f M events/s (JIT warm-up included), steady %.2f M events/s " +
-            "(median of passes %d..%d), CPU time; wall-clock %.2f and %.2f M events/s; %.1f bytes allocated per " +
-            "event in steady state%n", done.get(0).eventsPerCpuSecond() / 1e6,
+        System.out.printf("drain: first pass %.2f M events/s (JIT warm-up included), second %.2f, steady %.2f " +
+            "M events/s (median of passes %d..%d), CPU time; wall-clock %.2f and %.2f M events/s; %.1f bytes " +
+            "allocated per event in steady state%n", done.get(0).eventsPerCpuSecond() / 1e6,
+            done.get(Math.min(1, done.size() - 1)).eventsPerCpuSecond() / 1e6,
             median(steady.stream().mapToDouble(Pass::eventsPerCpuSecond).toArray()) / 1e6,
             passes - steady.size() + 1, passes, done.get(0).eventsPerSecond() / 1e6,
             median(steady.stream().mapToDouble(Pass::eventsPerSecond).toArray()) / 1e6,
