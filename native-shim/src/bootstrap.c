@@ -63,7 +63,7 @@ static void atfork_child(void)
     int parent_pid = iotrace_cur.pid;
     uint64_t parent_ticks = iotrace_cur.start_ticks;
     iotrace_spill_forget();
-    iotrace_collector_forget();
+    iotrace_collector_fork_child();
     if (iotrace_session_fork_child(parent_pid, parent_ticks) != 0) {
         iotrace_cur.map = NULL;
         __atomic_store_n(&iotrace_state, IOTRACE_OFF, __ATOMIC_RELEASE);

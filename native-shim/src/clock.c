@@ -4,6 +4,7 @@
  * sees either no anchor or a complete one, and skips calibration while another call is at it.
  */
 #include "clock.h"
+#include "collector.h"
 
 #include <string.h>
 
@@ -51,6 +52,9 @@ static void calibrate(uint64_t tsc, int64_t ns)
 
 int64_t iotrace_clock_reanchor(uint64_t before)
 {
+    /* a thread's anchor is renewed at least every millisecond while it makes traced calls: the collector spawn's
+     * intermediate child is reaped here, off the program's start-up path (collector.c) */
+    iotrace_collector_reap(0);
 #ifdef IOTRACE_HAVE_TSC
     int64_t ns = iotrace_realtime_ns();
     uint64_t after = __rdtsc();

@@ -1,12 +1,16 @@
 /*
- * Collector lock probe and spawn. The spawn must be invisible to the traced program: raw clone with exit signal 0
- * (no SIGCHLD; only waitpid(..., __WCLONE) sees it, which we do ourselves at once), the intermediate child starts a
- * new session and forks the collector, which is therefore not the program's child. Only raw system calls run in the
- * children: the program may be multithreaded, and glibc's fork would run everybody's atfork handlers.
+ * Collector lock probe and spawn. The spawn must be invisible to the traced program and cheap for it (issue 7:
+ * start-up <= 1 ms). An intermediate child shares the program's memory (CLONE_VM: nothing is copied) and has exit
+ * signal 0 (no SIGCHLD; only waitpid(..., __WCLONE) sees it); it starts a new session and forks the collector, which
+ * is therefore not the program's child, and exits. The program does not wait for it: it is reaped later (at a
+ * thread's next clock anchor, >= 1 ms on, or before another spawn). Only system calls run in the children: the
+ * program may be multithreaded, and glibc's fork would run everybody's atfork handlers; the intermediate runs on
+ * the program's TLS, so its system calls must not even set errno.
  */
 #include "collector.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "iotrace_runtime.h"
 #include "session.h"
 #include "sys.h"
 #include "util.h"
@@ -137,35 +142,82 @@ void __attribute__((noreturn)) iotrace_exec_detached(int lock_fd, char *const ar
     sys_exit_group(127);
 }
 
-static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background);
+/* One spawn at a time: what the intermediate child reads lives here until it is reaped (the program may have
+   returned, changed its environment or spawned again meanwhile). */
+#define SPAWN_STACK_BYTES 65536
+#define SPAWN_ARGS 12
+static struct spawn_job {
+    char *argv[SPAWN_ARGS];
+    char fd_text[16];
+    char **envp;         /* the collector's environment, mmap'd: the pointer array, then the strings */
+    size_t env_bytes;
+    char *const *exec_envp; /* what the helper gets: envp, or the caller's (which waits for the intermediate) */
+    int keep_fd;
+    int background;
+    int spawner_pid;     /* the process whose child the intermediate is */
+} job;
+static int unreaped;     /* pid of the intermediate child not yet reaped, 0 = none */
+static char spawn_stack[SPAWN_STACK_BYTES] __attribute__((aligned(64)));
+
+static void job_release(void)
+{
+    if (job.envp != NULL)
+        sys_munmap(job.envp, job.env_bytes);
+    job.envp = NULL;
+}
+
+/* Copies environ without LD_PRELOAD and IOTRACE_DISABLE, plus IOTRACE_DISABLE=1 (the collector must never trace
+   itself, even via /etc/ld.so.preload). 0, or -1. */
+static int job_environment(void)
+{
+    size_t count = 0, bytes = 0;
+    if (environ != NULL)
+        for (; environ[count] != NULL; count++)
+            bytes += strlen(environ[count]) + 1;
+    static const char disable[] = "IOTRACE_DISABLE=1";
+    size_t table = (count + 2) * sizeof(char *);
+    job.env_bytes = table + bytes + sizeof disable;
+    job.envp = sys_mmap(NULL, job.env_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (job.envp == MAP_FAILED) {
+        job.envp = NULL;
+        return -1;
+    }
+    char *text = (char *)job.envp + table;
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *entry = environ[i];
+        if (entry == NULL)
+            break; /* another thread shortened the environment meanwhile */
+        if (strncmp(entry, "LD_PRELOAD=", 11) == 0 || strncmp(entry, "IOTRACE_DISABLE=", 16) == 0)
+            continue;
+        size_t length = strlen(entry) + 1;
+        if ((size_t)(text + length - (char *)job.envp) > job.env_bytes - sizeof disable)
+            break; /* the program changed its environment meanwhile (another thread): keep what fits */
+        memcpy(text, entry, length);
+        job.envp[k++] = text;
+        text += length;
+    }
+    memcpy(text, disable, sizeof disable);
+    job.envp[k++] = text;
+    job.envp[k] = NULL;
+    return 0;
+}
+
+static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background, int wait);
 
 static void spawn(int lock_fd)
 {
-    /* everything the children need is prepared here: they only make system calls */
-    char fd_text[16];
-    iotrace_fmt(fd_text, sizeof fd_text, "%d", lock_fd);
-    char *argv[] = {launcher, "--session-dir", iotrace_sess.run_dir, "--output-dir", iotrace_sess.out_dir,
-                    "--lock-fd", fd_text, NULL};
-    size_t count = 0;
-    if (environ != NULL)
-        while (environ[count] != NULL)
-            count++;
-    size_t env_bytes = (count + 2) * sizeof(char *);
-    char **envp = sys_mmap(NULL, env_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (envp == MAP_FAILED)
+    iotrace_collector_reap(1); /* the previous intermediate child: its job and stack are reused */
+    iotrace_fmt(job.fd_text, sizeof job.fd_text, "%d", lock_fd);
+    char *const argv[] = {launcher, "--session-dir", iotrace_sess.run_dir, "--output-dir", iotrace_sess.out_dir,
+                          "--lock-fd", job.fd_text, NULL};
+    if (job_environment() != 0)
         return;
-    size_t k = 0;
-    for (size_t i = 0; i < count; i++)
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 && strncmp(environ[i], "IOTRACE_DISABLE=", 16) != 0)
-            envp[k++] = environ[i];
-    envp[k++] = "IOTRACE_DISABLE=1"; /* the collector must never trace itself, even via /etc/ld.so.preload */
-    envp[k] = NULL;
-
-    if (spawn_detached(lock_fd, argv, envp, 1) != 0)
+    /* the realtime clock has no periodic anchor to reap at: wait then */
+    if (spawn_detached(lock_fd, argv, job.envp, 1, !iotrace_clock_tsc) != 0)
         iotrace_debugf("cannot spawn the collector: clone errno %d", errno);
     else
         iotrace_debugf("spawned collector %s for session %s", launcher, iotrace_sess.run_dir);
-    sys_munmap(envp, env_bytes);
 }
 
 /*
@@ -185,42 +237,109 @@ static void place_as_background(void)
     syscall(SYS_sched_setscheduler, 0, 3 /* SCHED_BATCH */, &batch);
 }
 
+/* A system call that leaves errno alone: the intermediate child shares the program thread's TLS. */
+static long quiet_syscall(long number, long a1, long a2)
+{
+    return iotrace_raw_syscall_result(number, a1, a2, 0, 0, 0, 0);
+}
+
+/* The intermediate child, on spawn_stack in the program's memory: a new session, the helper forked from it (whose
+   memory is its own: iotrace_exec_detached may set errno), exit. */
+static int intermediate_main(void *unused)
+{
+    (void)unused;
+    quiet_syscall(SYS_setsid, 0, 0);
+    long helper = quiet_syscall(SYS_clone, (long)SIGCHLD, 0);
+    if (helper == 0) {
+        if (job.background)
+            place_as_background();
+        iotrace_exec_detached(job.keep_fd, job.argv, job.exec_envp);
+    }
+    return helper > 0 ? 0 : 1;
+}
+
+typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
+
 /*
- * Starts argv[0] as a helper that is not the program's child: clone with exit signal 0 (no SIGCHLD, invisible to
- * the program's wait()), which starts a new session and clones the helper, then exits and is reaped here. The
- * children start with every signal blocked: no handler of the program may run in them. 0, or -1 with errno.
+ * Starts argv[0] as a helper that is not the program's child (see the top of this file), from job.envp. The
+ * children start with every signal blocked: no handler of the program may run in them. wait: return only after the
+ * intermediate child has forked the helper and been reaped. 0, or -1 with errno.
  * background: the helper is the collector (place_as_background).
  */
-static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background)
+static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background, int wait)
 {
+    static clone_fn real_clone; /* glibc's: it runs fn on the given stack and exits with its result */
+    if (real_clone == NULL)
+        real_clone = (clone_fn)dlsym(RTLD_NEXT, "clone");
+    if (real_clone == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    size_t n = 0;
+    for (; argv[n] != NULL; n++) {
+        if (n == SPAWN_ARGS - 1) {
+            job_release();
+            errno = E2BIG;
+            return -1;
+        }
+        job.argv[n] = argv[n];
+    }
+    job.argv[n] = NULL;
+    job.exec_envp = envp;
+    job.keep_fd = keep_fd;
+    job.background = background;
+    job.spawner_pid = (int)syscall(SYS_getpid);
+
     uint64_t all = ~0ULL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
-    long pid = syscall(SYS_clone, 0UL /* exit signal 0: no SIGCHLD */, 0UL, NULL, NULL, 0UL);
-    if (pid == 0) {
-        syscall(SYS_setsid);
-        long grandchild = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
-        if (grandchild == 0) {
-            if (background)
-                place_as_background();
-            iotrace_exec_detached(keep_fd, argv, envp);
-        }
-        sys_exit_group(grandchild > 0 ? 0 : 1);
-    }
+    int pid = real_clone(intermediate_main, spawn_stack + SPAWN_STACK_BYTES, CLONE_VM /* exit signal 0 */, NULL);
     int err = errno;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     if (pid < 0) {
+        job_release();
         errno = err;
         return -1;
     }
-    int status;
-    while (syscall(SYS_wait4, (pid_t)pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
-        ;
+    __atomic_store_n(&unreaped, pid, __ATOMIC_RELEASE);
+    if (wait)
+        iotrace_collector_reap(1);
     return 0;
+}
+
+void iotrace_collector_reap(int block)
+{
+    if (__atomic_load_n(&unreaped, __ATOMIC_RELAXED) == 0 || iotrace_in_vfork_child())
+        return; /* nothing to reap; or a vfork child, which shares our memory but not our children */
+    int pid = __atomic_exchange_n(&unreaped, 0, __ATOMIC_ACQ_REL);
+    if (pid == 0)
+        return;
+    int saved = errno;
+    long done;
+    int status;
+    while ((done = syscall(SYS_wait4, pid, &status, __WCLONE | (block ? 0 : WNOHANG), NULL)) < 0 && errno == EINTR)
+        ;
+    if (done == 0 || (done < 0 && errno == ECHILD && syscall(SYS_getpid) != job.spawner_pid)) {
+        /* still running; or asked from a process sharing our memory that is not its parent (a CLONE_VM child) */
+        int none = 0;
+        __atomic_compare_exchange_n(&unreaped, &none, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    } else {
+        job_release();
+    }
+    errno = saved;
+}
+
+void iotrace_collector_fork_child(void)
+{
+    /* the intermediate child is not ours; the job's copy is */
+    __atomic_store_n(&unreaped, 0, __ATOMIC_RELAXED);
+    job_release();
+    iotrace_collector_forget();
 }
 
 int iotrace_spawn_detached(int keep_fd, char *const argv[], char *const envp[])
 {
-    return spawn_detached(keep_fd, argv, envp, 0);
+    iotrace_collector_reap(1); /* the collector's intermediate child: its job and stack are reused */
+    return spawn_detached(keep_fd, argv, envp, 0, 1);
 }
 
 void iotrace_collector_ensure(void)

@@ -7,14 +7,10 @@
 #error "iotrace_raw_syscall is written for x86_64 and aarch64"
 #endif
 
-/* Like libc's syscall(): always passes six arguments (unused ones are whatever the caller's registers held). */
-long iotrace_raw_syscall(long number, ...)
+/* The shim's one system call instruction (never inlined: its return address is a single known place). */
+__attribute__((noinline)) long iotrace_raw_syscall_result(long number, long a1, long a2, long a3, long a4, long a5,
+                                                          long a6)
 {
-    va_list ap;
-    va_start(ap, number);
-    long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
-    long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
-    va_end(ap);
     long ret;
     /* the label marks the instruction after the shim's one syscall site: the ptrace fallback's seccomp filter
      * lets every call from there through (ptrace_fallback.c) */
@@ -46,6 +42,18 @@ long iotrace_raw_syscall(long number, ...)
                      : "memory");
     ret = x0;
 #endif
+    return ret;
+}
+
+/* Like libc's syscall(): always passes six arguments (unused ones are whatever the caller's registers held). */
+long iotrace_raw_syscall(long number, ...)
+{
+    va_list ap;
+    va_start(ap, number);
+    long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
+    long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
+    va_end(ap);
+    long ret = iotrace_raw_syscall_result(number, a1, a2, a3, a4, a5, a6);
     if ((unsigned long)ret > -4096UL) {
         errno = (int)-ret;
         return -1;

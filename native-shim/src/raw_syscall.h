@@ -12,6 +12,9 @@
 
 long iotrace_raw_syscall(long number, ...);
 
+/* The same call, errno untouched: the kernel's result (-4095..-1: -errno). */
+long iotrace_raw_syscall_result(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
 #define syscall iotrace_raw_syscall
 
 #endif /* IOTRACE_RAW_SYSCALL_H */

@@ -94,6 +94,31 @@ class ProcessLifecycleTest
         second.forEach(r -> assertEquals(data.resolve("after.txt").toString(), filename(r)));
     }
 
+    /**
+     * The collector the shim spawns at start-up (a new session here) is invisible to the program's wait calls, and
+     * the process that detaches it, which the program does not wait for at start-up, is reaped while the program
+     * makes traced calls: no child of the program is left, not even a zombie, and its own child is the one it waits
+     * for. Both clocks: the realtime clock has no anchor to reap at, so it waits at the spawn.
+     */
+    @ParameterizedTest(name = "IOTRACE_CLOCK={0}")
+    @ValueSource(strings = {"tsc", "realtime"})
+    void shouldSpawnTheCollectorWithoutLeavingTheProgramAChild(final String clock) throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("spawn_invisible", data.toString())
+            .env("IOTRACE_CLOCK", clock).run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        final String[] out = run.stdout().trim().split(" ");
+        assertEquals("early_wait ECHILD children 0 own_child 3 then ECHILD writes",
+            String.join(" ", List.of(out).subList(0, out.length - 1)), run.stderr());
+        final long writes = Long.parseLong(out[out.length - 1]);
+        final TraceRecords trace = run.records();
+        final long parent = trace.function("fork").get(0).get("pid").asLong();
+        final List<JsonNode> parentWrites = trace.pid(parent).function("write");
+        assertEquals(writes, parentWrites.size(), "the spawned collector wrote every record");
+        parentWrites.forEach(w -> assertEquals(data.resolve("io.dat").toString(), filename(w)));
+    }
+
     @Test
     void shouldKeepEveryEventPublishedBeforeSigkill() throws Exception
     {
