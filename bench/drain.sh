@@ -3,8 +3,8 @@
 # rings filled by a traced io_loop with no collector, converted by the collector's own code in one JVM pass after
 # pass (bench/jmh DrainBenchmark), so the first pass (the JIT warming up) and the steady state are shown apart.
 #   bench/drain.sh [PASSES] [EVENTS]     (default 7 passes of 1,000,000 events; needs `make` first)
-# Workloads: write (1 write event per call: fd resolution) and openclose (open with its path, close), plain JSON
-# and IOTRACE_COMPRESS=gzip. The JVM runs with the collector launcher's options (its heap, its JIT settings), once
+# Workloads: write (1 write event per call: fd resolution) and openclose (open with its path, close), plain JSON,
+# IOTRACE_COMPRESS=gzip and zstd. The JVM runs with the collector launcher's options (its heap, its JIT settings), once
 # without and once with an AOT cache trained like the launcher's (scripts/train-collector.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,16 +38,17 @@ tmp=$(mktemp -d /dev/shm/iotrace-drain.XXXXXX)
 trap 'rm -rf "$tmp" "$tmp_build_log"' EXIT
 mkdir -p "$tmp/data"
 
-# The AOT cache, trained like the collector launcher's (scripts/train-collector.sh): one pass over other rings of
-# the same workloads (write and open/close events, plain JSON), then used by the runs below marked "AOT cache".
+# The AOT cache, trained like the collector launcher's (scripts/train-collector.sh, ~2 M events of io_loop in one
+# JVM): three passes over other rings of the same workloads (600,000 write and open/close events, plain JSON), then
+# used by the runs below marked "AOT cache".
 IOTRACE_RUNTIME_DIR="$tmp/rt-train" IOTRACE_DIR="$tmp/trace-train" IOTRACE_COLLECTOR=none \
-  IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" write 200000 "$tmp/data" >/dev/null
+  IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" write 300000 "$tmp/data" >/dev/null
 IOTRACE_RUNTIME_DIR="$tmp/rt-train" IOTRACE_DIR="$tmp/trace-train" IOTRACE_COLLECTOR=none \
-  IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" openclose 100000 "$tmp/data" >/dev/null
+  IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" openclose 150000 "$tmp/data" >/dev/null
 train_rings=$(dirname "$(find "$tmp/rt-train" -name '*.ring' | head -1)")
 # shellcheck disable=SC2086 # the options are words
 MALLOC_ARENA_MAX=1 "$java" $options -XX:AOTCacheOutput="$tmp/drain.aot" -cp "$classpath" \
-  io.iotrace.core.collector.DrainBenchmark "$train_rings" "$tmp/work-train" 1 >/dev/null 2>&1 ||
+  io.iotrace.core.collector.DrainBenchmark "$train_rings" "$tmp/work-train" 3 >/dev/null 2>&1 ||
   { echo "bench/drain.sh: training the AOT cache failed" >&2; exit 1; }
 rm -rf "$tmp/rt-train" "$tmp/trace-train" "$tmp/work-train"
 for workload in write openclose; do
@@ -57,8 +58,8 @@ for workload in write openclose; do
     IOTRACE_RING_SIZE=134217728 LD_PRELOAD="$shim" "$root/bench/build/io_loop" "$workload" "$calls" "$tmp/data" \
     >/dev/null
   rings=$(dirname "$(find "$tmp/rt-$workload" -name '*.ring' | head -1)")
-  for output in plain gzip; do
-    compress=; [ "$output" = gzip ] && compress=gzip
+  for output in plain gzip zstd; do
+    compress=; [ "$output" = plain ] || compress=$output
     for share in -Xshare:auto -XX:AOTCache="$tmp/drain.aot"; do
       case $share in -Xshare*) echo "== $workload, $output JSON, no AOT cache" ;; *) echo "== $workload, $output JSON, AOT cache" ;; esac
       # shellcheck disable=SC2086 # the options are words

@@ -10,6 +10,9 @@ command -v fio  >/dev/null 2>&1 || missing="$missing fio"
 # the transparency harness: strace lists every failing syscall of a run; sqlite3 is one of the programs it runs
 command -v strace  >/dev/null 2>&1 || missing="$missing strace"
 command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
+# IOTRACE_COMPRESS=zstd: the collector and the readers load libzstd.so.1; the zstd command checks their files in the tests
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libzstd\.so\.1 ' || missing="$missing libzstd1"
+command -v zstd >/dev/null 2>&1 || missing="$missing zstd"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "iotrace setup: installing$missing"

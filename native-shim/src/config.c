@@ -140,8 +140,8 @@ void iotrace_config_load(void)
         iotrace_config_error("IOTRACE_PTRACE", v, "expected on or off");
     c->ptrace_on = v != NULL && strcmp(v, "on") == 0;
     v = getenv("IOTRACE_COMPRESS");
-    if (v != NULL && *v != '\0' && strcmp(v, "gzip") != 0)
-        iotrace_config_error("IOTRACE_COMPRESS", v, "expected gzip; writing plain JSON Lines");
+    if (v != NULL && *v != '\0' && strcmp(v, "gzip") != 0 && strcmp(v, "zstd") != 0)
+        iotrace_config_error("IOTRACE_COMPRESS", v, "expected gzip or zstd; writing plain JSON Lines");
     if (c->collector[0] != '\0') {
         struct stat st;
         if (sys_access(c->collector, X_OK) != 0 || syscall(SYS_newfstatat, AT_FDCWD, c->collector, &st, 0) != 0 ||

@@ -1,5 +1,9 @@
 package io.iotrace.core.collector;
 
+import io.iotrace.core.summary.Compression;
+import io.iotrace.core.zstd.Zstd;
+import io.iotrace.core.zstd.ZstdOutputStream;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -92,10 +96,7 @@ public final class OutputFiles
     }
 
     /**
-     * Like {@link #openAppendable}, gzip-compressed: each open appends one gzip member (readers take a file of
-     * several members as one stream). Compression level 1 (the fastest: JSON Lines of a trace compress ~10x at any
-     * level). flush() is a SYNC_FLUSH, so everything flushed can be decompressed even if the stream is never
-     * finished (a killed collector): the collector flushes before it moves the ring's consumer position.
+     * {@link #openAppendableCompressed} with gzip.
      *
      * @param file the file.
      * @return the compressing stream.
@@ -103,6 +104,45 @@ public final class OutputFiles
      */
     public static OutputStream openAppendableGzip(final Path file) throws IOException
     {
+        return openAppendableCompressed(file, Compression.GZIP);
+    }
+
+    /**
+     * Like {@link #openAppendable}, compressed: each open appends one gzip member or zstd frame (readers take a file
+     * of several as one stream). gzip: compression level 1 (the fastest: JSON Lines of a trace compress ~25x at any
+     * level); zstd: see {@link ZstdOutputStream}. flush() makes everything written so far decompressible even if
+     * the stream is never finished (a killed collector): gzip's SYNC_FLUSH, zstd's ZSTD_e_flush; the collector
+     * flushes before it moves the ring's consumer position.
+     *
+     * @param file        the file.
+     * @param compression GZIP or ZSTD (NONE: unbuffered, as {@link #openAppendableRaw}).
+     * @return the compressing stream.
+     * @throws IOException when it cannot be opened, or libzstd is missing for ZSTD.
+     */
+    public static OutputStream openAppendableCompressed(final Path file, final Compression compression)
+        throws IOException
+    {
+        if (Compression.ZSTD == compression)
+        {
+            if (!Zstd.available())
+            {
+                throw new IOException(file + ": " + Zstd.UNAVAILABLE);
+            }
+            final OutputStream raw = openAppendableRaw(file);
+            try
+            {
+                return new ZstdOutputStream(raw);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                raw.close();
+                throw ex;
+            }
+        }
+        if (Compression.NONE == compression)
+        {
+            return openAppendableRaw(file);
+        }
         final OutputStream raw = openAppendableRaw(file); // the deflater's output is already in 64 KiB pieces
         try
         {

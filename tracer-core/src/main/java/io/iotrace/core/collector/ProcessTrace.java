@@ -4,7 +4,7 @@ import io.iotrace.core.decode.DecodedEvent;
 import io.iotrace.core.decode.Errno;
 import io.iotrace.core.decode.Flags;
 import io.iotrace.core.decode.MalformedEventException;
-import io.iotrace.core.summary.TraceFiles;
+import io.iotrace.core.summary.Compression;
 import io.iotrace.core.format.FunctionInfo;
 import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.json.JsonRecordWriter;
@@ -114,15 +114,22 @@ public final class ProcessTrace implements MessageHandler
     public static ProcessTrace open(final SessionContext context, final IncarnationInfo info) throws IOException
     {
         final Path plain = context.outputDir().resolve(info.jsonFileName());
-        final Path compressed = plain.resolveSibling(plain.getFileName() + TraceFiles.GZIP_SUFFIX);
-        // compressed when asked, or when an earlier collector of this session began the file compressed
-        final boolean gzip = Files.exists(compressed, LinkOption.NOFOLLOW_LINKS) ||
-            (context.compress && !Files.exists(plain, LinkOption.NOFOLLOW_LINKS));
-        final Path file = gzip ? compressed : plain;
-        final TraceResume resumed = gzip ? TraceResume.prepareCompressed(file, context.table, info.initialCwd()) :
-            TraceResume.prepare(file, context.table, info.initialCwd());
+        // the way an earlier collector of this session began the file, else the one asked for
+        Compression compression = context.compression;
+        for (final Compression begun : Compression.values())
+        {
+            if (Files.exists(plain.resolveSibling(plain.getFileName() + begun.suffix()), LinkOption.NOFOLLOW_LINKS))
+            {
+                compression = begun;
+                break;
+            }
+        }
+        final Path file = plain.resolveSibling(plain.getFileName() + compression.suffix());
+        final TraceResume resumed = Compression.NONE == compression ?
+            TraceResume.prepare(file, context.table, info.initialCwd()) :
+            TraceResume.prepareCompressed(file, compression, context.table, info.initialCwd());
         final ProcessTrace trace = new ProcessTrace(context, info,
-            gzip ? OutputFiles.openAppendableGzip(file) : OutputFiles.openAppendableRaw(file));
+            OutputFiles.openAppendableCompressed(file, compression));
         trace.resumed = resumed;
         // the rank (launcher environment, or a fork parent's MPI_Init) is in every record, process_start too; a
         // file continued after the collector died keeps the rank its records had

@@ -5,6 +5,8 @@ import io.iotrace.core.decode.EventDecoder;
 import io.iotrace.core.format.FunctionTable;
 import io.iotrace.core.live.LiveCounters;
 import io.iotrace.core.live.LiveCountersWriter;
+import io.iotrace.core.summary.Compression;
+import io.iotrace.core.zstd.Zstd;
 
 import java.nio.file.Path;
 
@@ -14,7 +16,7 @@ import java.nio.file.Path;
  */
 public final class SessionContext implements AutoCloseable
 {
-    /** The environment variable asking for compressed trace files ({@code gzip}). */
+    /** The environment variable asking for compressed trace files ({@code gzip} or {@code zstd}). */
     public static final String COMPRESS_ENV = "IOTRACE_COMPRESS";
 
     final Path outputDir;
@@ -29,8 +31,10 @@ public final class SessionContext implements AutoCloseable
         new org.agrona.collections.Int2ObjectHashMap<>();
     /** Which records are written (IOTRACE_FUNCTIONS, IOTRACE_EXCLUDE_PATH of the collector's environment). */
     final RecordFilter filter = RecordFilter.fromEnvironment(System.getenv());
-    /** IOTRACE_COMPRESS=gzip in the collector's environment: new trace files are written as .jsonl.gz. */
-    final boolean compress = "gzip".equals(System.getenv(COMPRESS_ENV));
+    /** IOTRACE_COMPRESS in the collector's environment: new trace files are written as .jsonl.gz or .jsonl.zst
+     *  (zstd without libzstd: gzip, said in the log and iotrace-config-errors.log). */
+    final Compression compression = compressionFromEnvironment();
+    private String compressionProblem;
     /** The output dir's space reserve (see {@link #reserveSpace()}); deleted by {@link #close()}. */
     static final String SPACE_RESERVE_FILE = ".iotrace-space-reserve";
     private static final int SPACE_RESERVE_LENGTH = 256 * 1024;
@@ -60,8 +64,12 @@ public final class SessionContext implements AutoCloseable
     /** Bad values of the variables the collector reads: one line each in the log and in iotrace-config-errors.log. */
     private void reportConfigProblems()
     {
-        // (IOTRACE_COMPRESS and IOTRACE_COLLECTOR_LINGER_MS are checked by the shim, which sees them first)
-        final java.util.List<String> problems = filter.problems(table);
+        // (IOTRACE_COMPRESS's value and IOTRACE_COLLECTOR_LINGER_MS are checked by the shim, which sees them first)
+        final java.util.List<String> problems = new java.util.ArrayList<>(filter.problems(table));
+        if (null != compressionProblem)
+        {
+            problems.add(compressionProblem);
+        }
         if (problems.isEmpty())
         {
             return;
@@ -80,6 +88,17 @@ public final class SessionContext implements AutoCloseable
         {
             log.log("cannot write " + file, ex);
         }
+    }
+
+    private Compression compressionFromEnvironment()
+    {
+        final Compression asked = Compression.fromSetting(System.getenv(COMPRESS_ENV));
+        if (Compression.ZSTD == asked && !Zstd.available())
+        {
+            compressionProblem = COMPRESS_ENV + "=zstd: " + Zstd.UNAVAILABLE + ": writing gzip (.jsonl.gz) instead";
+            return Compression.GZIP;
+        }
+        return null == asked ? Compression.NONE : asked;
     }
 
     /**

@@ -100,16 +100,17 @@ final class TraceResume
     }
 
     /**
-     * {@link #prepare} for a compressed file ({@code .jsonl.gz}): its complete lines are decompressed (a stream a
-     * killed collector never finished ends at its last flush), the file is rewritten as one finished gzip member
-     * of exactly those lines (so the member the next collector appends follows a complete one), and the records
-     * are replayed as for a plain file.
+     * {@link #prepare} for a compressed file ({@code .jsonl.gz}, {@code .jsonl.zst}): its complete lines are
+     * decompressed (a stream a killed collector never finished ends at its last flush), the file is rewritten as
+     * one finished gzip member or zstd frame of exactly those lines (so the one the next collector appends follows
+     * a complete one), and the records are replayed as for a plain file.
      *
+     * @param compression how the file is compressed.
      * @return the rebuilt state, or null when the file does not exist or holds no record (a fresh start).
      * @throws IOException when the file cannot be read or rewritten.
      */
-    static TraceResume prepareCompressed(final Path file, final FunctionTable functions, final String initialCwd)
-        throws IOException
+    static TraceResume prepareCompressed(final Path file, final io.iotrace.core.summary.Compression compression,
+        final FunctionTable functions, final String initialCwd) throws IOException
     {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || 0 == Files.size(file))
         {
@@ -128,7 +129,7 @@ final class TraceResume
             }
             final TraceResume resume = prepare(plain, functions, initialCwd); // cuts a partial last line
             try (java.io.InputStream in = Files.newInputStream(plain);
-                 java.io.OutputStream out = OutputFiles.openAppendableGzip(rewritten))
+                 java.io.OutputStream out = OutputFiles.openAppendableCompressed(rewritten, compression))
             {
                 in.transferTo(out);
             }

@@ -11,16 +11,14 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The per-process trace files of a directory, plain ({@code <host>_<pid>_<inc>.jsonl}) or gzip-compressed
- * ({@code .jsonl.gz}, written with {@code IOTRACE_COMPRESS=gzip}): every reader opens them through
- * {@link #open(Path)} and so reads both alike.
+ * The per-process trace files of a directory, plain ({@code <host>_<pid>_<inc>.jsonl}) or compressed
+ * ({@code .jsonl.gz} or {@code .jsonl.zst}, written with {@code IOTRACE_COMPRESS=gzip} or {@code zstd}): every
+ * reader opens them through {@link #open(Path)} and so reads them all alike.
  */
 public final class TraceFiles
 {
     /** Suffix of a plain trace file. */
     public static final String JSONL = ".jsonl";
-    /** Suffix of a compressed trace file. */
-    public static final String GZIP_SUFFIX = ".gz";
 
     private TraceFiles()
     {
@@ -29,31 +27,45 @@ public final class TraceFiles
     /** @return true for the name of a per-process trace file, plain or compressed (not the warnings file). */
     public static boolean isProcessFile(final String name)
     {
-        final String plain = name.endsWith(JSONL + GZIP_SUFFIX) ? name.substring(0, name.length() - 3) : name;
+        final String plain = Compression.withoutSuffix(name);
         return plain.endsWith(JSONL) && !plain.equals(TraceFormat.WARNINGS_FILE);
     }
 
-    /** @return true when the file is gzip-compressed (by its name). */
+    /** @return true when the file is compressed (by its name). */
     public static boolean isCompressed(final Path file)
     {
-        return file.getFileName().toString().endsWith(GZIP_SUFFIX);
+        return Compression.NONE != Compression.of(file);
     }
 
     /**
-     * Open a trace file for reading, decompressing a {@code .gz} one. A compressed file that ends early (its
-     * collector was killed: the stream was flushed at every committed batch but never finished) reads as a file
-     * that ends there, like a plain file cut by kill -9.
+     * Open a trace file for reading, decompressing a {@code .gz} or {@code .zst} one. A compressed file that ends
+     * early (its collector was killed: the stream was flushed at every committed batch but never finished) reads
+     * as a file that ends there, like a plain file cut by kill -9.
      *
      * @param file the file.
      * @return its bytes (unbuffered for a plain file).
-     * @throws IOException when it cannot be opened, or is not gzip although named so.
+     * @throws IOException when it cannot be opened, or is not gzip/zstd although named so (when its bytes are
+     *                     read, for zstd), or libzstd is missing for a .zst file.
      */
     public static InputStream open(final Path file) throws IOException
     {
+        final Compression compression = Compression.of(file);
         final InputStream in = Files.newInputStream(file);
-        if (!isCompressed(file))
+        if (Compression.NONE == compression)
         {
             return in;
+        }
+        if (Compression.ZSTD == compression)
+        {
+            try
+            {
+                return new Named(new io.iotrace.core.zstd.ZstdInputStream(in), file);
+            }
+            catch (final IOException ex)
+            {
+                in.close();
+                throw new IOException(file + ": " + ex.getMessage(), ex);
+            }
         }
         try
         {
@@ -67,6 +79,38 @@ public final class TraceFiles
         {
             in.close();
             throw new IOException(file + ": not a gzip file (" + ex.getMessage() + ")", ex);
+        }
+    }
+
+    /** Names the file in a read error (zstd's messages do not). */
+    private static final class Named extends FilterInputStream
+    {
+        private final Path file;
+
+        Named(final InputStream in, final Path file)
+        {
+            super(in);
+            this.file = file;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len) throws IOException
+        {
+            try
+            {
+                return super.read(b, off, len);
+            }
+            catch (final IOException ex)
+            {
+                throw new IOException(file + ": " + ex.getMessage(), ex);
+            }
         }
     }
 

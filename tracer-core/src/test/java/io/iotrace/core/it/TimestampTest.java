@@ -45,7 +45,8 @@ class TimestampTest
                 .toList();
             final ByteBuffer times = ByteBuffer.wrap(Files.readAllBytes(data.resolve("clock-" + t + ".times")))
                 .order(ByteOrder.LITTLE_ENDIAN);
-            assertEquals(3000, writes.size());
+            assertEquals(3000, writes.size(), () -> "writes to " + file + "; " + trace.function("write").size() +
+                " write records in all; files " + trace.files() + "; collector.log: " + collectorLog(run));
             assertEquals(3000 * 16, times.capacity());
             long previousStart = Long.MIN_VALUE;
             for (int i = 0; i < writes.size(); i++)
@@ -61,6 +62,18 @@ class TimestampTest
                 assertTrue(start >= before - TOLERANCE_NS, where + " starts " + (before - start) + " ns early");
                 assertTrue(end <= after + TOLERANCE_NS, where + " ends " + (end - after) + " ns late");
             }
+        }
+    }
+
+    private static String collectorLog(final TracedRun.Outcome run)
+    {
+        try
+        {
+            return Files.readString(run.traceDir().resolve("collector.log"));
+        }
+        catch (final java.io.IOException ex)
+        {
+            return ex.toString();
         }
     }
 }

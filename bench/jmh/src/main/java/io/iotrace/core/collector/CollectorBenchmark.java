@@ -31,7 +31,7 @@ import java.util.zip.GZIPOutputStream;
 /**
  * The collector's per-event work on the backend core: decode a binary event, resolve its descriptor to the file
  * name (fnres), write its JSON line, as {@link ProcessTrace#onRecord} does for every record read from a ring.
- * The output goes to a counting sink (plain) or through the same gzip stream IOTRACE_COMPRESS=gzip uses; the
+ * The output goes to a counting sink (plain) or through the same gzip or zstd stream IOTRACE_COMPRESS uses; the
  * figure is ns per event (the target, 2,000,000 events/s on one core, is 500 ns). -prof gc shows allocation
  * per event (gc.alloc.rate.norm): none for data events; an open allocates the name it gives its descriptor.
  */
@@ -40,11 +40,12 @@ import java.util.zip.GZIPOutputStream;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC"})
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"})
 public class CollectorBenchmark
 {
-    /** plain: JSON Lines; gzip: the same through a level-1 gzip stream. */
-    @Param({"plain", "gzip"})
+    /** plain: JSON Lines; gzip, zstd: the same through the collector's level-1 gzip or zstd stream. */
+    @Param({"plain", "gzip", "zstd"})
     public String output;
 
     private Path dir;
@@ -82,12 +83,17 @@ public class CollectorBenchmark
                 bytes += len;
             }
         };
-        final OutputStream out = "gzip".equals(output) ? new GZIPOutputStream(sink, 1 << 16, true)
+        final OutputStream out = switch (output)
         {
+            case "gzip" -> new GZIPOutputStream(sink, 1 << 16, true)
             {
-                def.setLevel(Deflater.BEST_SPEED);
-            }
-        } : sink;
+                {
+                    def.setLevel(Deflater.BEST_SPEED);
+                }
+            };
+            case "zstd" -> new io.iotrace.core.zstd.ZstdOutputStream(sink);
+            default -> sink;
+        };
         trace = new ProcessTrace(context, new IncarnationInfo(4242, 1, 0, 1, 0, 0, 0, 0, "host", "/bin/x", "/w",
             TraceFormat.PRODUCER_SHIM), out);
         trace.startEmpty();
