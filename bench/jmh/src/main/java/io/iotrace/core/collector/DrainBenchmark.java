@@ -134,7 +134,7 @@ public final class DrainBenchmark
         long jsonBytes = 0;
         try (Stream<Path> files = Files.list(output))
         {
-            for (final Path f : files.filter(f -> f.getFileName().toString().matches(".*_\\d+_\\d+\\.jsonl(\\.gz)?"))
+            for (final Path f : files.filter(f -> f.getFileName().toString().matches(".*_\\d+_\\d+\\.jsonl(\\.gz|\\.zst)?"))
                 .toList())
             {
                 jsonBytes += Files.size(f);
