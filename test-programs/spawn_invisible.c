@@ -8,6 +8,9 @@
  *   4. fork()s a child that _exit(3)s: waitpid(-1, 0) returns exactly that child with status 3, and a second
  *      waitpid(-1, WNOHANG) fails with ECHILD.
  * Prints "early_wait ECHILD children 0 own_child 3 then ECHILD writes N".
+ * spawn_invisible DIR --exec-first: first execs itself as `spawn_invisible DIR --after-exec` (the exec is the
+ * process's first call after the tracer spawned the collector), which counts the children it inherited at once,
+ * before any call of its own, prints "after_exec_children N " and goes on as above.
  */
 #include "common.h"
 #include <dirent.h>
@@ -68,8 +71,14 @@ static const char *wait_outcome(int options)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: spawn_invisible DIR\n");
+    if (argc == 3 && strcmp(argv[2], "--exec-first") == 0) {
+        execl("/proc/self/exe", argv[0], argv[1], "--after-exec", (char *)NULL);
+        CHECK(0);
+    }
+    if (argc == 3 && strcmp(argv[2], "--after-exec") == 0)
+        printf("after_exec_children %d ", count_children());
+    else if (argc != 2) {
+        fprintf(stderr, "usage: spawn_invisible DIR [--exec-first]\n");
         return 2;
     }
     const char *early = wait_outcome(WNOHANG);

@@ -142,6 +142,8 @@ __attribute__((destructor)) static void iotrace_destructor(void)
 /* in a vfork child (ours, or one made by a raw syscall: hence the pid check) the ring state is the parent's */
 void iotrace_exec_begin(void)
 {
+    /* the collector spawn's intermediate child, if not yet reaped: the new image would never reap it */
+    iotrace_collector_reap(1);
     if (__atomic_load_n(&iotrace_state, __ATOMIC_ACQUIRE) == IOTRACE_READY && !iotrace_in_vfork_child())
         iotrace_set_state(IOTRACE_STATE_EXEC_PENDING);
 }

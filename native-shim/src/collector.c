@@ -3,7 +3,7 @@
  * start-up <= 1 ms). An intermediate child shares the program's memory (CLONE_VM: nothing is copied) and has exit
  * signal 0 (no SIGCHLD; only waitpid(..., __WCLONE) sees it); it starts a new session and forks the collector, which
  * is therefore not the program's child, and exits. The program does not wait for it: it is reaped later (at a
- * thread's next clock anchor, >= 1 ms on, or before another spawn). Only system calls run in the children: the
+ * thread's next clock anchor, >= 1 ms on, before an exec or another spawn). Only system calls run in the children: the
  * program may be multithreaded, and glibc's fork would run everybody's atfork handlers; the intermediate runs on
  * the program's TLS, so its system calls must not even set errno.
  */

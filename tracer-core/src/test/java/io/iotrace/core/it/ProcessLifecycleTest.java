@@ -119,6 +119,20 @@ class ProcessLifecycleTest
         parentWrites.forEach(w -> assertEquals(data.resolve("io.dat").toString(), filename(w)));
     }
 
+    /** A process that execs right after spawning the collector leaves its new image no child to reap either. */
+    @Test
+    void shouldReapTheSpawnHelperBeforeAnExec() throws Exception
+    {
+        final Path data = Files.createDirectories(work.resolve("data")).toRealPath();
+        final TracedRun.Outcome run = TracedRun.program("spawn_invisible", data.toString(), "--exec-first").run(work);
+        assertEquals(0, run.exitStatus(), run.stderr());
+        assertTrue(run.stdout().startsWith("after_exec_children 0 early_wait ECHILD children 0 own_child 3 then " +
+            "ECHILD writes "), run.stdout() + run.stderr());
+        final TraceRecords trace = run.records();
+        assertEquals(3, trace.files().size(), "both images of the process and its fork child: " + trace.files());
+        assertEquals(1, trace.function("execl").size(), trace.callNames().toString());
+    }
+
     @Test
     void shouldKeepEveryEventPublishedBeforeSigkill() throws Exception
     {
