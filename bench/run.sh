@@ -194,6 +194,9 @@ if [ -n "$cpid" ]; then
             h/1024, a/1024, s/1024, f/1024}' "/proc/$cpid/status"
 fi
 "$collector" await "$d" >/dev/null 2>&1 || true
+# that run started its own collector: did the program wait for ring space while the JVM started and warmed up?
+waits=$(grep -h -o '[0-9]* records waited for ring space ([0-9.]* ms in all)' "$d"/iotrace-warnings.jsonl 2>/dev/null || true)
+echo "the same run, a new collector starting while the program writes 4 KiB at full speed: ${waits:-no record waited for ring space}"
 
 echo "== collector drain rate (target: >= 2,000,000 events/s on one core): bench/drain.sh, passes in one JVM"
 # steady = passes 3..: the JIT needs 2-4 passes of open/close events before their rate settles

@@ -72,7 +72,11 @@
  *      96    4 mpi_rank             MPI_COMM_WORLD rank: the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK,
  *                                   PMI_RANK; never MPI_LOCALRANKID, the rank on the node), or for a fork child the
  *                                   rank its parent got from MPI_Init; the collector writes it into every record
- *     100  156 reserved             zero
+ *     100    4 reserved             zero
+ *     104    8 full_waits           atomic: records that found the ring full and waited for the collector to make
+ *                                   room (back-pressure: the program was slowed by the tracer), 0 in older rings
+ *     112    8 full_wait_ns         atomic: nanoseconds those records waited in all
+ *     120  136 reserved             zero
  *     256  256 hostname             NUL-terminated
  *     512 4096 exe                  readlink(/proc/self/exe), NUL-terminated
  *    4608 4096 cwd                  getcwd() at start, NUL-terminated (relative paths resolve against it)
@@ -102,6 +106,8 @@
 #define IOTRACE_HDR_PRODUCER           88
 #define IOTRACE_HDR_MPI_RANK_KNOWN     92
 #define IOTRACE_HDR_MPI_RANK           96
+#define IOTRACE_HDR_FULL_WAITS         104
+#define IOTRACE_HDR_FULL_WAIT_NS       112
 #define IOTRACE_HDR_HOSTNAME           256
 #define IOTRACE_HDR_HOSTNAME_LENGTH    256
 #define IOTRACE_HDR_EXE                512

@@ -200,7 +200,16 @@ void iotrace_ev_publish(struct iotrace_event *ev, int32_t type, int64_t t0, int6
     publish_record(ev->rec, ev->len, type);
 }
 
-/* Ring first; a full ring waits while a collector is alive, else this incarnation spills (sticky). */
+/* The time a record waited for ring space (since: when it first found the ring full, 0 = it did not). */
+static void count_wait(int64_t since)
+{
+    if (since != 0)
+        __atomic_fetch_add((uint64_t *)iotrace_hdr(IOTRACE_HDR_FULL_WAIT_NS), (uint64_t)(iotrace_now_ns() - since),
+                           __ATOMIC_RELAXED);
+}
+
+/* Ring first; a full ring waits while a collector is alive, else this incarnation spills (sticky). Waits are
+   counted in the header (full_waits, full_wait_ns): the collector reports them, the program was slowed. */
 __attribute__((noinline, cold)) static void publish_record(unsigned char *rec, uint32_t record_length, int32_t type)
 {
     unsigned char *p = rec + IOTRACE_RECORD_HEADER_LENGTH;
@@ -210,11 +219,14 @@ __attribute__((noinline, cold)) static void publish_record(unsigned char *rec, u
         return;
     }
     int64_t sleep_ns = BACKOFF_MIN_NS;
+    int64_t waited_since = 0; /* when this record first found the ring full */
     for (;;) {
         int rc = iotrace_ring_write(iotrace_cur.data, iotrace_cur.capacity, &iotrace_cur.reserved, type, p,
                                     payload_length);
-        if (rc == IOTRACE_RING_OK)
+        if (rc == IOTRACE_RING_OK) {
+            count_wait(waited_since);
             return;
+        }
         if (rc == IOTRACE_RING_UNRESERVED) {
             if (iotrace_ring_reserve_more() == 0)
                 continue;
@@ -234,8 +246,13 @@ __attribute__((noinline, cold)) static void publish_record(unsigned char *rec, u
                                iotrace_cur.pid, iotrace_cur.incarnation, iotrace_sess.out_dir);
             break;
         }
+        if (waited_since == 0) {
+            waited_since = iotrace_now_ns();
+            __atomic_fetch_add((uint64_t *)iotrace_hdr(IOTRACE_HDR_FULL_WAITS), 1, __ATOMIC_RELAXED);
+        }
         iotrace_sleep_ns(sleep_ns);
         sleep_ns = sleep_ns * 2 < BACKOFF_MAX_NS ? sleep_ns * 2 : BACKOFF_MAX_NS;
     }
+    count_wait(waited_since);
     spill(rec, record_length, type);
 }

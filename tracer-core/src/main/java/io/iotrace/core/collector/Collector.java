@@ -600,6 +600,8 @@ public final class Collector implements AutoCloseable
             return 0;
         }
         long lost = 0;
+        long fullWaits = 0;
+        long fullWaitNanos = 0;
         if (null != t.ring)
         {
             if (!t.broken)
@@ -640,6 +642,8 @@ public final class Collector implements AutoCloseable
                 }
             }
             lost = t.ring.lostEvents();
+            fullWaits = t.ring.fullWaits();
+            fullWaitNanos = t.ring.fullWaitNanos();
         }
         int read;
         while ((read = readSpill(t, READ_LIMIT, 0)) > 0)
@@ -651,7 +655,7 @@ public final class Collector implements AutoCloseable
             log.log("spill file " + t.spill.path() + " ends with a truncated record (" + t.spill.truncatedBytes() +
                 " bytes): ignored");
         }
-        t.trace.finish(lost);
+        t.trace.finish(lost, fullWaits, fullWaitNanos);
         records += t.trace.records();
         tracked.remove(t.key);
         done.add(t.key);

@@ -1129,12 +1129,14 @@ public final class ProcessTrace implements MessageHandler
     }
 
     /**
-     * The incarnation is over: write execve records still in flight as succeeded, report lost events, close the
-     * JSON file.
+     * The incarnation is over: write execve records still in flight as succeeded, report lost events and waits for
+     * ring space, close the JSON file.
      *
-     * @param lostEvents the header's lost_events counter.
+     * @param lostEvents    the header's lost_events counter.
+     * @param fullWaits     the header's full_waits counter: records that waited for the collector to make room.
+     * @param fullWaitNanos the header's full_wait_ns counter: how long they waited in all.
      */
-    public void finish(final long lostEvents)
+    public void finish(final long lostEvents, final long fullWaits, final long fullWaitNanos)
     {
         if (finished)
         {
@@ -1166,6 +1168,16 @@ public final class ProcessTrace implements MessageHandler
         {
             warnings = Math.min(warnings, MAX_WARNINGS - 1);
             warn(null, null, lostEvents + " events lost: they could be neither written to the ring nor spilled");
+        }
+        if (fullWaits > 0)
+        {
+            // not a loss, but the one way the tracer slows the program beyond its per-call cost: said, not hidden
+            final String waited = String.format(java.util.Locale.ROOT, "%d records waited for ring space (%.1f ms " +
+                "in all): the collector fell behind and slowed the program; a larger IOTRACE_RING_SIZE absorbs " +
+                "longer bursts", fullWaits, fullWaitNanos / 1e6);
+            context.log.log(info.key() + ": " + waited);
+            warnings = Math.min(warnings, MAX_WARNINGS - 1);
+            warn(null, null, waited);
         }
         if (notWritten > 0)
         {

@@ -206,6 +206,18 @@ public final class RingSource implements AutoCloseable
         return header.getLongVolatile(TraceFormat.HDR_LOST_EVENTS_OFFSET);
     }
 
+    /** @return the header's full_waits counter: records that waited for the collector to make room. */
+    public long fullWaits()
+    {
+        return header.getLongVolatile(TraceFormat.HDR_FULL_WAITS_OFFSET);
+    }
+
+    /** @return the header's full_wait_ns counter: how long those records waited in all. */
+    public long fullWaitNanos()
+    {
+        return header.getLongVolatile(TraceFormat.HDR_FULL_WAIT_NS_OFFSET);
+    }
+
     /** @return the header's spilled_events counter. */
     public long spilledEvents()
     {

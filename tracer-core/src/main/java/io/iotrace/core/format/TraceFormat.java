@@ -98,6 +98,10 @@ public final class TraceFormat
     /** 1 when {@link #HDR_MPI_RANK_OFFSET} holds the process's MPI rank. */
     public static final int HDR_MPI_RANK_KNOWN_OFFSET = 92;
     public static final int HDR_MPI_RANK_OFFSET = 96;
+    /** Atomic counter (records that waited for ring space): read with volatile semantics. */
+    public static final int HDR_FULL_WAITS_OFFSET = 104;
+    /** Atomic counter (ns those records waited): read with volatile semantics. */
+    public static final int HDR_FULL_WAIT_NS_OFFSET = 112;
     public static final int HDR_HOSTNAME_OFFSET = 256;
     public static final int HDR_HOSTNAME_LENGTH = 256;
     public static final int HDR_EXE_OFFSET = 512;

@@ -100,7 +100,7 @@ class ThroughputTest
                 ringEvents, ns / 1_000_000, ringEvents * 1e9 / ns);
             source.close();
         }
-        trace.finish(0);
+        trace.finish(0, 0, 0);
         context.close();
     }
 }

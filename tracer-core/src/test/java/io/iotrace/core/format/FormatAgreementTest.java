@@ -46,6 +46,8 @@ class FormatAgreementTest
         Map.entry("HDR_PROC_START_TICKS", "HDR_PROC_START_TICKS_OFFSET"),
         Map.entry("HDR_LOST_EVENTS", "HDR_LOST_EVENTS_OFFSET"),
         Map.entry("HDR_SPILLED_EVENTS", "HDR_SPILLED_EVENTS_OFFSET"),
+        Map.entry("HDR_FULL_WAITS", "HDR_FULL_WAITS_OFFSET"),
+        Map.entry("HDR_FULL_WAIT_NS", "HDR_FULL_WAIT_NS_OFFSET"),
         Map.entry("HDR_SPILLING", "HDR_SPILLING_OFFSET"),
         Map.entry("HDR_UID", "HDR_UID_OFFSET"),
         Map.entry("HDR_PARENT_START_TICKS", "HDR_PARENT_START_TICKS_OFFSET"),

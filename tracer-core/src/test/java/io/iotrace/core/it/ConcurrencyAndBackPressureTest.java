@@ -65,5 +65,17 @@ class ConcurrencyAndBackPressureTest
         assertFalse(Files.exists(run.traceDir().resolve(".iotrace-spill")) &&
             Files.list(run.traceDir().resolve(".iotrace-spill")).findAny().isPresent(),
             "the live collector drained the ring: the producer waited instead of spilling");
+        // the waits are not hidden: the ring header counts them and the collector reports them, once
+        final List<String> waited = run.records().warnings().stream().map(w -> w.get("message").asText())
+            .filter(m -> m.contains("waited for ring space")).toList();
+        assertEquals(1, waited.size(), run.records().warnings().toString());
+        final java.util.regex.Matcher counts = java.util.regex.Pattern.compile(
+            "(\\d+) records waited for ring space \\(([0-9.]+) ms in all\\): the collector fell behind and " +
+            "slowed the program; a larger IOTRACE_RING_SIZE absorbs longer bursts").matcher(waited.get(0));
+        assertTrue(counts.matches(), waited.get(0));
+        final long records = Long.parseLong(counts.group(1));
+        assertTrue(records > 0 && records <= 200_000, waited.get(0));
+        assertTrue(Double.parseDouble(counts.group(2)) > 0, waited.get(0));
+        assertTrue(Files.readString(run.traceDir().resolve("collector.log")).contains(waited.get(0)));
     }
 }

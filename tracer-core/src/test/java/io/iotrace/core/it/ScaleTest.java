@@ -110,8 +110,12 @@ class ScaleTest
         assertEquals(1_000_000L, calls.get("open"), calls.toString());
         assertEquals(1_000_000L, calls.getOrDefault("close", 0L), calls.toString());
         assertEquals(0, outsideData, "every open and close is named after its file");
+        // no warning but, possibly, that the program waited for ring space while the new collector started (its
+        // JVM and JIT take ~0.3-1 s; 2 M records outgrow the ring meanwhile): a fact about timing, not about the trace
         final Path warnings = traceDir.resolve("iotrace-warnings.jsonl");
-        assertTrue(!Files.exists(warnings) || 0 == Files.size(warnings), "no warnings");
+        final List<String> other = Files.exists(warnings) ? Files.readAllLines(warnings).stream()
+            .filter(w -> !w.contains("records waited for ring space")).toList() : List.of();
+        assertEquals(List.of(), other, "no warnings");
     }
 
     /** 10,000 files open at once: every open, write and close named after its own file. */

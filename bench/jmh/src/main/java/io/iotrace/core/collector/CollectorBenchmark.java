@@ -175,7 +175,7 @@ public class CollectorBenchmark
     @TearDown(Level.Trial)
     public void tearDown() throws IOException
     {
-        trace.finish(0);
+        trace.finish(0, 0, 0);
         context.close();
         try (var files = Files.walk(dir))
         {
