@@ -118,6 +118,26 @@ class FunctionTableTest
         assertTrue(entry.post() && !entry.kind().isScalar(), entry.toString());
     }
 
+    /** The parameter grammar: {@code <type> <name>} or {@code <type> <name>[<digits>]} (an array is a pointer). */
+    @Test
+    void shouldReadParameterTypesNamesAndArrays() throws Exception
+    {
+        final FunctionInfo row = FunctionTable.parse(new java.io.StringReader(
+            "70 | f | int | const char *path, char *const argv[], int  fds[ 2 ], const struct timespec t2[2], " +
+            "unsigned long x_1 | - | status | -\n")).byName("f");
+        assertEquals(List.of(new CParameter("const char *", "path", "const char *path"),
+            new CParameter("char *const *", "argv", "char *const argv[]"),
+            new CParameter("int *", "fds", "int  fds[ 2 ]"),
+            new CParameter("const struct timespec *", "t2", "const struct timespec t2[2]"),
+            new CParameter("unsigned long", "x_1", "unsigned long x_1")), row.parameters());
+        for (final String bad : List.of("int a[x]", "int a[1 2]", "int", "p", "int 9", "int a]"))
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () ->
+                FunctionTable.parse(new java.io.StringReader("70 | f | int | " + bad + " | - | status | -\n")));
+            assertTrue(ex.getMessage().contains("cannot read parameter '" + bad + "'"), ex.getMessage());
+        }
+    }
+
     @Test
     void shouldRejectRowsTheWrapperGeneratorCannotTranslateNamingTheLine() throws Exception
     {
