@@ -82,15 +82,12 @@ public final class TraceFiles
         }
     }
 
-    /** Names the file in a read error (zstd's messages do not). */
-    private static final class Named extends FilterInputStream
+    /** A filter whose single-byte read goes through its array read (where the filtering is). */
+    private abstract static class ArrayReadFilter extends FilterInputStream
     {
-        private final Path file;
-
-        Named(final InputStream in, final Path file)
+        ArrayReadFilter(final InputStream in)
         {
             super(in);
-            this.file = file;
         }
 
         @Override
@@ -98,6 +95,18 @@ public final class TraceFiles
         {
             final byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
+    /** Names the file in a read error (zstd's messages do not). */
+    private static final class Named extends ArrayReadFilter
+    {
+        private final Path file;
+
+        Named(final InputStream in, final Path file)
+        {
+            super(in);
+            this.file = file;
         }
 
         @Override
@@ -115,20 +124,13 @@ public final class TraceFiles
     }
 
     /** Turns the "unexpected end of ZLIB input stream" of an unfinished gzip stream into the end of the data. */
-    private static final class EndTolerant extends FilterInputStream
+    private static final class EndTolerant extends ArrayReadFilter
     {
         private boolean ended;
 
         EndTolerant(final InputStream in)
         {
             super(in);
-        }
-
-        @Override
-        public int read() throws IOException
-        {
-            final byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

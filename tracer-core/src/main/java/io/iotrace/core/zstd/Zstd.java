@@ -27,10 +27,6 @@ public final class Zstd
     static final int E_CONTINUE = 0;
     static final int E_FLUSH = 1;
     static final int E_END = 2;
-    /** ZSTD_inBuffer / ZSTD_outBuffer: { pointer, size_t size, size_t pos }. */
-    static final long BUFFER_STRUCT_LENGTH = 24;
-    static final long BUFFER_SIZE_OFFSET = 8;
-    static final long BUFFER_POS_OFFSET = 16;
 
     /** The library's name (the property iotrace.zstd.library: another name, or one that is missing, in tests). */
     static final String LIBRARY = System.getProperty("iotrace.zstd.library", "libzstd.so.1");
@@ -110,16 +106,80 @@ public final class Zstd
      */
     static long check(final long result, final String what) throws java.io.IOException
     {
+        if (0 != invoke(() -> (int)IS_ERROR.invokeExact(result)))
+        {
+            final MemorySegment name = invoke(() -> (MemorySegment)GET_ERROR_NAME.invokeExact(result));
+            throw new java.io.IOException(what + ": " + name.getString(0));
+        }
+        return result;
+    }
+
+    /** ZSTD_createCCtx, ZSTD_freeCCtx, ZSTD_CCtx_setParameter (checked), ZSTD_compressStream2 (checked: the bytes
+     *  zstd still holds for a flush or end directive), ZSTD_createDCtx, ZSTD_freeDCtx, ZSTD_decompressStream
+     *  (checked: 0 once a frame is complete). A NULL context is reported as out of memory. */
+    static MemorySegment createCompressor() throws java.io.IOException
+    {
+        return notNull(invoke(() -> (MemorySegment)CREATE_CCTX.invokeExact()), "ZSTD_createCCtx");
+    }
+
+    static void freeCompressor(final MemorySegment context)
+    {
+        invoke(() -> (long)FREE_CCTX.invokeExact(context));
+    }
+
+    static void setParameter(final MemorySegment context, final int parameter, final int value)
+        throws java.io.IOException
+    {
+        check(invoke(() -> (long)CCTX_SET_PARAMETER.invokeExact(context, parameter, value)),
+            "ZSTD_CCtx_setParameter " + parameter + "=" + value);
+    }
+
+    static long compressStream(final MemorySegment context, final NativeBuffers buffers, final int directive)
+        throws java.io.IOException
+    {
+        return check(invoke(() -> (long)COMPRESS_STREAM2.invokeExact(context, buffers.outBuffer, buffers.inBuffer,
+            directive)), "ZSTD_compressStream2");
+    }
+
+    static MemorySegment createDecompressor() throws java.io.IOException
+    {
+        return notNull(invoke(() -> (MemorySegment)CREATE_DCTX.invokeExact()), "ZSTD_createDCtx");
+    }
+
+    static void freeDecompressor(final MemorySegment context)
+    {
+        invoke(() -> (long)FREE_DCTX.invokeExact(context));
+    }
+
+    static long decompressStream(final MemorySegment context, final NativeBuffers buffers) throws java.io.IOException
+    {
+        return check(invoke(() -> (long)DECOMPRESS_STREAM.invokeExact(context, buffers.outBuffer, buffers.inBuffer)),
+            "not zstd data, or corrupted (ZSTD_decompressStream)");
+    }
+
+    private static MemorySegment notNull(final MemorySegment context, final String what) throws java.io.IOException
+    {
+        if (MemorySegment.NULL.equals(context))
+        {
+            throw new java.io.IOException(what + ": out of memory");
+        }
+        return context;
+    }
+
+    /** A native call: MethodHandle.invokeExact declares Throwable, which these calls never throw. */
+    @FunctionalInterface
+    private interface NativeCall<T>
+    {
+        T call() throws Throwable;
+    }
+
+    private static <T> T invoke(final NativeCall<T> call)
+    {
         try
         {
-            if (0 != (int)IS_ERROR.invokeExact(result))
-            {
-                final MemorySegment name = (MemorySegment)GET_ERROR_NAME.invokeExact(result);
-                throw new java.io.IOException(what + ": " + name.getString(0));
-            }
-            return result;
+            return call.call();
         }
-        catch (final java.io.IOException | RuntimeException | Error ex)
+        catch (final RuntimeException | Error ex)
         {
             throw ex;
         }

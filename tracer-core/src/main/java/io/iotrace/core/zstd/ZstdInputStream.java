@@ -2,7 +2,6 @@ package io.iotrace.core.zstd;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -16,15 +15,10 @@ public final class ZstdInputStream extends InputStream
     private static final int BUFFER_LENGTH = 64 * 1024;
 
     private final InputStream in;
-    private final Arena arena = Arena.ofShared();
+    private final NativeBuffers buffers = new NativeBuffers(BUFFER_LENGTH);
     private final MemorySegment context;
-    private final MemorySegment input;
-    private final MemorySegment output;
-    private final MemorySegment inBuffer;
-    private final MemorySegment outBuffer;
     private final byte[] chunk = new byte[BUFFER_LENGTH];
-    private long inputLength;      // bytes of input[] read from `in`
-    private long outputPosition;   // bytes of output[] handed out
+    private long outputPosition;   // bytes of the output buffer handed out
     private boolean inputEnded;
     private boolean outputWasFull;
     private boolean frameComplete = true; // ZSTD_decompressStream returned 0: a frame ended (or none began)
@@ -40,28 +34,14 @@ public final class ZstdInputStream extends InputStream
         this.in = in;
         try
         {
-            context = (MemorySegment)Zstd.CREATE_DCTX.invokeExact();
+            context = Zstd.createDecompressor();
         }
-        catch (final Throwable ex)
+        catch (final IOException | RuntimeException ex)
         {
-            arena.close();
-            throw new IllegalStateException(ex);
+            buffers.close();
+            throw ex;
         }
-        if (MemorySegment.NULL.equals(context))
-        {
-            arena.close();
-            throw new IOException("ZSTD_createDCtx: out of memory");
-        }
-        input = arena.allocate(BUFFER_LENGTH);
-        output = arena.allocate(BUFFER_LENGTH);
-        inBuffer = arena.allocate(Zstd.BUFFER_STRUCT_LENGTH, 8);
-        outBuffer = arena.allocate(Zstd.BUFFER_STRUCT_LENGTH, 8);
-        inBuffer.set(ValueLayout.ADDRESS, 0, input);
-        outBuffer.set(ValueLayout.ADDRESS, 0, output);
-        setLong(inBuffer, Zstd.BUFFER_SIZE_OFFSET, 0);
-        setLong(inBuffer, Zstd.BUFFER_POS_OFFSET, 0);
-        setLong(outBuffer, Zstd.BUFFER_SIZE_OFFSET, BUFFER_LENGTH);
-        setLong(outBuffer, Zstd.BUFFER_POS_OFFSET, 0);
+        buffers.setInput(0);
     }
 
     @Override
@@ -85,11 +65,11 @@ public final class ZstdInputStream extends InputStream
         }
         while (true)
         {
-            final long produced = getLong(outBuffer, Zstd.BUFFER_POS_OFFSET);
+            final long produced = buffers.outputPosition();
             if (outputPosition < produced)
             {
                 final int n = (int)Math.min(len, produced - outputPosition);
-                MemorySegment.copy(output, ValueLayout.JAVA_BYTE, outputPosition, b, off, n);
+                MemorySegment.copy(buffers.output, ValueLayout.JAVA_BYTE, outputPosition, b, off, n);
                 outputPosition += n;
                 return n;
             }
@@ -105,29 +85,14 @@ public final class ZstdInputStream extends InputStream
      *  frame cut short included). */
     private boolean decompressSome() throws IOException
     {
-        setLong(outBuffer, Zstd.BUFFER_POS_OFFSET, 0);
+        buffers.emptyOutput();
         outputPosition = 0;
-        if (getLong(inBuffer, Zstd.BUFFER_POS_OFFSET) == inputLength && !outputWasFull)
+        if (buffers.inputPosition() == buffers.inputSize() && !outputWasFull && (inputEnded || !fill()))
         {
-            if (inputEnded || !fill())
-            {
-                return false;
-            }
+            return false;
         }
-        try
-        {
-            frameComplete = 0 == Zstd.check((long)Zstd.DECOMPRESS_STREAM.invokeExact(context, outBuffer, inBuffer),
-                "not zstd data, or corrupted (ZSTD_decompressStream)");
-        }
-        catch (final IOException | RuntimeException | Error ex)
-        {
-            throw ex;
-        }
-        catch (final Throwable ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-        outputWasFull = BUFFER_LENGTH == getLong(outBuffer, Zstd.BUFFER_POS_OFFSET);
+        frameComplete = 0 == Zstd.decompressStream(context, buffers);
+        outputWasFull = BUFFER_LENGTH == buffers.outputPosition();
         return true;
     }
 
@@ -139,10 +104,8 @@ public final class ZstdInputStream extends InputStream
             inputEnded = true;
             return false;
         }
-        MemorySegment.copy(chunk, 0, input, ValueLayout.JAVA_BYTE, 0, n);
-        inputLength = n;
-        setLong(inBuffer, Zstd.BUFFER_SIZE_OFFSET, n);
-        setLong(inBuffer, Zstd.BUFFER_POS_OFFSET, 0);
+        MemorySegment.copy(chunk, 0, buffers.input, ValueLayout.JAVA_BYTE, 0, n);
+        buffers.setInput(n);
         return true;
     }
 
@@ -163,29 +126,11 @@ public final class ZstdInputStream extends InputStream
         closed = true;
         try (InputStream source = in)
         {
-            final long ignored = (long)Zstd.FREE_DCTX.invokeExact(context);
-        }
-        catch (final IOException | RuntimeException | Error ex)
-        {
-            throw ex;
-        }
-        catch (final Throwable ex)
-        {
-            throw new IllegalStateException(ex);
+            Zstd.freeDecompressor(context);
         }
         finally
         {
-            arena.close();
+            buffers.close();
         }
-    }
-
-    private static void setLong(final MemorySegment struct, final long offset, final long value)
-    {
-        struct.set(ValueLayout.JAVA_LONG, offset, value);
-    }
-
-    private static long getLong(final MemorySegment struct, final long offset)
-    {
-        return struct.get(ValueLayout.JAVA_LONG, offset);
     }
 }

@@ -2,7 +2,6 @@ package io.iotrace.core.zstd;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -20,12 +19,8 @@ public final class ZstdOutputStream extends OutputStream
     private static final int BUFFER_LENGTH = 64 * 1024;
 
     private final OutputStream out;
-    private final Arena arena = Arena.ofShared();
+    private final NativeBuffers buffers = new NativeBuffers(BUFFER_LENGTH);
     private final MemorySegment context;
-    private final MemorySegment input;
-    private final MemorySegment output;
-    private final MemorySegment inBuffer;
-    private final MemorySegment outBuffer;
     private final byte[] chunk = new byte[BUFFER_LENGTH];
     private boolean closed;
 
@@ -37,33 +32,24 @@ public final class ZstdOutputStream extends OutputStream
     {
         Zstd.requireAvailable("zstd compression");
         this.out = out;
+        MemorySegment made = null;
         try
         {
-            context = (MemorySegment)Zstd.CREATE_CCTX.invokeExact();
-            if (MemorySegment.NULL.equals(context))
-            {
-                throw new IOException("ZSTD_createCCtx: out of memory");
-            }
-            Zstd.check((long)Zstd.CCTX_SET_PARAMETER.invokeExact(context, Zstd.C_COMPRESSION_LEVEL, LEVEL), "level");
-            Zstd.check((long)Zstd.CCTX_SET_PARAMETER.invokeExact(context, Zstd.C_WINDOW_LOG, WINDOW_LOG), "window");
-            Zstd.check((long)Zstd.CCTX_SET_PARAMETER.invokeExact(context, Zstd.C_CHECKSUM_FLAG, 1), "checksum");
+            made = Zstd.createCompressor();
+            Zstd.setParameter(made, Zstd.C_COMPRESSION_LEVEL, LEVEL);
+            Zstd.setParameter(made, Zstd.C_WINDOW_LOG, WINDOW_LOG);
+            Zstd.setParameter(made, Zstd.C_CHECKSUM_FLAG, 1);
         }
-        catch (final IOException | RuntimeException | Error ex)
+        catch (final IOException | RuntimeException ex)
         {
-            arena.close();
+            if (null != made)
+            {
+                Zstd.freeCompressor(made);
+            }
+            buffers.close();
             throw ex;
         }
-        catch (final Throwable ex)
-        {
-            arena.close();
-            throw new IllegalStateException(ex);
-        }
-        input = arena.allocate(BUFFER_LENGTH);
-        output = arena.allocate(BUFFER_LENGTH);
-        inBuffer = arena.allocate(Zstd.BUFFER_STRUCT_LENGTH, 8);
-        outBuffer = arena.allocate(Zstd.BUFFER_STRUCT_LENGTH, 8);
-        inBuffer.set(ValueLayout.ADDRESS, 0, input);
-        outBuffer.set(ValueLayout.ADDRESS, 0, output);
+        context = made;
     }
 
     @Override
@@ -82,7 +68,7 @@ public final class ZstdOutputStream extends OutputStream
         while (done < len)
         {
             final int piece = Math.min(BUFFER_LENGTH, len - done);
-            MemorySegment.copy(b, off + done, input, ValueLayout.JAVA_BYTE, 0, piece);
+            MemorySegment.copy(b, off + done, buffers.input, ValueLayout.JAVA_BYTE, 0, piece);
             compress(piece, Zstd.E_CONTINUE);
             done += piece;
         }
@@ -110,7 +96,8 @@ public final class ZstdOutputStream extends OutputStream
         }
         finally
         {
-            free();
+            Zstd.freeCompressor(context);
+            buffers.close();
         }
     }
 
@@ -118,35 +105,20 @@ public final class ZstdOutputStream extends OutputStream
      *  (and, for flush and end, until zstd says nothing is left: ZSTD_compressStream2 returns 0). */
     private void compress(final int length, final int directive) throws IOException
     {
-        inBuffer.set(ValueLayout.JAVA_LONG, Zstd.BUFFER_SIZE_OFFSET, length);
-        inBuffer.set(ValueLayout.JAVA_LONG, Zstd.BUFFER_POS_OFFSET, 0);
+        buffers.setInput(length);
         long remaining;
         do
         {
-            outBuffer.set(ValueLayout.JAVA_LONG, Zstd.BUFFER_SIZE_OFFSET, BUFFER_LENGTH);
-            outBuffer.set(ValueLayout.JAVA_LONG, Zstd.BUFFER_POS_OFFSET, 0);
-            try
-            {
-                remaining = Zstd.check((long)Zstd.COMPRESS_STREAM2.invokeExact(context, outBuffer, inBuffer,
-                    directive), "ZSTD_compressStream2");
-            }
-            catch (final IOException | RuntimeException | Error ex)
-            {
-                throw ex;
-            }
-            catch (final Throwable ex)
-            {
-                throw new IllegalStateException(ex);
-            }
-            final int produced = (int)outBuffer.get(ValueLayout.JAVA_LONG, Zstd.BUFFER_POS_OFFSET);
+            buffers.emptyOutput();
+            remaining = Zstd.compressStream(context, buffers, directive);
+            final int produced = (int)buffers.outputPosition();
             if (produced > 0)
             {
-                MemorySegment.copy(output, ValueLayout.JAVA_BYTE, 0, chunk, 0, produced);
+                MemorySegment.copy(buffers.output, ValueLayout.JAVA_BYTE, 0, chunk, 0, produced);
                 out.write(chunk, 0, produced);
             }
         }
-        while (inBuffer.get(ValueLayout.JAVA_LONG, Zstd.BUFFER_POS_OFFSET) < length ||
-            (Zstd.E_CONTINUE != directive && 0 != remaining));
+        while (buffers.inputPosition() < length || (Zstd.E_CONTINUE != directive && 0 != remaining));
     }
 
     private void ensureOpen() throws IOException
@@ -154,22 +126,6 @@ public final class ZstdOutputStream extends OutputStream
         if (closed)
         {
             throw new IOException("zstd stream closed");
-        }
-    }
-
-    private void free()
-    {
-        try
-        {
-            final long ignored = (long)Zstd.FREE_CCTX.invokeExact(context);
-        }
-        catch (final Throwable ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-        finally
-        {
-            arena.close();
         }
     }
 }
