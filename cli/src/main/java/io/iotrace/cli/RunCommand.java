@@ -145,6 +145,7 @@ final class RunCommand implements Callable<Integer>
             env.put(RecordFilter.EXCLUDE_PATH_ENV, String.join(":", excludedPaths));
         }
 
+        startCollector(shim, traceDir, env);
         final Process process;
         try
         {
@@ -209,5 +210,93 @@ final class RunCommand implements Callable<Integer>
             candidate = Path.of(base + "-" + i);
         }
         return candidate;
+    }
+
+    /** How long run waits for the collector it starts before it starts the program anyway. */
+    static final java.time.Duration COLLECTOR_READY_WAIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * Starts the session's collector before the program and waits until it is draining (its live counters are
+     * open), so that a program doing I/O from its first moment does not wait for ring space while the collector's
+     * JVM starts (~0.2-0.4 s, in which such a program fills its ring: README). The collector takes the session lock
+     * itself; the program's first process then finds it held and spawns none. Best effort: when anything fails the
+     * program's first process spawns the collector, as without iotrace run. In its own session (setsid), like a
+     * spawned one: a Ctrl-C for the program does not stop it.
+     */
+    private static void startCollector(final Path shim, final Path traceDir, final Map<String, String> programEnv)
+    {
+        final String configured = programEnv.get("IOTRACE_COLLECTOR");
+        if ("none".equals(configured) || "1".equals(programEnv.get("IOTRACE_DISABLE")))
+        {
+            return;
+        }
+        final Path launcher = null == configured || configured.isEmpty() ?
+            shim.resolveSibling("iotrace-collector") : Path.of(configured);
+        final Path runtimeDir;
+        try
+        {
+            if (!Files.isExecutable(launcher))
+            {
+                return;
+            }
+            runtimeDir = TraceSession.runtimeDirFor(traceDir);
+            if (TraceSession.isCollectorLockHeld(runtimeDir))
+            {
+                return; // the session's collector runs already
+            }
+            io.iotrace.core.collector.OutputFiles.createPrivateDirectory(runtimeDir);
+            io.iotrace.core.collector.OutputFiles.createPrivateDirectory(traceDir);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return;
+        }
+        final List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid")))
+        {
+            command.addAll(List.of("/usr/bin/setsid", "-f"));
+        }
+        command.addAll(List.of(launcher.toString(), "--session-dir", runtimeDir.toString(), "--output-dir",
+            traceDir.toString()));
+        final ProcessBuilder builder = new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        final Map<String, String> env = builder.environment();
+        env.clear();
+        env.putAll(programEnv);
+        env.remove("LD_PRELOAD");
+        env.put("IOTRACE_DISABLE", "1"); // the collector never traces itself
+        final long started = System.currentTimeMillis();
+        try
+        {
+            builder.start();
+        }
+        catch (final IOException ex)
+        {
+            return;
+        }
+        final Path counters = io.iotrace.core.live.LiveCounters.fileIn(traceDir);
+        final long deadline = System.nanoTime() + COLLECTOR_READY_WAIT.toNanos();
+        while (System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                if (TraceSession.isCollectorLockHeld(runtimeDir) && Files.exists(counters) &&
+                    Files.getLastModifiedTime(counters).toMillis() >= started - 1000)
+                {
+                    return;
+                }
+                Thread.sleep(5);
+            }
+            catch (final IOException ex)
+            {
+                // the counters file is being made: look again
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

@@ -58,6 +58,26 @@ class RunCommandTest
             work.resolve("created.dat").toString().equals(r.get("traced_filename").asText())));
     }
 
+    /**
+     * run starts the session's collector and waits until it drains before it starts the program: the program's
+     * first look finds the collector's live counters there (a collector spawned by the program's own first
+     * process would still be starting its JVM), and the collector log shows one collector.
+     */
+    @Test
+    void startsTheCollectorBeforeTheProgram() throws IOException
+    {
+        final Path traceDir = tmp.resolve("trace");
+        final Path seen = tmp.resolve("seen"); // the program's stdout is the terminal's, not the harness's
+        final CliHarness.Result run = cli("run", "-d", traceDir.toString(), "--", "sh", "-c",
+            "if test -e \"$IOTRACE_DIR/iotrace-live.counters\"; then echo ready; else echo missing; fi > \"$0\"",
+            seen.toString());
+        assertEquals(0, run.status(), run.err());
+        assertEquals("ready", Files.readString(seen).strip(), run.err());
+        final List<String> log = Files.readAllLines(traceDir.resolve("collector.log"));
+        assertEquals(1, log.stream().filter(l -> l.contains("collector started")).count(), log.toString());
+        assertTrue(CliHarness.processFiles(traceDir).size() >= 1, "sh was traced");
+    }
+
     @Test
     void exitStatusPassesThrough() throws IOException
     {
