@@ -10,8 +10,8 @@
 #include "collector.h"
 
 #include <dlfcn.h>
-#include <sched.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -154,7 +154,6 @@ static struct spawn_job {
     char *const *exec_envp; /* what the helper gets: envp, or the caller's (which waits for the intermediate) */
     int keep_fd;
     int background;
-    int spawner_pid;     /* the process whose child the intermediate is */
 } job;
 static int unreaped;     /* pid of the intermediate child not yet reaped, 0 = none */
 static char spawn_stack[SPAWN_STACK_BYTES] __attribute__((aligned(64)));
@@ -214,9 +213,10 @@ static void spawn(int lock_fd)
     if (job_environment() != 0)
         return;
     /* the realtime clock has no periodic anchor to reap at: wait then */
-    if (spawn_detached(lock_fd, argv, job.envp, 1, !iotrace_clock_tsc) != 0)
+    if (spawn_detached(lock_fd, argv, job.envp, 1, !iotrace_clock_tsc) != 0) {
         iotrace_debugf("cannot spawn the collector: clone errno %d", errno);
-    else
+        job_release();
+    } else
         iotrace_debugf("spawned collector %s for session %s", launcher, iotrace_sess.run_dir);
 }
 
@@ -261,9 +261,10 @@ static int intermediate_main(void *unused)
 typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
 
 /*
- * Starts argv[0] as a helper that is not the program's child (see the top of this file), from job.envp. The
- * children start with every signal blocked: no handler of the program may run in them. wait: return only after the
- * intermediate child has forked the helper and been reaped. 0, or -1 with errno.
+ * Starts argv[0] as a helper that is not the program's child (see the top of this file), with envp, which must stay
+ * valid until the intermediate child is reaped. The children start with every signal blocked: no handler of the
+ * program may run in them. wait: return only after the intermediate child has forked the helper and been reaped.
+ * 0, or -1 with errno.
  * background: the helper is the collector (place_as_background).
  */
 static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], int background, int wait)
@@ -278,7 +279,6 @@ static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], i
     size_t n = 0;
     for (; argv[n] != NULL; n++) {
         if (n == SPAWN_ARGS - 1) {
-            job_release();
             errno = E2BIG;
             return -1;
         }
@@ -288,7 +288,6 @@ static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], i
     job.exec_envp = envp;
     job.keep_fd = keep_fd;
     job.background = background;
-    job.spawner_pid = (int)syscall(SYS_getpid);
 
     uint64_t all = ~0ULL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
@@ -296,7 +295,6 @@ static int spawn_detached(int keep_fd, char *const argv[], char *const envp[], i
     int err = errno;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     if (pid < 0) {
-        job_release();
         errno = err;
         return -1;
     }
@@ -318,8 +316,9 @@ void iotrace_collector_reap(int block)
     int status;
     while ((done = syscall(SYS_wait4, pid, &status, __WCLONE | (block ? 0 : WNOHANG), NULL)) < 0 && errno == EINTR)
         ;
-    if (done == 0 || (done < 0 && errno == ECHILD && syscall(SYS_getpid) != job.spawner_pid)) {
-        /* still running; or asked from a process sharing our memory that is not its parent (a CLONE_VM child) */
+    if (done == 0 || (done < 0 && errno == ECHILD && syscall(SYS_getpid) != iotrace_cur.pid)) {
+        /* still running; or asked from a process sharing our memory that is not its parent (a CLONE_VM child;
+         * a fork child, which has its own iotrace_cur.pid, has forgotten it: iotrace_collector_fork_child) */
         int none = 0;
         __atomic_compare_exchange_n(&unreaped, &none, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     } else {

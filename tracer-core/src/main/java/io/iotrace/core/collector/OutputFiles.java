@@ -122,38 +122,27 @@ public final class OutputFiles
     public static OutputStream openAppendableCompressed(final Path file, final Compression compression)
         throws IOException
     {
-        if (Compression.ZSTD == compression)
-        {
-            if (!Zstd.available())
-            {
-                throw new IOException(file + ": " + Zstd.UNAVAILABLE);
-            }
-            final OutputStream raw = openAppendableRaw(file);
-            try
-            {
-                return new ZstdOutputStream(raw);
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                raw.close();
-                throw ex;
-            }
-        }
         if (Compression.NONE == compression)
         {
             return openAppendableRaw(file);
         }
-        final OutputStream raw = openAppendableRaw(file); // the deflater's output is already in 64 KiB pieces
+        if (Compression.ZSTD == compression)
+        {
+            Zstd.requireAvailable(file); // before the file is made
+        }
+        // the compressor's output is already in 64 KiB pieces: no buffer in between
+        final OutputStream raw = openAppendableRaw(file);
         try
         {
-            return new GZIPOutputStream(raw, BUFFER_LENGTH, true)
-            {
+            return Compression.ZSTD == compression ? new ZstdOutputStream(raw) :
+                new GZIPOutputStream(raw, BUFFER_LENGTH, true)
                 {
-                    def.setLevel(Deflater.BEST_SPEED);
-                }
-            };
+                    {
+                        def.setLevel(Deflater.BEST_SPEED);
+                    }
+                };
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             raw.close();
             throw ex;

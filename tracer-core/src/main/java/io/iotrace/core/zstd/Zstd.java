@@ -189,8 +189,13 @@ public final class Zstd
         }
     }
 
-    /** Fails with {@link #UNAVAILABLE} as an IOException when libzstd cannot be used. */
-    static void requireAvailable(final Object what) throws java.io.IOException
+    /**
+     * Fails with {@link #UNAVAILABLE} as an IOException when libzstd cannot be used.
+     *
+     * @param what what needs it, for the message (a file, a stream).
+     * @throws java.io.IOException "what: why libzstd cannot be used".
+     */
+    public static void requireAvailable(final Object what) throws java.io.IOException
     {
         if (!available())
         {

@@ -15,7 +15,7 @@ public final class ZstdInputStream extends InputStream
     private static final int BUFFER_LENGTH = 64 * 1024;
 
     private final InputStream in;
-    private final NativeBuffers buffers = new NativeBuffers(BUFFER_LENGTH);
+    private final NativeBuffers buffers; // made after the libzstd check: its arena must be closed explicitly
     private final MemorySegment context;
     private final byte[] chunk = new byte[BUFFER_LENGTH];
     private long outputPosition;   // bytes of the output buffer handed out
@@ -31,6 +31,7 @@ public final class ZstdInputStream extends InputStream
     public ZstdInputStream(final InputStream in) throws IOException
     {
         Zstd.requireAvailable("zstd decompression");
+        buffers = new NativeBuffers(BUFFER_LENGTH);
         this.in = in;
         try
         {

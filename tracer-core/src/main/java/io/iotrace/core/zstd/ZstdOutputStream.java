@@ -19,7 +19,7 @@ public final class ZstdOutputStream extends OutputStream
     private static final int BUFFER_LENGTH = 64 * 1024;
 
     private final OutputStream out;
-    private final NativeBuffers buffers = new NativeBuffers(BUFFER_LENGTH);
+    private final NativeBuffers buffers; // made after the libzstd check: its arena must be closed explicitly
     private final MemorySegment context;
     private final byte[] chunk = new byte[BUFFER_LENGTH];
     private boolean closed;
@@ -31,6 +31,7 @@ public final class ZstdOutputStream extends OutputStream
     public ZstdOutputStream(final OutputStream out) throws IOException
     {
         Zstd.requireAvailable("zstd compression");
+        buffers = new NativeBuffers(BUFFER_LENGTH);
         this.out = out;
         MemorySegment made = null;
         try
