@@ -24,6 +24,8 @@
  *  O/iotrace-warnings.jsonl           one JSON object per warning (unresolved handles, lost events, ...)
  *  O/collector.log                    the collector's own log (rate-limited)
  *  O/.iotrace-spill/<pid>-<inc>.spill spill file of an incarnation whose ring was full with no live collector
+ *  O/.iotrace-spill/<pid>-<inc>.backlog the collector's backlog of an incarnation: records it moved out of the ring
+ *                     before writing them as JSON (section 5)
  *
  *  Incarnation numbers: a process image that starts with no ring of its pid in R gets 0; an image started by
  *  execve in a pid that already has a ring gets the next free number (O_EXCL create loop). Fork children
@@ -51,7 +53,8 @@
 /* 2a. Ring file header (also the first 16384 bytes of a spill file).
  *
  *  offset size field
- *       0    8 magic                "IOTRRING" for a ring file, "IOTRSPIL" for a spill file
+ *       0    8 magic                "IOTRRING" for a ring file, "IOTRSPIL" for a spill file, "IOTRBKLG" for a
+ *                                   backlog file
  *       8    4 format_version       IOTRACE_FORMAT_VERSION
  *      12    4 header_length        16384
  *      16    4 ring_capacity        bytes of the data area (power of two); 0 in a spill file
@@ -76,7 +79,12 @@
  *     104    8 full_waits           atomic: records that found the ring full and waited for the collector to make
  *                                   room (back-pressure: the program was slowed by the tracer), 0 in older rings
  *     112    8 full_wait_ns         atomic: nanoseconds those records waited in all
- *     120  136 reserved             zero
+ *     120    8 backlog_consumed     backlog file only (section 5; zero in rings and spill files): file offset up
+ *                                   to which the records have been written as JSON
+ *     128    8 backlog_end          backlog file only: file offset where the complete records end
+ *     136    8 backlog_ring_end     backlog file only: the ring position (consumer position) that backlog_end
+ *                                   corresponds to: every ring record before it is in this file
+ *     144  112 reserved             zero
  *     256  256 hostname             NUL-terminated
  *     512 4096 exe                  readlink(/proc/self/exe), NUL-terminated
  *    4608 4096 cwd                  getcwd() at start, NUL-terminated (relative paths resolve against it)
@@ -86,6 +94,7 @@
  */
 #define IOTRACE_RING_MAGIC  0x474e495252544f49ULL /* "IOTRRING" read as a little-endian u64 */
 #define IOTRACE_SPILL_MAGIC 0x4c49505352544f49ULL /* "IOTRSPIL" */
+#define IOTRACE_BACKLOG_MAGIC 0x474c4b4252544f49ULL /* "IOTRBKLG" */
 
 #define IOTRACE_HDR_MAGIC              0
 #define IOTRACE_HDR_FORMAT_VERSION     8
@@ -108,6 +117,9 @@
 #define IOTRACE_HDR_MPI_RANK           96
 #define IOTRACE_HDR_FULL_WAITS         104
 #define IOTRACE_HDR_FULL_WAIT_NS       112
+#define IOTRACE_HDR_BACKLOG_CONSUMED   120
+#define IOTRACE_HDR_BACKLOG_END        128
+#define IOTRACE_HDR_BACKLOG_RING_END   136
 #define IOTRACE_HDR_HOSTNAME           256
 #define IOTRACE_HDR_HOSTNAME_LENGTH    256
 #define IOTRACE_HDR_EXE                512
@@ -230,6 +242,24 @@ static inline void iotrace_event_fixed(unsigned char *payload, int64_t time_star
  *  A truncated last record (crash mid-write) is ignored by readers.
  *  Per thread, every spilled record is later than every ring record: once spilling, an incarnation never
  *  writes to its ring again.
+ *
+ * ---------------------------------------------------------------------------------------------------------
+ * 5. Backlog file  O/.iotrace-spill/<pid>-<inc>.backlog  (written by the collector only; no producer reads it)
+ * ---------------------------------------------------------------------------------------------------------
+ *  A collector that falls behind a live producer (its ring more than a quarter full: typically while its JIT
+ *  warms up) moves the ring's committed records into this file in blocks, at memory-copy speed, so that the
+ *  program never waits for ring space, and decodes them from here; the ring is read directly again once the
+ *  backlog is empty.
+ *  [0, 16384)  the ring's header (2a) with magic IOTRACE_BACKLOG_MAGIC; backlog_* fields as described there
+ *  then records framed as in the spill file (no padding records), in ring order.
+ *  Order of a block move, so that a collector killed at any point leaves every record exactly once in ring +
+ *  backlog: write the block at backlog_end; then one pwrite of backlog_end and backlog_ring_end; then zero the
+ *  block in the ring and move the consumer position. Records between the consumer position and
+ *  backlog_ring_end are therefore already in the backlog: a later reader skips them in the ring. Bytes after
+ *  backlog_end are an interrupted block move and are ignored. backlog_consumed is written after the JSON of the
+ *  records before it has been flushed (as the ring's consumer position is). Read order of an incarnation:
+ *  backlog [backlog_consumed, backlog_end), then the ring, then the spill file. An emptied backlog is reset
+ *  (consumed = end = 16384, then truncated); the file is deleted when the incarnation is retired.
  */
 
 #endif /* IOTRACE_FORMAT_H */

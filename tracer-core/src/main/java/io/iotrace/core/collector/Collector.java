@@ -32,6 +32,17 @@ public final class Collector implements AutoCloseable
 
     /** Records read from one source per duty cycle at most. */
     public static final int READ_LIMIT = 4096;
+    /**
+     * A live ring more than this part full (1/4) is moved into the incarnation's backlog (RingBacklog): the
+     * collector is behind, and three quarters of the ring stay free for the producer while it catches up.
+     */
+    static final int BACKLOG_AT_FILL_SHIFT = 2;
+    /**
+     * Bytes moved per block into a backlog (each block is one write and one header update). Small enough that a
+     * producer waiting in a full ring gets room after a moment even while the collector's code still runs
+     * interpreted (a new collector's first move finds the ring full).
+     */
+    static final int BACKLOG_BLOCK = 256 * 1024;
     /** Heartbeat refresh interval (the producer's timeout is seconds; the contract is at least every 100 ms). */
     public static final long HEARTBEAT_INTERVAL_MS = 50;
     /** Producer liveness check interval per ring. */
@@ -49,6 +60,12 @@ public final class Collector implements AutoCloseable
         final ProcessTrace trace;
         SpillSource spill;
         boolean spillBroken;
+        /** Records moved out of the ring while the collector was behind; read before the ring (RingBacklog). */
+        RingBacklog backlog;
+        /** No (more) backlog: it could not be written or read; the ring is read directly. */
+        boolean backlogFailed;
+        long backlogBytes;
+        long backlogMoves;
         boolean broken;
         boolean dead;
         String deathReason;
@@ -285,12 +302,39 @@ public final class Collector implements AutoCloseable
         }
         ring.heartbeat(nowMs);
         final Tracked t = new Tracked(entry.key(), entry.pid(), entry.incarnation(), entry.path(), ring, trace);
+        openLeftBacklog(t);
         if (null != recoverReason)
         {
             t.dead = true;
             t.deathReason = recoverReason;
         }
         tracked.put(entry.key(), t);
+    }
+
+    /** A backlog an earlier collector left: its records come first, and the ring's that it holds are skipped. */
+    private void openLeftBacklog(final Tracked t)
+    {
+        final Path path = SessionScanner.backlogFile(context.outputDir(), t.pid, t.incarnation);
+        try
+        {
+            t.backlog = RingBacklog.open(path);
+            if (null != t.backlog && !t.ring.skipTo(t.backlog.ringEnd()))
+            {
+                throw new IllegalArgumentException("its ring end " + t.backlog.ringEnd() + " is not a position of " +
+                    "the ring (consumer position " + t.ring.consumerPosition() + ")");
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            unreadable++;
+            log.log("backlog file " + path + " skipped", ex);
+            if (null != t.backlog)
+            {
+                t.backlog.close();
+                t.backlog = null;
+            }
+            t.backlogFailed = true; // kept for inspection: no new backlog over it
+        }
     }
 
     private void addSpillOnly(final SessionScanner.Entry entry)
@@ -523,8 +567,9 @@ public final class Collector implements AutoCloseable
                 if (Mode.COLLECT == mode && !t.dead)
                 {
                     t.ring.populateAhead(); // the program's first lap over its ring costs it less (RingSource)
+                    moveToBacklogIfBehind(t);
                 }
-                n = t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
+                n = backlogHasRecords(t) ? readBacklog(t, READ_LIMIT) : t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
             }
             catch (final RuntimeException ex)
             {
@@ -538,11 +583,76 @@ public final class Collector implements AutoCloseable
         }
         // a thread's spilled records follow all its ring records: the spill is read only once the ring is empty
         // (a read stops at the end of the data area, so a short read does not mean the ring is drained)
-        if (n < READ_LIMIT && (null == t.ring || ((t.dead || t.ring.isSpilling()) && !t.ring.hasRecords())))
+        if (n < READ_LIMIT && !backlogHasRecords(t) &&
+            (null == t.ring || ((t.dead || t.ring.isSpilling()) && !t.ring.hasRecords())))
         {
             n += readSpill(t, READ_LIMIT - n, nowMs);
         }
         return n;
+    }
+
+    private static boolean backlogHasRecords(final Tracked t)
+    {
+        return null != t.backlog && t.backlog.hasRecords();
+    }
+
+    /**
+     * A live ring more than a quarter full: move its complete records into the backlog (at memory-copy speed),
+     * so the producer finds room while the decoding catches up. Records already in the backlog are older than any
+     * in the ring, so once it has records every later ring record must pass through it as well.
+     */
+    private void moveToBacklogIfBehind(final Tracked t)
+    {
+        if (t.backlogFailed || !isBehind(t.ring))
+        {
+            return;
+        }
+        try
+        {
+            if (null == t.backlog)
+            {
+                t.backlog = RingBacklog.create(
+                    SessionScanner.backlogFile(context.outputDir(), t.pid, t.incarnation), t.ring);
+                log.log("pid " + t.pid + " incarnation " + t.incarnation + ": the collector is behind (ring " +
+                    t.ring.unreadBytes() + " of " + t.ring.capacity() + " bytes full); records wait in " +
+                    t.backlog.path() + " until it catches up");
+            }
+            final long moved = t.backlog.takeFrom(t.ring, BACKLOG_BLOCK);
+            t.backlogBytes += moved;
+            t.backlogMoves++;
+        }
+        catch (final IOException ex)
+        {
+            t.backlogFailed = true;
+            log.log("pid " + t.pid + " incarnation " + t.incarnation + ": no backlog any more (" + ex +
+                "): the ring is read directly and the program may wait for ring space");
+        }
+    }
+
+    /** @return true when a ring is so full that its records should go to the backlog (BACKLOG_AT_FILL_SHIFT). */
+    static boolean isBehind(final RingSource ring)
+    {
+        return ring.unreadBytes() >= (ring.capacity() >> BACKLOG_AT_FILL_SHIFT);
+    }
+
+    private int readBacklog(final Tracked t, final int limit)
+    {
+        try
+        {
+            final int n = t.backlog.read(t.trace, limit);
+            t.trace.flush();
+            t.backlog.commit();
+            return n;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            unreadable++;
+            log.log("backlog file " + t.backlog.path() + ": rest skipped", ex);
+            t.backlog.close();
+            t.backlog = null;
+            t.backlogFailed = true; // kept for inspection; the ring's records come next
+            return 0;
+        }
     }
 
     private int readSpill(final Tracked t, final int limit, final long nowMs)
@@ -602,6 +712,11 @@ public final class Collector implements AutoCloseable
         long lost = 0;
         long fullWaits = 0;
         long fullWaitNanos = 0;
+        int fromBacklog;
+        while (backlogHasRecords(t) && (fromBacklog = readBacklog(t, READ_LIMIT)) > 0)
+        {
+            n += fromBacklog;
+        }
         if (null != t.ring)
         {
             if (!t.broken)
@@ -659,6 +774,19 @@ public final class Collector implements AutoCloseable
         records += t.trace.records();
         tracked.remove(t.key);
         done.add(t.key);
+        if (t.backlogMoves > 0)
+        {
+            log.log("pid " + t.pid + " incarnation " + t.incarnation + ": " + t.backlogBytes + " bytes of records " +
+                "went through the backlog in " + t.backlogMoves + " moves");
+        }
+        if (null != t.backlog)
+        {
+            t.backlog.close(); // before the ring: a backlog without its ring never holds records
+            if (!t.backlog.hasRecords())
+            {
+                delete(t.backlog.path());
+            }
+        }
         if (null != t.ring)
         {
             t.ring.close();
@@ -737,6 +865,10 @@ public final class Collector implements AutoCloseable
             if (null != t.spill)
             {
                 t.spill.close();
+            }
+            if (null != t.backlog)
+            {
+                t.backlog.close(); // its records stay for a later collector
             }
         }
         tracked.clear();

@@ -4,6 +4,7 @@ import io.iotrace.core.format.TraceFormat;
 import io.iotrace.core.nativeio.NativeIo;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -12,6 +13,7 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
@@ -66,6 +68,7 @@ public final class RingSource implements AutoCloseable
     private final ManyToOneRingBuffer ring;
     private final IncarnationInfo info;
     private final int capacity;
+    private final int maxRecordLength;
     private final ControlledMessageHandler committingHandler = this::onMessage;
     private MessageHandler batchHandler;
     private Runnable batchFlush;
@@ -93,6 +96,7 @@ public final class RingSource implements AutoCloseable
         this.ring = ring;
         this.info = IncarnationInfo.read(header);
         this.capacity = ring.capacity();
+        this.maxRecordLength = ring.maxMsgLength();
         this.releaseChunk = Math.min(RELEASE_CHUNK, capacity / 4);
         this.releasedPosition = ring.consumerPosition() - (ring.consumerPosition() & (releaseChunk - 1));
     }
@@ -244,12 +248,19 @@ public final class RingSource implements AutoCloseable
         batchFlush = flush;
         batchLimit = limit;
         batchMessages = 0;
-        final long head = ring.consumerPosition();
-        batchLapStart = head - (head & (capacity - 1));
-        final int read;
+        long head = ring.consumerPosition();
+        int read;
         try
         {
-            read = ring.controlledRead(committingHandler, limit);
+            do
+            {
+                head = ring.consumerPosition();
+                batchLapStart = head - (head & (capacity - 1));
+                read = ring.controlledRead(committingHandler, limit);
+            }
+            // a padding record at the consumer position: agrona steps over it and returns 0 records; the
+            // records go on at the start of the data area (0 must mean "none there", or a retire stops early)
+            while (0 == read && ring.consumerPosition() != head && null == corruption);
         }
         catch (final IndexOutOfBoundsException ex)
         {
@@ -340,6 +351,130 @@ public final class RingSource implements AutoCloseable
         return next < capacity &&
             ring.buffer().getIntVolatile(next) > 0 &&
             TraceFormat.PADDING_TYPE_ID != buffer.getInt(next + 4);
+    }
+
+    /**
+     * The complete records from the consumer position on, as one run for a backlog (section 5 of
+     * iotrace_format.h): it ends at the end of the data area, at a record not committed yet, before a padding record
+     * or once it holds maxBytes or more. A padding record at the consumer position is consumed on the way (it
+     * carries nothing). Nothing moves until {@link #consume} gives the run back to the producer.
+     *
+     * @param maxBytes bytes after which the run ends at the next record boundary.
+     * @return a view of the ring, empty when no complete record waits.
+     * @throws IllegalArgumentException when the first record's header cannot be right (a later one ends the run).
+     */
+    public ByteBuffer completeRecords(final int maxBytes)
+    {
+        final AtomicBuffer buffer = ring.buffer();
+        while (true)
+        {
+            final long head = ring.consumerPosition();
+            final int start = (int)(head & (capacity - 1));
+            batchLapStart = head - start;
+            int end = start;
+            while (end < capacity && end - start < maxBytes)
+            {
+                final int length = buffer.getIntVolatile(end);
+                if (length <= 0)
+                {
+                    break;
+                }
+                final int framed = BitUtil.align(length, TraceFormat.RECORD_ALIGNMENT);
+                if (TraceFormat.PADDING_TYPE_ID == buffer.getInt(end + 4))
+                {
+                    if (end == start && start + framed == capacity)
+                    {
+                        consume(framed);
+                    }
+                    break;
+                }
+                // checkRecord's tests, its call only when one fails (this loop runs interpreted in a new collector)
+                if (length < TraceFormat.RECORD_HEADER_LENGTH || length > maxRecordLength ||
+                    end + framed > capacity || batchLapStart + end + framed > knownTail)
+                {
+                    final String problem = checkRecord(
+                        end + TraceFormat.RECORD_HEADER_LENGTH, length - TraceFormat.RECORD_HEADER_LENGTH);
+                    if (null != problem)
+                    {
+                        if (end == start)
+                        {
+                            throw new IllegalArgumentException(problem);
+                        }
+                        break;
+                    }
+                }
+                end += framed;
+            }
+            if (end > start || ring.consumerPosition() == head)
+            {
+                return data.asSlice(start, end - start).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            }
+            // a padding record was consumed: the run goes on at the start of the data area
+        }
+    }
+
+    /**
+     * Give bytes at the consumer position back to the producer, as agrona's read does: zero them (a producer
+     * relies on claimed space being zero), then move the consumer position (release).
+     *
+     * @param bytes a run of whole records from {@link #completeRecords}.
+     */
+    public void consume(final int bytes)
+    {
+        final long head = ring.consumerPosition();
+        ring.buffer().setMemory((int)(head & (capacity - 1)), bytes, (byte)0);
+        ring.buffer().putLongRelease(capacity + TraceFormat.TRAILER_HEAD_POSITION_OFFSET, head + bytes);
+        releaseConsumed();
+    }
+
+    /**
+     * Consume everything before a position without reading it: the records a backlog already holds (a collector
+     * stopped between writing a block into its backlog and consuming it from the ring).
+     *
+     * @param position a consumer position the ring reached.
+     * @return false (and nothing done) when the position cannot be one of this ring's.
+     */
+    public boolean skipTo(final long position)
+    {
+        final long head = ring.consumerPosition();
+        if (position <= head)
+        {
+            return true;
+        }
+        if (position > ring.producerPosition() || position - head > capacity ||
+            0 != (position & (TraceFormat.RECORD_ALIGNMENT - 1)))
+        {
+            return false;
+        }
+        long at = head;
+        while (at < position)
+        {
+            final int index = (int)(at & (capacity - 1));
+            final int bytes = (int)Math.min(position - at, capacity - index);
+            consume(bytes);
+            at += bytes;
+        }
+        return true;
+    }
+
+    /** @return the consumer position. */
+    public long consumerPosition()
+    {
+        return ring.consumerPosition();
+    }
+
+    /** @return bytes of the data area. */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /** @return a copy of the ring file's header. */
+    public byte[] headerBytes()
+    {
+        final byte[] copy = new byte[TraceFormat.RING_HEADER_LENGTH];
+        header.getBytes(0, copy);
+        return copy;
     }
 
     /**

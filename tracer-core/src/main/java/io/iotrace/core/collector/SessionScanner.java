@@ -65,6 +65,17 @@ public final class SessionScanner
     }
 
     /**
+     * @param outputDir   O.
+     * @param pid         process id.
+     * @param incarnation incarnation.
+     * @return the path of that incarnation's backlog file (the collector's, section 5 of iotrace_format.h).
+     */
+    public static Path backlogFile(final Path outputDir, final int pid, final int incarnation)
+    {
+        return outputDir.resolve(TraceFormat.SPILL_DIR).resolve(pid + "-" + incarnation + TraceFormat.BACKLOG_SUFFIX);
+    }
+
+    /**
      * @param name file name.
      * @param suffix expected suffix.
      * @return the parsed entry (path = the name), or null if the name is not {@code <pid>-<inc><suffix>}.

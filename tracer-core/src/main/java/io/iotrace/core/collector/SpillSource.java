@@ -1,7 +1,6 @@
 package io.iotrace.core.collector;
 
 import io.iotrace.core.format.TraceFormat;
-import org.agrona.BitUtil;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -21,25 +20,19 @@ import java.nio.file.StandardOpenOption;
  */
 public final class SpillSource implements AutoCloseable
 {
-    /** Largest record accepted: bigger lengths mean the file is corrupt. */
-    public static final int MAX_RECORD_LENGTH = 1 << 24;
     private static final int INITIAL_BUFFER = 1 << 20;
 
     private final Path path;
     private final FileChannel channel;
     private final IncarnationInfo info;
-    private long filePosition = TraceFormat.RING_HEADER_LENGTH;
-    private ByteBuffer buffer = ByteBuffer.allocate(INITIAL_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    private final UnsafeBuffer view = new UnsafeBuffer(buffer);
-    private int parsed;
-    private long records;
+    private final FramedRecordReader reader;
 
     private SpillSource(final Path path, final FileChannel channel, final IncarnationInfo info)
     {
         this.path = path;
         this.channel = channel;
         this.info = info;
-        buffer.limit(0);
+        this.reader = new FramedRecordReader(channel, TraceFormat.RING_HEADER_LENGTH, INITIAL_BUFFER);
     }
 
     /**
@@ -55,38 +48,57 @@ public final class SpillSource implements AutoCloseable
         final FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         try
         {
-            if (channel.size() < TraceFormat.RING_HEADER_LENGTH)
+            final UnsafeBuffer header = readHeader(channel, TraceFormat.SPILL_MAGIC, "spill");
+            if (null == header)
             {
                 channel.close();
                 return null;
             }
-            final ByteBuffer header = ByteBuffer.allocate(TraceFormat.RING_HEADER_LENGTH);
-            while (header.hasRemaining())
-            {
-                if (channel.read(header, header.position()) < 0)
-                {
-                    channel.close();
-                    return null;
-                }
-            }
-            final UnsafeBuffer headerView = new UnsafeBuffer(header.array());
-            final long magic = headerView.getLong(TraceFormat.HDR_MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN);
-            if (TraceFormat.SPILL_MAGIC != magic)
-            {
-                throw new IllegalArgumentException("not a spill file (magic 0x" + Long.toHexString(magic) + ")");
-            }
-            final int version = headerView.getInt(TraceFormat.HDR_FORMAT_VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN);
-            if (TraceFormat.FORMAT_VERSION != version)
-            {
-                throw new IllegalArgumentException("format version " + version + ", expected " + TraceFormat.FORMAT_VERSION);
-            }
-            return new SpillSource(path, channel, IncarnationInfo.read(headerView));
+            return new SpillSource(path, channel, IncarnationInfo.read(header));
         }
         catch (final IOException | RuntimeException ex)
         {
             channel.close();
             throw ex;
         }
+    }
+
+    /**
+     * Read and check the ring-style header of a spill or backlog file.
+     *
+     * @param channel the file.
+     * @param magic   the magic it must have.
+     * @param kind    the kind of file, for the message.
+     * @return the header, or null when the file is shorter than a header.
+     * @throws IOException              when reading fails.
+     * @throws IllegalArgumentException when it is not that kind of file, or of another format version.
+     */
+    static UnsafeBuffer readHeader(final FileChannel channel, final long magic, final String kind) throws IOException
+    {
+        if (channel.size() < TraceFormat.RING_HEADER_LENGTH)
+        {
+            return null;
+        }
+        final ByteBuffer header = ByteBuffer.allocate(TraceFormat.RING_HEADER_LENGTH);
+        while (header.hasRemaining())
+        {
+            if (channel.read(header, header.position()) < 0)
+            {
+                return null;
+            }
+        }
+        final UnsafeBuffer view = new UnsafeBuffer(header.array());
+        final long found = view.getLong(TraceFormat.HDR_MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (magic != found)
+        {
+            throw new IllegalArgumentException("not a " + kind + " file (magic 0x" + Long.toHexString(found) + ")");
+        }
+        final int version = view.getInt(TraceFormat.HDR_FORMAT_VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (TraceFormat.FORMAT_VERSION != version)
+        {
+            throw new IllegalArgumentException("format version " + version + ", expected " + TraceFormat.FORMAT_VERSION);
+        }
+        return view;
     }
 
     /** @return the spill file. */
@@ -104,7 +116,7 @@ public final class SpillSource implements AutoCloseable
     /** @return records read so far. */
     public long records()
     {
-        return records;
+        return reader.records();
     }
 
     /**
@@ -114,77 +126,17 @@ public final class SpillSource implements AutoCloseable
      * @param limit   most records to read.
      * @return records read.
      * @throws IOException              when reading fails.
-     * @throws IllegalStateException    when a record header is corrupt.
+     * @throws IllegalArgumentException when a record header is corrupt.
      */
     public int read(final MessageHandler handler, final int limit) throws IOException
     {
-        int count = 0;
-        while (count < limit)
-        {
-            final int available = buffer.limit() - parsed;
-            if (available >= TraceFormat.RECORD_HEADER_LENGTH)
-            {
-                final int length = buffer.getInt(parsed);
-                final int type = buffer.getInt(parsed + 4);
-                if (length < TraceFormat.RECORD_HEADER_LENGTH || length > MAX_RECORD_LENGTH)
-                {
-                    throw new IllegalArgumentException("record at offset " + (filePosition - available) +
-                        " has an impossible length " + length + " (8 to " + MAX_RECORD_LENGTH + " bytes)");
-                }
-                final int framed = BitUtil.align(length, TraceFormat.RECORD_ALIGNMENT);
-                if (available >= framed)
-                {
-                    handler.onMessage(type, view, parsed + TraceFormat.RECORD_HEADER_LENGTH,
-                        length - TraceFormat.RECORD_HEADER_LENGTH);
-                    parsed += framed;
-                    records++;
-                    count++;
-                    continue;
-                }
-                if (framed > buffer.capacity())
-                {
-                    grow(framed);
-                }
-            }
-            if (0 == fill())
-            {
-                break;
-            }
-        }
-        return count;
-    }
-
-    private void grow(final int needed)
-    {
-        final ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, buffer.capacity() * 2))
-            .order(ByteOrder.LITTLE_ENDIAN);
-        buffer.position(parsed);
-        bigger.put(buffer);
-        bigger.flip();
-        buffer = bigger;
-        parsed = 0;
-        view.wrap(buffer);
-    }
-
-    private int fill() throws IOException
-    {
-        buffer.position(parsed);
-        buffer.compact();
-        parsed = 0;
-        final int read = channel.read(buffer, filePosition);
-        buffer.flip();
-        if (read > 0)
-        {
-            filePosition += read;
-            return read;
-        }
-        return 0;
+        return reader.read(handler, limit);
     }
 
     /** @return bytes of an incomplete record at the end of what has been read (0 if none). */
     public int truncatedBytes()
     {
-        return buffer.limit() - parsed;
+        return reader.truncatedBytes();
     }
 
     public void close()

@@ -19,7 +19,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+  0
- *  |                 Magic "IOTRRING" / "IOTRSPIL"                 |
+ *  |          Magic "IOTRRING" / "IOTRSPIL" / "IOTRBKLG"           |
  *  +---------------------------------------------------------------+  8
  *  |        Format Version         |        Header Length          |
  *  +---------------------------------------------------------------+ 16
@@ -40,7 +40,21 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *  |     Spilling (sticky 0/1)     |             Uid               |
  *  +---------------------------------------------------------------+ 80
  *  |                   Parent Start Ticks                          |
- *  +---------------------------------------------------------------+ 88 .. 256 reserved
+ *  +---------------------------------------------------------------+ 88
+ *  |          Producer             |       MPI Rank Known          |
+ *  +---------------------------------------------------------------+ 96
+ *  |          MPI Rank             |          (reserved)           |
+ *  +---------------------------------------------------------------+ 104
+ *  |                   Full Waits (atomic)                         |
+ *  +---------------------------------------------------------------+ 112
+ *  |                   Full Wait ns (atomic)                       |
+ *  +---------------------------------------------------------------+ 120
+ *  |            Backlog Consumed (backlog file only)               |
+ *  +---------------------------------------------------------------+ 128
+ *  |            Backlog End (backlog file only)                    |
+ *  +---------------------------------------------------------------+ 136
+ *  |            Backlog Ring End (backlog file only)               |
+ *  +---------------------------------------------------------------+ 144 .. 256 reserved
  *  |  Hostname 256 | Exe 4096 | Cwd 4096 (NUL-terminated)          | 256, 512, 4608
  *  +---------------------------------------------------------------+ 8704
  *  | Cmdline Length | Cmdline 4096 (NUL-separated argv)            |
@@ -72,6 +86,8 @@ public final class TraceFormat
     public static final long RING_MAGIC = 0x474e495252544f49L;
     /** "IOTRSPIL" read as a little-endian u64. */
     public static final long SPILL_MAGIC = 0x4c49505352544f49L;
+    /** "IOTRBKLG" read as a little-endian u64: a collector's backlog file (section 5 of iotrace_format.h). */
+    public static final long BACKLOG_MAGIC = 0x474c4b4252544f49L;
 
     // ring file header
     public static final int HDR_MAGIC_OFFSET = 0;
@@ -102,6 +118,9 @@ public final class TraceFormat
     public static final int HDR_FULL_WAITS_OFFSET = 104;
     /** Atomic counter (ns those records waited): read with volatile semantics. */
     public static final int HDR_FULL_WAIT_NS_OFFSET = 112;
+    public static final int HDR_BACKLOG_CONSUMED_OFFSET = 120;
+    public static final int HDR_BACKLOG_END_OFFSET = 128;
+    public static final int HDR_BACKLOG_RING_END_OFFSET = 136;
     public static final int HDR_HOSTNAME_OFFSET = 256;
     public static final int HDR_HOSTNAME_LENGTH = 256;
     public static final int HDR_EXE_OFFSET = 512;
@@ -180,6 +199,7 @@ public final class TraceFormat
     public static final String RING_SUFFIX = ".ring";
     public static final String SPILL_SUFFIX = ".spill";
     public static final String SPILL_DIR = ".iotrace-spill";
+    public static final String BACKLOG_SUFFIX = ".backlog";
     public static final String LOCK_FILE = "collector.lock";
     public static final String SESSION_FILE = "session";
     /** Beside the session dirs: pid → session id symlinks (IOTRACE_PID_INDEX_DIR). */

@@ -217,6 +217,146 @@ class CollectorTest
     }
 
     @Test
+    void shouldMoveARingThatIsBehindIntoItsBacklogAndKeepEveryRecordOnceInOrder() throws Exception
+    {
+        final int pid = (int)ProcessHandle.current().pid();
+        final Path ringPath = runtimeDir.resolve(pid + "-0.ring");
+        final Path backlog = SessionScanner.backlogFile(outputDir, pid, 0);
+        final int capacity = 1 << 20;
+        try (RingFileWriter ring = new RingFileWriter(ringPath, new RingFileWriter.Header().pid(pid), capacity))
+        {
+            final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+            collector.scan(System.currentTimeMillis());
+            int written = 0;
+            // more than a quarter of the ring and more than one duty cycle reads: the ring goes to the backlog
+            while (ring.ring().producerPosition() < capacity / 2)
+            {
+                assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
+            }
+            assertTrue(written > Collector.READ_LIMIT, "records: " + written);
+            final long now = System.currentTimeMillis();
+            assertEquals(Collector.READ_LIMIT, collector.doWork(now));
+            assertEquals(ring.ring().producerPosition(), ring.ring().consumerPosition(),
+                "every complete record left the ring at once");
+            assertTrue(Files.size(backlog) > TraceFormat.RING_HEADER_LENGTH, "the records wait in " + backlog);
+
+            // records written now are later than those in the backlog: they must not overtake them
+            final int later = written + 1000;
+            while (written < later)
+            {
+                assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
+            }
+            int read = Collector.READ_LIMIT;
+            int got;
+            while ((got = collector.doWork(now)) > 0)
+            {
+                read += got;
+            }
+            assertEquals(written, read);
+            assertEquals(TraceFormat.RING_HEADER_LENGTH, Files.size(backlog), "an emptied backlog is reset");
+            collector.flush();
+            final List<JsonNode> r = records(pid, 0);
+            assertEquals(written, r.size());
+            for (int i = 0; i < written; i++)
+            {
+                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
+            }
+            collector.close();
+            assertTrue(Files.exists(backlog), "a live incarnation's backlog stays");
+        }
+    }
+
+    @Test
+    void shouldReadABacklogAnEarlierCollectorLeftFirstAndEachRecordOnce() throws Exception
+    {
+        final int pid = deadPid();
+        final RingFileWriter.Header header = new RingFileWriter.Header().pid(pid);
+        final EventEncoder[] events = new EventEncoder[100];
+        for (int i = 0; i < events.length; i++)
+        {
+            events[i] = 10 == i ? ev("open", i).result(3).string("path", "/b") :
+                ev("read", i).result(1).slot("fd", 3).slot("count", 1);
+        }
+        // killed between moving records 0..49 into the backlog and consuming them from the ring, after the JSON
+        // of records 0..9 had been flushed (that file is gone here: they are not expected again), in the middle
+        // of moving 50..59 once more
+        final long ringEnd = RingFileWriter.frame(events, 50).length;
+        RingFileWriter.writeBacklog(SessionScanner.backlogFile(outputDir, pid, 0), header,
+            java.util.Arrays.copyOf(events, 60), 10, 50, ringEnd);
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"), header, CAPACITY))
+        {
+            for (final EventEncoder event : events)
+            {
+                assertTrue(ring.write(event));
+            }
+        }
+        final Collector collector = new Collector(Collector.Mode.RECOVER, runtimeDir, context);
+        runUntilEmpty(collector);
+        final List<JsonNode> r = records(pid, 0);
+        assertEquals(90, r.size());
+        for (int i = 0; i < r.size(); i++)
+        {
+            assertEquals(10 + i, r.get(i).get("time_start").asLong(), "record " + i);
+        }
+        assertEquals("open", r.getFirst().get("function_name").asText());
+        assertEquals("/b", r.get(89).get("traced_filename").asText(), "handles resolve across backlog and ring");
+        assertEquals(0, collector.unreadable());
+        assertFalse(Files.exists(SessionScanner.backlogFile(outputDir, pid, 0)), "backlog deleted");
+        assertFalse(Files.exists(runtimeDir.resolve(pid + "-0.ring")), "ring deleted");
+    }
+
+    @Test
+    void shouldReadOnPastAPaddingRecordAtTheConsumerPosition() throws Exception
+    {
+        final int pid = deadPid();
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"),
+            new RingFileWriter.Header().pid(pid), CAPACITY))
+        {
+            // an earlier collector read everything up to a few bytes before the end of the data area
+            int written = 0;
+            while (ring.ring().producerPosition() < CAPACITY - 40)
+            {
+                assertTrue(ring.write(ev("read", written++).result(1).slot("fd", 1).slot("count", 1)));
+            }
+            ring.ring().read((type, buffer, index, length) -> { }, Integer.MAX_VALUE);
+            // the next record does not fit there: a padding record, then the record at the start
+            assertTrue(ring.write(ev("close", written).slot("fd", 1)));
+        }
+        final RingSource source = RingSource.map(runtimeDir.resolve(pid + "-0.ring"));
+        try
+        {
+            final List<Integer> types = new java.util.ArrayList<>();
+            assertEquals(1, source.read((type, buffer, index, length) -> types.add(type), () -> { }, 10),
+                "a read that steps over the padding goes on to the record after it (a retire stops at 0)");
+            assertEquals(List.of(table.byName("close").id()), types);
+            assertFalse(source.hasRecords());
+        }
+        finally
+        {
+            source.close();
+        }
+    }
+
+    @Test
+    void shouldTakeABacklogWithAnUnfinishedHeaderForEmpty() throws Exception
+    {
+        final int pid = deadPid();
+        final Path backlog = SessionScanner.backlogFile(outputDir, pid, 0);
+        Files.createDirectories(backlog.getParent());
+        Files.write(backlog, new byte[100]); // the collector was stopped while creating it
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"),
+            new RingFileWriter.Header().pid(pid), CAPACITY))
+        {
+            ring.write(ev("close", 1).slot("fd", 1));
+        }
+        final Collector collector = new Collector(Collector.Mode.RECOVER, runtimeDir, context);
+        runUntilEmpty(collector);
+        assertEquals(1, records(pid, 0).size());
+        assertEquals(0, collector.unreadable());
+        assertFalse(Files.exists(backlog));
+    }
+
+    @Test
     void shouldSkipMalformedRecordsAndRingsWithoutDying() throws Exception
     {
         final int pid = deadPid();

@@ -48,6 +48,9 @@ class FormatAgreementTest
         Map.entry("HDR_SPILLED_EVENTS", "HDR_SPILLED_EVENTS_OFFSET"),
         Map.entry("HDR_FULL_WAITS", "HDR_FULL_WAITS_OFFSET"),
         Map.entry("HDR_FULL_WAIT_NS", "HDR_FULL_WAIT_NS_OFFSET"),
+        Map.entry("HDR_BACKLOG_CONSUMED", "HDR_BACKLOG_CONSUMED_OFFSET"),
+        Map.entry("HDR_BACKLOG_END", "HDR_BACKLOG_END_OFFSET"),
+        Map.entry("HDR_BACKLOG_RING_END", "HDR_BACKLOG_RING_END_OFFSET"),
         Map.entry("HDR_SPILLING", "HDR_SPILLING_OFFSET"),
         Map.entry("HDR_UID", "HDR_UID_OFFSET"),
         Map.entry("HDR_PARENT_START_TICKS", "HDR_PARENT_START_TICKS_OFFSET"),
@@ -183,6 +186,7 @@ class FormatAgreementTest
     {
         assertEquals("IOTRRING", ascii(TraceFormat.RING_MAGIC));
         assertEquals("IOTRSPIL", ascii(TraceFormat.SPILL_MAGIC));
+        assertEquals("IOTRBKLG", ascii(TraceFormat.BACKLOG_MAGIC));
     }
 
     @Test

@@ -200,24 +200,62 @@ public final class RingFileWriter implements AutoCloseable
     {
         final UnsafeBuffer h = new UnsafeBuffer(new byte[TraceFormat.RING_HEADER_LENGTH]);
         header.writeTo(h, TraceFormat.SPILL_MAGIC, 0);
+        final byte[] records = frame(events, events.length);
+        write(path, h.byteArray(), records, records.length - truncate);
+    }
+
+    /**
+     * Write a collector's backlog file (section 5 of iotrace_format.h) as a collector stopped at some moment
+     * would leave it: every event's record is in the file, the header says which are complete and consumed.
+     *
+     * @param path     the backlog file.
+     * @param header   header fields.
+     * @param events   the records in the file.
+     * @param consumed how many of them were written as JSON (backlog_consumed).
+     * @param complete how many of them are complete (backlog_end); those after are an interrupted block.
+     * @param ringEnd  backlog_ring_end.
+     * @throws IOException on failure.
+     */
+    public static void writeBacklog(final Path path, final Header header, final EventEncoder[] events,
+        final int consumed, final int complete, final long ringEnd) throws IOException
+    {
+        final UnsafeBuffer h = new UnsafeBuffer(new byte[TraceFormat.RING_HEADER_LENGTH]);
+        header.writeTo(h, TraceFormat.BACKLOG_MAGIC, 0);
+        h.putLong(TraceFormat.HDR_BACKLOG_CONSUMED_OFFSET,
+            TraceFormat.RING_HEADER_LENGTH + frame(events, consumed).length, ByteOrder.LITTLE_ENDIAN);
+        h.putLong(TraceFormat.HDR_BACKLOG_END_OFFSET,
+            TraceFormat.RING_HEADER_LENGTH + frame(events, complete).length, ByteOrder.LITTLE_ENDIAN);
+        h.putLong(TraceFormat.HDR_BACKLOG_RING_END_OFFSET, ringEnd, ByteOrder.LITTLE_ENDIAN);
+        final byte[] records = frame(events, events.length);
+        write(path, h.byteArray(), records, records.length);
+    }
+
+    /** @return the first count events as framed records (8-byte header, padded to 8 bytes), back to back. */
+    public static byte[] frame(final EventEncoder[] events, final int count)
+    {
         final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        bytes.writeBytes(h.byteArray());
-        for (final EventEncoder event : events)
+        for (int i = 0; i < count; i++)
         {
-            final byte[] payload = event.build();
+            final byte[] payload = events[i].build();
             final int length = TraceFormat.RECORD_HEADER_LENGTH + payload.length;
             final int framed = (length + 7) & ~7;
             final ByteBuffer record = ByteBuffer.allocate(framed).order(ByteOrder.LITTLE_ENDIAN);
             record.putInt(length);
-            record.putInt(event.typeId());
+            record.putInt(events[i].typeId());
             record.put(payload);
             bytes.writeBytes(record.array());
         }
-        final byte[] all = bytes.toByteArray();
+        return bytes.toByteArray();
+    }
+
+    private static void write(final Path path, final byte[] header, final byte[] records, final int recordBytes)
+        throws IOException
+    {
         Files.createDirectories(path.getParent());
         try (OutputStream out = Files.newOutputStream(path))
         {
-            out.write(all, 0, all.length - truncate);
+            out.write(header);
+            out.write(records, 0, recordBytes);
         }
     }
 }
