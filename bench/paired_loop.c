@@ -8,7 +8,8 @@
  * minute to the next). Without the shim both halves are libc's: the difference is the harness's own noise.
  * Every call is timed with the TSC (ticks converted with the rate measured over the run).
  * MODE: write (4 KiB, rewound every 1024 calls), pread (4 KiB from a cached 1 MiB file), openclose (one "call" is
- * an open+close pair), fwrite1 (1 byte to a fully buffered FILE*), write2t (write in 2 threads at once).
+ * an open+close pair), fwrite1 (1 byte to a fully buffered FILE*), write2t (write in 2 threads at once; the
+ * threads change halves together, by the clock, so that traced calls meet traced calls as in a traced program).
  * WARMUP: that many traced calls first, untimed (past the first pass over the ring).
  * Prints one line: "traced_median <ns> untraced_median <ns> added_median <ns> traced_mean <ns> untraced_mean <ns>
  * added_mean <ns>" (means over all timed calls of each half, so the tail of expensive calls counts there).
@@ -38,6 +39,8 @@ static inline unsigned long long ticks(void)
 
 #define BLOCK 256      /* calls per turn: long enough for a warm path, short enough to share the machine's minute */
 #define IO_SIZE 4096
+/* write2t: the halves take turns by the clock, windows of 2^19 TSC ticks (~0.2 ms here, ~256 calls) */
+#define TURN_SHIFT 19
 
 /* the two ways to each call: [0] the program's (the shim's wrapper when preloaded), [1] libc's own */
 static ssize_t (*write_fn[2])(int, const void *, size_t);
@@ -96,6 +99,7 @@ struct run {
     const char *path;
     long n; /* calls per half */
     long warmup;
+    int clock_turns; /* take the halves by the clock (write2t) instead of by call counts */
     struct half half[2];
 };
 
@@ -166,15 +170,29 @@ static void run_loop(struct run *r)
             die("calloc");
         r->half[w].count = 0;
     }
-    for (long done = 0; done < 2 * r->n; done += BLOCK) {
-        int w = (int)((done / BLOCK) & 1);
-        struct half *h = &r->half[w];
-        for (long k = 0; k < BLOCK && h->count < r->n; k++) {
+    if (r->clock_turns) {
+        /* both threads in the same half at the same time: a traced call meets the other thread's traced calls,
+           as in a traced program, not its untraced ones half of the time */
+        for (long i = 0; r->half[0].count < r->n || r->half[1].count < r->n; i++) {
+            int w = (int)((ticks() >> TURN_SHIFT) & 1);
+            if (r->half[w].count >= r->n)
+                w ^= 1;
+            struct half *h = &r->half[w];
             unsigned long long start = ticks();
-            one_call(r, &s, w, r->warmup + done + k);
+            one_call(r, &s, w, r->warmup + i);
             h->ticks[h->count++] = (uint32_t)(ticks() - start);
         }
     }
+    else
+        for (long done = 0; done < 2 * r->n; done += BLOCK) {
+            int w = (int)((done / BLOCK) & 1);
+            struct half *h = &r->half[w];
+            for (long k = 0; k < BLOCK && h->count < r->n; k++) {
+                unsigned long long start = ticks();
+                one_call(r, &s, w, r->warmup + done + k);
+                h->ticks[h->count++] = (uint32_t)(ticks() - start);
+            }
+        }
     if (s.file != NULL)
         fclose(s.file);
     else
@@ -241,7 +259,7 @@ int main(int argc, char **argv)
     char paths[2][4096];
     for (int t = 0; t < threads; t++) {
         snprintf(paths[t], sizeof paths[t], "%s/paired-%s-%d.dat", argv[3], mode, t);
-        runs[t] = (struct run){mode, paths[t], n, warmup, {{NULL, 0}, {NULL, 0}}};
+        runs[t] = (struct run){mode, paths[t], n, warmup, threads == 2, {{NULL, 0}, {NULL, 0}}};
     }
 
     struct timespec t0, t1;
