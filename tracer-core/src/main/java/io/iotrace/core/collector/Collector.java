@@ -417,7 +417,9 @@ public final class Collector implements AutoCloseable
                     t.deathReason = reason;
                 }
             }
-            if (t.dead)
+            // a dead producer's backlog is read a batch per cycle like a live one (it can be long; the other rings
+            // must not wait for it); once it is empty, the ring and spill file (bounded) are read in one go
+            if (t.dead && (Mode.RECOVER == mode || !backlogHasRecords(t)))
             {
                 work += retire(t);
                 if (t.trace.isFinished())

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -266,8 +268,9 @@ class CollectorTest
         }
     }
 
-    @Test
-    void shouldReadABacklogAnEarlierCollectorLeftFirstAndEachRecordOnce() throws Exception
+    @ParameterizedTest
+    @EnumSource(Collector.Mode.class)
+    void shouldReadABacklogAnEarlierCollectorLeftFirstAndEachRecordOnce(final Collector.Mode mode) throws Exception
     {
         final int pid = deadPid();
         final RingFileWriter.Header header = new RingFileWriter.Header().pid(pid);
@@ -290,7 +293,7 @@ class CollectorTest
                 assertTrue(ring.write(event));
             }
         }
-        final Collector collector = new Collector(Collector.Mode.RECOVER, runtimeDir, context);
+        final Collector collector = new Collector(mode, runtimeDir, context);
         runUntilEmpty(collector);
         final List<JsonNode> r = records(pid, 0);
         assertEquals(90, r.size());

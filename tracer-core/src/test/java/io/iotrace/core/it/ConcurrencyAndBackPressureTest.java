@@ -62,6 +62,15 @@ class ConcurrencyAndBackPressureTest
         final List<JsonNode> writes = run.records().function("write");
         assertEquals(200_000, writes.size());
         assertTrue(writes.stream().allMatch(w -> "/dev/null".equals(filename(w)) && 8 == data(w, "written_bytes")));
+        long backInTime = 0;
+        for (int i = 1; i < writes.size(); i++)
+        {
+            backInTime += writes.get(i).get("time_start").asLong() < writes.get(i - 1).get("time_start").asLong() ? 1 : 0;
+        }
+        assertEquals(0, backInTime, "places where the one thread's records go back in time");
+        // the ring (~1000 records) fills far faster than the collector polls: its records go through the backlog
+        final String log = Files.readString(run.traceDir().resolve("collector.log"));
+        assertTrue(log.contains("went through the backlog"), log);
         assertFalse(Files.exists(run.traceDir().resolve(".iotrace-spill")) &&
             Files.list(run.traceDir().resolve(".iotrace-spill")).findAny().isPresent(),
             "the live collector drained the ring: the producer waited instead of spilling");
