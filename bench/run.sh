@@ -189,9 +189,16 @@ d=$tmp/rss
 IOTRACE_DIR="$d" IOTRACE_COLLECTOR_LINGER_MS=3000 LD_PRELOAD="$shim" "$loop" write 2000000 "$tmp/data" >/dev/null
 cpid=$(pgrep -f -n "CollectorMain --session-dir $IOTRACE_RUNTIME_DIR" || true)
 if [ -n "$cpid" ]; then
-  awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssShmem/ {s=$2} /RssFile/ {f=$2}
-       END {printf "collector peak RSS %.1f MB; after the run: %.1f MB anonymous (JVM), %.1f MB mapped ring pages, %.1f MB files\n",
-            h/1024, a/1024, s/1024, f/1024}' "/proc/$cpid/status"
+  # the collector may still be decoding its backlog when the program has finished: its peak comes at its end, so
+  # its status is read until it exits (it lingers 3 s after the last ring)
+  status=
+  while s=$(cat "/proc/$cpid/status" 2>/dev/null); do
+    case $s in *VmHWM*) status=$s ;; *) break ;; esac # a zombie's status has no memory lines
+    sleep 0.1
+  done
+  printf '%s\n' "$status" | awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssShmem/ {s=$2} /RssFile/ {f=$2}
+       END {printf "collector peak RSS %.1f MB; at its end: %.1f MB anonymous (JVM), %.1f MB mapped ring pages, %.1f MB files\n",
+            h/1024, a/1024, s/1024, f/1024}'
 fi
 "$collector" await "$d" >/dev/null 2>&1 || true
 # that run started its own collector: did the program wait for ring space while the JVM started and warmed up?

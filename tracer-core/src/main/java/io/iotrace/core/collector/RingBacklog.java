@@ -24,7 +24,7 @@ import java.nio.file.StandardOpenOption;
 final class RingBacklog implements AutoCloseable
 {
     /** The reader's buffer: allocated while the backlog has records, dropped when it is emptied. */
-    private static final int READ_BUFFER = 256 * 1024;
+    private static final int READ_BUFFER = 64 * 1024;
     private static final long EMPTY = TraceFormat.RING_HEADER_LENGTH;
 
     private final Path path;
