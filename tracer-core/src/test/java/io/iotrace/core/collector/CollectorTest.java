@@ -268,6 +268,83 @@ class CollectorTest
         }
     }
 
+    @Test
+    void shouldTakeOverTheBacklogsMadeWhileTheFunctionTableLoaded() throws Exception
+    {
+        final int pid = (int)ProcessHandle.current().pid();
+        final Path backlog = SessionScanner.backlogFile(outputDir, pid, 0);
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"),
+            new RingFileWriter.Header().pid(pid), CAPACITY))
+        {
+            int written = 0;
+            try (StartupBacklogs startup = new StartupBacklogs(runtimeDir, outputDir))
+            {
+                startup.moveWhereBehind();
+                assertFalse(Files.exists(backlog), "a ring less than a quarter full stays as it is");
+                for (int round = 0; round < 3; round++)
+                {
+                    while (ring.ring().producerPosition() - ring.ring().consumerPosition() < CAPACITY / 2)
+                    {
+                        assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
+                    }
+                    startup.moveWhereBehind();
+                    assertEquals(ring.ring().producerPosition(), ring.ring().consumerPosition(), "round " + round);
+                }
+            }
+            assertTrue(written > CAPACITY / 64, "more records than the ring holds: " + written);
+            final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+            collector.scan(System.currentTimeMillis());
+            int read = 0;
+            int got;
+            while ((got = collector.doWork(System.currentTimeMillis())) > 0)
+            {
+                read += got;
+            }
+            assertEquals(written, read);
+            collector.flush();
+            final List<JsonNode> r = records(pid, 0);
+            for (int i = 0; i < written; i++)
+            {
+                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
+            }
+            collector.close();
+        }
+    }
+
+    @Test
+    void shouldReadTheRingDirectlyWhenNoBacklogCanBeWritten() throws Exception
+    {
+        Files.writeString(outputDir.resolve(TraceFormat.SPILL_DIR), "a file where the directory should be");
+        final int pid = (int)ProcessHandle.current().pid();
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"),
+            new RingFileWriter.Header().pid(pid), CAPACITY))
+        {
+            final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+            collector.scan(System.currentTimeMillis());
+            int written = 0;
+            while (ring.ring().producerPosition() < CAPACITY / 2)
+            {
+                assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
+            }
+            int read = 0;
+            int got;
+            while ((got = collector.doWork(System.currentTimeMillis())) > 0)
+            {
+                read += got;
+            }
+            assertEquals(written, read);
+            collector.flush();
+            final List<JsonNode> r = records(pid, 0);
+            for (int i = 0; i < written; i++)
+            {
+                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
+            }
+            assertTrue(Files.readString(outputDir.resolve(TraceFormat.LOG_FILE)).contains(
+                "no backlog any more"), "the fallback is logged");
+            collector.close();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Collector.Mode.class)
     void shouldReadABacklogAnEarlierCollectorLeftFirstAndEachRecordOnce(final Collector.Mode mode) throws Exception
