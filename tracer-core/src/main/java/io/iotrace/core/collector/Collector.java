@@ -405,6 +405,7 @@ public final class Collector implements AutoCloseable
         {
             if (!t.trace.isStarted() && !tryStart(t))
             {
+                makeRoom(t); // its records wait for the parent's fork record (perhaps far back in a backlog); it does not
                 continue;
             }
             work += drain(t, nowMs);
@@ -566,20 +567,15 @@ public final class Collector implements AutoCloseable
         {
             try
             {
-                if (Mode.COLLECT == mode && !t.dead)
+                if (!makeRoom(t))
                 {
-                    t.ring.populateAhead(); // the program's first lap over its ring costs it less (RingSource)
-                    moveToBacklogIfBehind(t);
+                    return 0;
                 }
                 n = backlogHasRecords(t) ? readBacklog(t, READ_LIMIT) : t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
             }
             catch (final RuntimeException ex)
             {
-                unreadable++;
-                log.log("ring " + t.ringPath + " skipped: cannot read it", ex);
-                t.broken = true;
-                t.dead = true;
-                t.deathReason = "broken";
+                ringUnreadable(t, ex);
                 return 0;
             }
         }
@@ -591,6 +587,40 @@ public final class Collector implements AutoCloseable
             n += readSpill(t, READ_LIMIT - n, nowMs);
         }
         return n;
+    }
+
+    /**
+     * Keep room in a live producer's ring: its next pages made ahead of it (first lap), its records moved into
+     * the backlog when the collector is behind.
+     *
+     * @return false when the ring turned out unreadable (then it is broken).
+     */
+    private boolean makeRoom(final Tracked t)
+    {
+        if (Mode.COLLECT != mode || t.dead || null == t.ring || t.broken)
+        {
+            return !t.broken;
+        }
+        try
+        {
+            t.ring.populateAhead(); // the program's first lap over its ring costs it less (RingSource)
+            moveToBacklogIfBehind(t);
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            ringUnreadable(t, ex);
+            return false;
+        }
+    }
+
+    private void ringUnreadable(final Tracked t, final RuntimeException ex)
+    {
+        unreadable++;
+        log.log("ring " + t.ringPath + " skipped: cannot read it", ex);
+        t.broken = true;
+        t.dead = true;
+        t.deathReason = "broken";
     }
 
     private static boolean backlogHasRecords(final Tracked t)

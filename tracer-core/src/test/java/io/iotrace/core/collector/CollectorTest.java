@@ -546,6 +546,53 @@ class CollectorTest
     }
 
     @Test
+    void shouldMakeRoomInAForkChildsRingWhileItWaitsForItsParentsForkRecord() throws Exception
+    {
+        final int parent = (int)ProcessHandle.current().pid();
+        final Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try
+        {
+            final int child = (int)sleeper.pid();
+            try (RingFileWriter p = new RingFileWriter(runtimeDir.resolve(parent + "-0.ring"),
+                    new RingFileWriter.Header().pid(parent), CAPACITY);
+                RingFileWriter c = new RingFileWriter(runtimeDir.resolve(child + "-0.ring"),
+                    new RingFileWriter.Header().pid(child).ppid(parent).origin(TraceFormat.ORIGIN_FORK).startTimeNs(5),
+                    CAPACITY))
+            {
+                p.write(ev("open", 1).result(5).string("path", "/before-fork"));
+                int written = 0;
+                while (c.ring().producerPosition() < CAPACITY / 2)
+                {
+                    assertTrue(c.write(ev("write", 10 + written++).result(1).slot("fd", 5).tid(child)));
+                }
+                final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
+                collector.scan(System.currentTimeMillis());
+                collector.doWork(System.currentTimeMillis());
+                assertEquals(c.ring().producerPosition(), c.ring().consumerPosition(),
+                    "the child's records went to its backlog: the child finds room");
+                p.write(ev("fork", 2).result(child));
+                while (collector.doWork(System.currentTimeMillis()) > 0)
+                {
+                    // drain
+                }
+                collector.flush();
+                final List<JsonNode> r = records(child, 0);
+                assertEquals(written, r.size());
+                for (int i = 0; i < written; i++)
+                {
+                    assertEquals(10 + i, r.get(i).get("time_start").asLong());
+                    assertEquals("/before-fork", r.get(i).get("traced_filename").asText());
+                }
+                collector.close();
+            }
+        }
+        finally
+        {
+            sleeper.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void shouldRetireAnOlderIncarnationWhenANewerOneAppears() throws Exception
     {
         final int pid = (int)ProcessHandle.current().pid();
