@@ -405,7 +405,8 @@ public final class Collector implements AutoCloseable
         {
             if (!t.trace.isStarted() && !tryStart(t))
             {
-                makeRoom(t); // its records wait for the parent's fork record (perhaps far back in a backlog); it does not
+                // its records wait for the parent's fork record (perhaps far back in a backlog); the child does not
+                makeRoom(t);
                 continue;
             }
             work += drain(t, nowMs);
@@ -571,7 +572,8 @@ public final class Collector implements AutoCloseable
                 {
                     return 0;
                 }
-                n = backlogHasRecords(t) ? readBacklog(t, READ_LIMIT) : t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
+                n = backlogHasRecords(t) ? readBacklog(t, READ_LIMIT) :
+                    t.ring.read(t.trace, t.trace::flush, READ_LIMIT);
             }
             catch (final RuntimeException ex)
             {
