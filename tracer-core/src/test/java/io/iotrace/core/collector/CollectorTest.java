@@ -73,6 +73,30 @@ class CollectorTest
         collector.flush();
     }
 
+    /** Duty cycles (now, so nobody looks dead) until one finds nothing; then flush. @return records read. */
+    private static int drainLive(final Collector collector)
+    {
+        int read = 0;
+        int got;
+        while ((got = collector.doWork(System.currentTimeMillis())) > 0)
+        {
+            read += got;
+        }
+        collector.flush();
+        return read;
+    }
+
+    /** The incarnation's trace holds records 0..count-1 (their time_start) in order, each once. */
+    private void assertEveryRecordInItsPlace(final int pid, final int count)
+    {
+        final List<JsonNode> r = records(pid, 0);
+        assertEquals(count, r.size());
+        for (int i = 0; i < count; i++)
+        {
+            assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
+        }
+    }
+
     private List<JsonNode> records(final int pid, final int inc)
     {
         final List<JsonNode> records = JsonLines.readCalls(outputDir.resolve("testhost_" + pid + "_" + inc + ".jsonl"));
@@ -248,21 +272,9 @@ class CollectorTest
             {
                 assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
             }
-            int read = Collector.READ_LIMIT;
-            int got;
-            while ((got = collector.doWork(now)) > 0)
-            {
-                read += got;
-            }
-            assertEquals(written, read);
+            assertEquals(written, Collector.READ_LIMIT + drainLive(collector));
             assertEquals(TraceFormat.RING_HEADER_LENGTH, Files.size(backlog), "an emptied backlog is reset");
-            collector.flush();
-            final List<JsonNode> r = records(pid, 0);
-            assertEquals(written, r.size());
-            for (int i = 0; i < written; i++)
-            {
-                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
-            }
+            assertEveryRecordInItsPlace(pid, written);
             collector.close();
             assertTrue(Files.exists(backlog), "a live incarnation's backlog stays");
         }
@@ -294,19 +306,8 @@ class CollectorTest
             assertTrue(written > CAPACITY / 64, "more records than the ring holds: " + written);
             final Collector collector = new Collector(Collector.Mode.COLLECT, runtimeDir, context);
             collector.scan(System.currentTimeMillis());
-            int read = 0;
-            int got;
-            while ((got = collector.doWork(System.currentTimeMillis())) > 0)
-            {
-                read += got;
-            }
-            assertEquals(written, read);
-            collector.flush();
-            final List<JsonNode> r = records(pid, 0);
-            for (int i = 0; i < written; i++)
-            {
-                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
-            }
+            assertEquals(written, drainLive(collector));
+            assertEveryRecordInItsPlace(pid, written);
             collector.close();
         }
     }
@@ -326,19 +327,8 @@ class CollectorTest
             {
                 assertTrue(ring.write(ev("write", written++).result(1).slot("fd", 1).slot("count", 1)));
             }
-            int read = 0;
-            int got;
-            while ((got = collector.doWork(System.currentTimeMillis())) > 0)
-            {
-                read += got;
-            }
-            assertEquals(written, read);
-            collector.flush();
-            final List<JsonNode> r = records(pid, 0);
-            for (int i = 0; i < written; i++)
-            {
-                assertEquals(i, r.get(i).get("time_start").asLong(), "record " + i + " in its place");
-            }
+            assertEquals(written, drainLive(collector));
+            assertEveryRecordInItsPlace(pid, written);
             assertTrue(Files.readString(outputDir.resolve(TraceFormat.LOG_FILE)).contains(
                 "no backlog any more"), "the fallback is logged");
             collector.close();
