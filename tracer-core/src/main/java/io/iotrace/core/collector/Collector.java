@@ -652,8 +652,11 @@ public final class Collector implements AutoCloseable
                     t.backlog.path() + " until it catches up");
             }
             final long moved = t.backlog.takeFrom(t.ring, BACKLOG_BLOCK);
-            t.backlogBytes += moved;
-            t.backlogMoves++;
+            if (moved > 0)
+            {
+                t.backlogBytes += moved;
+                t.backlogMoves++;
+            }
         }
         catch (final IOException ex)
         {

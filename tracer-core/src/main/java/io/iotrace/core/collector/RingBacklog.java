@@ -211,7 +211,14 @@ final class RingBacklog implements AutoCloseable
      */
     int read(final MessageHandler handler, final int limit) throws IOException
     {
-        return reader.read(handler, limit);
+        final int read = reader.read(handler, limit);
+        if (0 == read && limit > 0 && hasRecords())
+        {
+            // blocks hold whole records only: bytes before the end that make no record mean a corrupt file
+            throw new IllegalArgumentException("a record at offset " + reader.position() +
+                " runs past the backlog's end " + end);
+        }
+        return read;
     }
 
     /**

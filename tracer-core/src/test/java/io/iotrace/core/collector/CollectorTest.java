@@ -408,6 +408,41 @@ class CollectorTest
     }
 
     @Test
+    void shouldNameACorruptBacklogAndGoOnWithTheRing() throws Exception
+    {
+        final int pid = deadPid();
+        final RingFileWriter.Header header = new RingFileWriter.Header().pid(pid);
+        final EventEncoder[] events = new EventEncoder[20];
+        for (int i = 0; i < events.length; i++)
+        {
+            events[i] = ev("read", i).result(1).slot("fd", 1).slot("count", 1);
+        }
+        final Path backlog = SessionScanner.backlogFile(outputDir, pid, 0);
+        final long ringEnd = RingFileWriter.frame(events, 10).length;
+        RingFileWriter.writeBacklog(backlog, header, java.util.Arrays.copyOf(events, 12), 0, 10, ringEnd);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(backlog,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            // its end 8 bytes into record 10: a record that runs past the end
+            final java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(TraceFormat.RING_HEADER_LENGTH + ringEnd + 8).flip();
+            channel.write(end, TraceFormat.HDR_BACKLOG_END_OFFSET);
+        }
+        try (RingFileWriter ring = new RingFileWriter(runtimeDir.resolve(pid + "-0.ring"), header, CAPACITY))
+        {
+            for (final EventEncoder event : events)
+            {
+                assertTrue(ring.write(event));
+            }
+        }
+        final Collector collector = new Collector(Collector.Mode.RECOVER, runtimeDir, context);
+        runUntilEmpty(collector);
+        assertEveryRecordInItsPlace(pid, 20); // 0..9 from the backlog, 10.. from the ring
+        assertEquals(1, collector.unreadable());
+        assertTrue(Files.readString(outputDir.resolve(TraceFormat.LOG_FILE)).contains("runs past the backlog's end"));
+    }
+
+    @Test
     void shouldTakeABacklogWithAnUnfinishedHeaderForEmpty() throws Exception
     {
         final int pid = deadPid();
