@@ -13,10 +13,11 @@ import java.nio.file.Path;
     mixinStandardHelpOptions = true,
     description = {
         "Convert what a session left behind into records: the rings of processes that ended while no collector ran " +
-            "(IOTRACE_COLLECTOR=none, or a collector that was killed) and their spill files, exactly as the " +
+            "(IOTRACE_COLLECTOR=none, or a collector that was killed), the killed collector's backlog files and the " +
+            "spill files, exactly as the " +
             "collector would, appending to the trace files already there. Waits for a running collector first."},
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:done", "1:DIR is neither a trace directory nor has session rings, or some ring or spill " +
+    exitCodeList = {"0:done", "1:DIR is neither a trace directory nor has session rings, or some ring, backlog or spill " +
         "files could not be read (each named in one line; the others are converted)"})
 final class RecoverCommand implements java.util.concurrent.Callable<Integer>
 {
