@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /** {@code iotrace recover D}: what tracer-core's Recover does, under the iotrace command. */
 @Command(
     name = "recover",
-    header = "Convert the rings and spill files a session left behind.",
+    header = "Convert the rings, backlogs and spill files a session left behind.",
     mixinStandardHelpOptions = true,
     description = {
         "Convert what a session left behind into records: the rings of processes that ended while no collector ran " +
