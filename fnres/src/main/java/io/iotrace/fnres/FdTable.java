@@ -5,17 +5,17 @@ import java.util.Arrays;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * File descriptor → name, with a one-deep history per descriptor so that records published late by another
- * thread still resolve to the file they used.
+ * File descriptor → name, with a short history per descriptor ({@link #HISTORY} states) so that records
+ * published late by another thread still resolve to the file they used.
  * <p>
  * Each descriptor number has a {@link Slot}: the <em>current</em> state (a name, or null when closed or unknown,
- * valid since the end time of the call that set it) and the <em>previous</em> named state (the mapping that was
- * closed or replaced most recently, with its validity interval [since, until]). A closed or unknown state never
+ * valid since the end time of the call that set it) and the <em>previous</em> named states (the mappings that were
+ * closed or replaced most recently, each with its validity interval [since, until]). A closed or unknown state never
  * overwrites the history, so "close, reopen, late record about the first file" still finds the first file.
  * <p>
  * The rule for a record of a call that started at timeStart: if the current state began after timeStart, the
- * call cannot have used it (its descriptor lookup came first), so the previous state answers when its interval
- * covers timeStart. Otherwise the current state answers.
+ * call cannot have used it (its descriptor lookup came first), so the most recent previous state whose interval
+ * covers timeStart answers. Otherwise the current state answers.
  * <p>
  * Times: a named state begins at the end of the call that created it (open, dup); a closed state begins at the
  * <em>start</em> of the close, because the kernel may hand the number out again at any moment during the close,
@@ -31,6 +31,12 @@ final class FdTable
     static final int DIRECT_LIMIT = 1 << 20;
 
     private static final int INITIAL_CAPACITY = 64;
+    /**
+     * Earlier states kept per descriptor. One is not enough: a thread preempted between its close() and publishing
+     * the record, while another thread opens the number, uses it and closes it again, has its close decoded after
+     * two later states.
+     */
+    static final int HISTORY = 4;
 
     private Slot[] slots;
     private final Int2ObjectHashMap<Slot> highSlots;
@@ -92,7 +98,7 @@ final class FdTable
         final Slot slot = slotForWrite(fd);
         if (slot.since > timeEnd)
         {
-            if (null != name && (null == slot.previousName || slot.previousSince <= timeEnd))
+            if (null != name)
             {
                 slot.setPrevious(name, timeEnd, slot.since);
             }
@@ -131,7 +137,7 @@ final class FdTable
 
         if (slot.since > timeStart)
         {
-            return slot.previousCovers(timeStart) ? slot.previousName : null;
+            return slot.previousCovering(timeStart);
         }
 
         final String name = slot.name;
@@ -193,7 +199,8 @@ final class FdTable
             return slot.name;
         }
 
-        return slot.previousCovers(timeStart) ? slot.previousName : slot.name;
+        final String previous = slot.previousCovering(timeStart);
+        return null != previous ? previous : slot.name;
     }
 
     private Slot slot(final int fd)
@@ -241,16 +248,18 @@ final class FdTable
     }
 
     /**
-     * The state of one descriptor number: current name (null: closed or unknown) valid since a time, and the most
-     * recent earlier named state with its validity interval.
+     * The state of one descriptor number: current name (null: closed or unknown) valid since a time, and the
+     * {@link #HISTORY} most recent earlier named states with their validity intervals.
      */
     static final class Slot
     {
         String name;
         long since = Long.MIN_VALUE;
-        String previousName;
-        long previousSince;
-        long previousUntil;
+        private final String[] previousNames = new String[HISTORY];
+        private final long[] previousSinces = new long[HISTORY];
+        private final long[] previousUntils = new long[HISTORY];
+        /** Where the next earlier state goes (the oldest is overwritten). */
+        private int next;
 
         Slot()
         {
@@ -260,21 +269,32 @@ final class FdTable
         {
             name = other.name;
             since = other.since;
-            previousName = other.previousName;
-            previousSince = other.previousSince;
-            previousUntil = other.previousUntil;
+            System.arraycopy(other.previousNames, 0, previousNames, 0, HISTORY);
+            System.arraycopy(other.previousSinces, 0, previousSinces, 0, HISTORY);
+            System.arraycopy(other.previousUntils, 0, previousUntils, 0, HISTORY);
+            next = other.next;
         }
 
         void setPrevious(final String name, final long since, final long until)
         {
-            previousName = name;
-            previousSince = since;
-            previousUntil = until;
+            previousNames[next] = name;
+            previousSinces[next] = since;
+            previousUntils[next] = until;
+            next = (next + 1) % HISTORY;
         }
 
-        boolean previousCovers(final long time)
+        /** @return the name of the most recent earlier state whose interval covers time, or null. */
+        String previousCovering(final long time)
         {
-            return null != previousName && previousSince <= time && time <= previousUntil;
+            for (int i = 1; i <= HISTORY; i++)
+            {
+                final int at = (next - i + HISTORY) % HISTORY;
+                if (null != previousNames[at] && previousSinces[at] <= time && time <= previousUntils[at])
+                {
+                    return previousNames[at];
+                }
+            }
+            return null;
         }
     }
 }

@@ -3,7 +3,7 @@ package io.iotrace.fnres;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
- * FILE* address → descriptor, with the same one-deep history as {@link FdTable}: malloc hands a freed FILE*
+ * FILE* address → descriptor, with a one-deep history (as {@link FdTable}, which keeps a few): malloc hands a freed FILE*
  * address out again, so {@code fclose(f)} of one thread may be published after another thread's {@code fopen} that
  * got the same address.
  * <p>

@@ -151,6 +151,27 @@ class HandleTableTest
     }
 
     @Test
+    void shouldResolveLateCloseAfterAnotherThreadReusedTheNumberAndClosedItAgain()
+    {
+        table.fdOpened(5, "/data/thread-0", 10);
+        // thread A: close(5) runs 100..110, then A is preempted before publishing it; meanwhile thread B opens 5
+        // (ends 130), writes and closes it (200..210), and B's records are all published first
+        table.fdOpened(5, "/data/thread-2", 130);
+        assertEquals("/data/thread-2", table.fdName(5, 150), "B's write");
+        assertEquals("/data/thread-2", table.fdClosed(5, 200, 210));
+        assertEquals("/data/thread-0", table.fdClosed(5, 100, 110), "A's close, published last");
+        assertEquals(0, table.size());
+        // and once more with the number reused three times before the late record
+        table.fdOpened(6, "/a", 10);
+        table.fdOpened(6, "/b", 130);
+        table.fdClosed(6, 140, 150);
+        table.fdOpened(6, "/c", 160);
+        table.fdClosed(6, 170, 180);
+        assertEquals("/a", table.fdClosed(6, 100, 110));
+        assertEquals("/a", table.fdName(6, 50), "another late record of the first file");
+    }
+
+    @Test
     void shouldResolveLateCloseWhenReuseEndedBeforeTheClose()
     {
         table.fdOpened(5, "/data/old", 10);
