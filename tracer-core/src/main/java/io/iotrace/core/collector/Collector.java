@@ -317,22 +317,12 @@ public final class Collector implements AutoCloseable
         final Path path = SessionScanner.backlogFile(context.outputDir(), t.pid, t.incarnation);
         try
         {
-            t.backlog = RingBacklog.open(path);
-            if (null != t.backlog && !t.ring.skipTo(t.backlog.ringEnd()))
-            {
-                throw new IllegalArgumentException("its ring end " + t.backlog.ringEnd() + " is not a position of " +
-                    "the ring (consumer position " + t.ring.consumerPosition() + ")");
-            }
+            t.backlog = RingBacklog.openLeft(path, t.ring);
         }
         catch (final IOException | RuntimeException ex)
         {
             unreadable++;
             log.log("backlog file " + path + " skipped", ex);
-            if (null != t.backlog)
-            {
-                t.backlog.close();
-                t.backlog = null;
-            }
             t.backlogFailed = true; // kept for inspection: no new backlog over it
         }
     }

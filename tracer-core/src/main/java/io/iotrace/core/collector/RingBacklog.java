@@ -86,7 +86,7 @@ final class RingBacklog implements AutoCloseable
      * @throws IOException              when it cannot be read.
      * @throws IllegalArgumentException when it is not a backlog file or its offsets cannot be right.
      */
-    static RingBacklog open(final Path path) throws IOException
+    private static RingBacklog open(final Path path) throws IOException
     {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS))
         {
@@ -119,6 +119,28 @@ final class RingBacklog implements AutoCloseable
             channel.close();
             throw ex;
         }
+    }
+
+    /**
+     * Open the backlog an earlier collector (or this one's start-up) left for a ring, and consume from the ring the
+     * records it already holds (a collector stopped between writing a block here and consuming it there).
+     *
+     * @param path the backlog file.
+     * @param ring its ring.
+     * @return the backlog, or null when there is none.
+     * @throws IOException              when it cannot be read.
+     * @throws IllegalArgumentException when it is not a backlog of this ring (closed then).
+     */
+    static RingBacklog openLeft(final Path path, final RingSource ring) throws IOException
+    {
+        final RingBacklog backlog = open(path);
+        if (null != backlog && !ring.skipTo(backlog.ringEnd()))
+        {
+            backlog.close();
+            throw new IllegalArgumentException("its ring end " + backlog.ringEnd() + " is not a position of the " +
+                "ring (consumer position " + ring.consumerPosition() + ")");
+        }
+        return backlog;
     }
 
     /** @return the backlog file. */

@@ -53,17 +53,12 @@ final class StartupBacklogs implements AutoCloseable
                 if (null == backlog)
                 {
                     final Path backlogPath = SessionScanner.backlogFile(outputDir, entry.pid(), entry.incarnation());
-                    backlog = RingBacklog.open(backlogPath);
+                    backlog = RingBacklog.openLeft(backlogPath, ring);
                     if (null == backlog)
                     {
                         backlog = RingBacklog.create(backlogPath, ring);
                     }
                     backlogs.put(path, backlog);
-                    if (!ring.skipTo(backlog.ringEnd()))
-                    {
-                        leftToCollector.add(path);
-                        continue;
-                    }
                 }
                 backlog.takeFrom(ring, Collector.BACKLOG_BLOCK);
             }
