@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * File descriptor → name, with a short history per descriptor ({@link #HISTORY} states) so that records
+ * File descriptor → name, with a short history per descriptor ({@link History#DEPTH} states) so that records
  * published late by another thread still resolve to the file they used.
  * <p>
  * Each descriptor number has a {@link Slot}: the <em>current</em> state (a name, or null when closed or unknown,
@@ -31,12 +31,6 @@ final class FdTable
     static final int DIRECT_LIMIT = 1 << 20;
 
     private static final int INITIAL_CAPACITY = 64;
-    /**
-     * Earlier states kept per descriptor. One is not enough: a thread preempted between its close() and publishing
-     * the record, while another thread opens the number, uses it and closes it again, has its close decoded after
-     * two later states.
-     */
-    static final int HISTORY = 4;
 
     private Slot[] slots;
     private final Int2ObjectHashMap<Slot> highSlots;
@@ -248,53 +242,37 @@ final class FdTable
     }
 
     /**
-     * The state of one descriptor number: current name (null: closed or unknown) valid since a time, and the
-     * {@link #HISTORY} most recent earlier named states with their validity intervals.
+     * The state of one descriptor number: current name (null: closed or unknown) valid since a time, and the most
+     * recent earlier named states with their validity intervals.
      */
     static final class Slot
     {
         String name;
         long since = Long.MIN_VALUE;
-        private final String[] previousNames = new String[HISTORY];
-        private final long[] previousSinces = new long[HISTORY];
-        private final long[] previousUntils = new long[HISTORY];
-        /** Where the next earlier state goes (the oldest is overwritten). */
-        private int next;
+        final History previous;
 
         Slot()
         {
+            previous = new History();
         }
 
         Slot(final Slot other)
         {
             name = other.name;
             since = other.since;
-            System.arraycopy(other.previousNames, 0, previousNames, 0, HISTORY);
-            System.arraycopy(other.previousSinces, 0, previousSinces, 0, HISTORY);
-            System.arraycopy(other.previousUntils, 0, previousUntils, 0, HISTORY);
-            next = other.next;
+            previous = new History(other.previous);
         }
 
         void setPrevious(final String name, final long since, final long until)
         {
-            previousNames[next] = name;
-            previousSinces[next] = since;
-            previousUntils[next] = until;
-            next = (next + 1) % HISTORY;
+            previous.add(StreamTable.NO_FD, name, since, until);
         }
 
         /** @return the name of the most recent earlier state whose interval covers time, or null. */
         String previousCovering(final long time)
         {
-            for (int i = 1; i <= HISTORY; i++)
-            {
-                final int at = (next - i + HISTORY) % HISTORY;
-                if (null != previousNames[at] && previousSinces[at] <= time && time <= previousUntils[at])
-                {
-                    return previousNames[at];
-                }
-            }
-            return null;
+            final int index = previous.covering(time);
+            return index < 0 ? null : previous.name(index);
         }
     }
 }

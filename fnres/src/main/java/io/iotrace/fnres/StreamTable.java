@@ -3,9 +3,9 @@ package io.iotrace.fnres;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
- * FILE* address → descriptor, with a one-deep history (as {@link FdTable}, which keeps a few): malloc hands a freed FILE*
- * address out again, so {@code fclose(f)} of one thread may be published after another thread's {@code fopen} that
- * got the same address.
+ * FILE* address → descriptor, with a {@link History} of earlier streams as {@link FdTable} keeps one: malloc
+ * hands a freed FILE* address out again, so {@code fclose(f)} of one thread may be published after another thread's
+ * {@code fopen} (and {@code fclose}) that got the same address.
  * <p>
  * The name of a stream is the name of its descriptor at the time of the call; the name the descriptor had when the
  * stream was opened is kept as a fallback (for a descriptor that became unknown meanwhile). fclose closes the
@@ -64,16 +64,13 @@ final class StreamTable
 
         if (slot.since > timeEnd)
         {
-            if (!slot.hasPrevious || slot.previousSince <= timeEnd)
-            {
-                slot.setPrevious(fd, name, timeEnd, slot.since);
-            }
+            slot.previous.add(fd, name, timeEnd, slot.since);
             return;
         }
 
         if (slot.open)
         {
-            slot.setPrevious(slot.fd, slot.name, slot.since, timeEnd);
+            slot.previous.add(slot.fd, slot.name, slot.since, timeEnd);
             openCount--;
         }
         slot.open = true;
@@ -99,12 +96,13 @@ final class StreamTable
 
         if (slot.since > timeStart)
         {
-            if (!slot.previousCovers(timeStart))
+            final int earlier = slot.previous.covering(timeStart);
+            if (earlier < 0)
             {
                 return null;
             }
-            final String name = fds.closed(slot.previousFd, timeStart, timeEnd);
-            return null != name ? name : slot.previousName;
+            final String name = fds.closed(slot.previous.fd(earlier), timeStart, timeEnd);
+            return null != name ? name : slot.previous.name(earlier);
         }
 
         if (!slot.open)
@@ -114,7 +112,7 @@ final class StreamTable
 
         final int fd = slot.fd;
         final String openName = slot.name;
-        slot.setPrevious(fd, openName, slot.since, timeEnd);
+        slot.previous.add(fd, openName, slot.since, timeEnd);
         slot.open = false;
         slot.fd = NO_FD;
         slot.name = null;
@@ -136,10 +134,11 @@ final class StreamTable
             return null;
         }
 
-        if (slot.since > timeStart && slot.previousCovers(timeStart))
+        final int earlier = slot.since > timeStart ? slot.previous.covering(timeStart) : -1;
+        if (earlier >= 0)
         {
-            final String name = fds.name(slot.previousFd, timeStart);
-            return null != name ? name : slot.previousName;
+            final String name = fds.name(slot.previous.fd(earlier), timeStart);
+            return null != name ? name : slot.previous.name(earlier);
         }
         if (!slot.open)
         {
@@ -160,7 +159,7 @@ final class StreamTable
     }
 
     /**
-     * The state of one FILE* address: the current stream (if open) and the most recent earlier one.
+     * The state of one FILE* address: the current stream (if open) and the most recent earlier ones.
      */
     static final class Slot
     {
@@ -168,14 +167,11 @@ final class StreamTable
         int fd = NO_FD;
         String name;
         long since = Long.MIN_VALUE;
-        boolean hasPrevious;
-        int previousFd = NO_FD;
-        String previousName;
-        long previousSince;
-        long previousUntil;
+        final History previous;
 
         Slot()
         {
+            previous = new History();
         }
 
         Slot(final Slot other)
@@ -184,25 +180,7 @@ final class StreamTable
             fd = other.fd;
             name = other.name;
             since = other.since;
-            hasPrevious = other.hasPrevious;
-            previousFd = other.previousFd;
-            previousName = other.previousName;
-            previousSince = other.previousSince;
-            previousUntil = other.previousUntil;
-        }
-
-        void setPrevious(final int fd, final String name, final long since, final long until)
-        {
-            hasPrevious = true;
-            previousFd = fd;
-            previousName = name;
-            previousSince = since;
-            previousUntil = until;
-        }
-
-        boolean previousCovers(final long time)
-        {
-            return hasPrevious && previousSince <= time && time <= previousUntil;
+            previous = new History(other.previous);
         }
     }
 }

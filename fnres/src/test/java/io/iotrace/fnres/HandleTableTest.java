@@ -419,6 +419,23 @@ class HandleTableTest
         assertEquals(2, table.size());
     }
 
+    @Test
+    void shouldResolveLateFcloseAfterAnotherThreadReusedTheAddressAndClosedItAgain()
+    {
+        final long stream = 0x4000L;
+        table.fdOpened(3, "/data/old", 10);
+        table.streamOpened(stream, 3, 10);
+        // thread A: fclose runs 100..120, A is preempted before publishing it; thread B: fopen gets fd 3 and the
+        // same FILE (ends 130), fwrites, fcloses (200..210); B's records are all published first
+        table.fdOpened(3, "/data/new", 130);
+        table.streamOpened(stream, 3, 130);
+        assertEquals("/data/new", table.streamName(stream, 150), "B's fwrite");
+        assertEquals("/data/new", table.streamClosed(stream, 200, 210));
+        assertEquals("/data/old", table.streamClosed(stream, 100, 120), "A's fclose, published last");
+        assertEquals("/data/old", table.streamName(stream, 50), "another late record of A's stream");
+        assertEquals(0, table.size());
+    }
+
     // ---------------------------------------------------------------- mappings
 
     @Test
