@@ -50,7 +50,7 @@ final class RingBacklog implements AutoCloseable
     /**
      * Start the backlog of a ring: a new file with the ring's header (section 5).
      *
-     * @param path the backlog file; it must not exist (a backlog left by an earlier collector is {@link #open}ed).
+     * @param path the backlog file; it must not exist (a backlog left by an earlier collector is {@link #openLeft}).
      * @param ring the ring whose records it takes.
      * @return the empty backlog.
      * @throws IOException when the file cannot be made.
